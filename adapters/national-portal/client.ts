@@ -1,0 +1,284 @@
+// The national portal client: session login, the flat integration call, and the reading of answers.
+// It never throws for what the portal or the network does; it answers with a PortalAnswer whose
+// messages are sanitised, because they end up stored with deliveries and shown in the API.
+import { Pool } from 'undici';
+import type { PortalIntegrationRequest, PortalService } from './wire.js';
+
+export interface PortalAccount {
+  /** madonvi: the agency code the portal knows this one-stop system by. */
+  agencyCode: string;
+  username: string;
+  password: string;
+}
+
+export type PortalAnswer =
+  | { kind: 'ok' }
+  | { kind: 'already-exists'; errorCode: string; message: string }
+  | { kind: 'refused'; errorCode: string; message: string }
+  | { kind: 'unavailable'; reason: string };
+
+export interface NationalPortalClientOptions {
+  baseUrl: string;
+  /** Default '/login'. */
+  loginPath?: string;
+  /** Default '/integration'. */
+  integrationPath?: string;
+  /** The NGSP destination code sent as the `dstcode` header. Default 'DVCQG'; set it per deployment. */
+  dstcode?: string;
+  /** Per request, for headers and for body. Default 30 s. */
+  timeoutMs?: number;
+}
+
+export interface PortalSendBody {
+  service: PortalService;
+  /** DongBoHoSoMC: false (the default) creates, true updates. Not sent for progress unless given. */
+  isUpdating?: boolean;
+  data: unknown[];
+}
+
+type Unavailable = Extract<PortalAnswer, { kind: 'unavailable' }>;
+type RawAnswer = { kind: 'answer'; status: number; body: Record<string, unknown> } | Unavailable;
+
+/** What must never leave the client in a message: secrets and the personal values of the request. */
+interface Redaction {
+  secrets: string[];
+  /** Dossier codes are not personal data and make an error useful, so they survive the digit masks. */
+  keep: string[];
+}
+
+export const DEFAULT_DSTCODE = 'DVCQG';
+const MAX_MESSAGE_LENGTH = 200;
+
+export class NationalPortalClient {
+  readonly #pool: Pool;
+  readonly #basePath: string;
+  readonly #loginPath: string;
+  readonly #integrationPath: string;
+  readonly #dstcode: string;
+  readonly #timeoutMs: number;
+  /** One pending-or-settled login per account, so that concurrent sends share a single login. */
+  readonly #sessions = new Map<string, Promise<string | Unavailable>>();
+
+  constructor(opts: NationalPortalClientOptions) {
+    const base = new URL(opts.baseUrl);
+    this.#pool = new Pool(base.origin);
+    this.#basePath = base.pathname.replace(/\/+$/, '');
+    this.#loginPath = opts.loginPath ?? '/login';
+    this.#integrationPath = opts.integrationPath ?? '/integration';
+    this.#dstcode = opts.dstcode ?? DEFAULT_DSTCODE;
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  async send(account: PortalAccount, body: PortalSendBody): Promise<PortalAnswer> {
+    const isUpdating = body.isUpdating ?? (body.service === 'DongBoHoSoMC' ? false : undefined);
+    const request: Omit<PortalIntegrationRequest, 'session' | 'madonvi'> = { service: body.service };
+    if (isUpdating !== undefined) request.isUpdating = isUpdating ? 'True' : 'False';
+    request.data = body.data;
+    const redaction = redactionFor(account, body.data);
+    const raw = await this.#callWithSession(account, request, redaction);
+    return raw.kind === 'unavailable' ? raw : classify(raw, redaction);
+  }
+
+  /** Whether the portal already has this dossier (TraCuuHoSo). Throws, with a sanitised reason, when it cannot tell. */
+  async dossierExists(account: PortalAccount, code: string): Promise<boolean> {
+    const redaction: Redaction = { secrets: [account.password], keep: [code] };
+    const raw = await this.#callWithSession(account, { service: 'TraCuuHoSo', MaHoSo: code }, redaction);
+    if (raw.kind === 'unavailable') throw new Error(`national portal unavailable: ${raw.reason}`);
+    const answer = classify(raw, redaction);
+    if (answer.kind !== 'ok') throw new Error(`national portal lookup failed: ${describe(answer)}`);
+    return Array.isArray(raw.body.result) && raw.body.result.length > 0;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+
+  async #callWithSession(
+    account: PortalAccount,
+    request: Omit<PortalIntegrationRequest, 'session' | 'madonvi'>,
+    redaction: Redaction,
+  ): Promise<RawAnswer> {
+    // One fresh login is allowed per call: a second refusal of a brand-new session is not a session problem.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const session = await this.#session(account, redaction);
+      if (typeof session !== 'string') return session;
+      redaction.secrets.push(session);
+      const body: PortalIntegrationRequest = { session, madonvi: account.agencyCode, ...request };
+      const raw = await this.#post(this.#integrationPath, body);
+      if (raw.kind === 'unavailable' || !isSessionRejected(raw)) return raw;
+      await this.#forget(account, session);
+    }
+    return { kind: 'unavailable', reason: 'the portal rejected a freshly issued session' };
+  }
+
+  #session(account: PortalAccount, redaction: Redaction): Promise<string | Unavailable> {
+    const key = sessionKey(account);
+    let pending = this.#sessions.get(key);
+    if (!pending) {
+      pending = this.#login(account, redaction);
+      this.#sessions.set(key, pending);
+      // A failed login is not cached: the next send tries again.
+      void pending.then((s) => {
+        if (typeof s !== 'string' && this.#sessions.get(key) === pending) this.#sessions.delete(key);
+      });
+    }
+    return pending;
+  }
+
+  async #forget(account: PortalAccount, session: string): Promise<void> {
+    const key = sessionKey(account);
+    const cached = this.#sessions.get(key);
+    // Another caller may already have replaced it with a newer session; keep that one.
+    if (cached && (await cached) === session && this.#sessions.get(key) === cached) this.#sessions.delete(key);
+  }
+
+  async #login(account: PortalAccount, redaction: Redaction): Promise<string | Unavailable> {
+    const raw = await this.#post(this.#loginPath, { username: account.username, password: account.password });
+    if (raw.kind === 'unavailable') return raw;
+    const session = raw.body.session;
+    if (raw.status < 300 && isSuccessCode(raw.body.error_code) && typeof session === 'string' && session !== '') return session;
+    // A refused login is a configuration problem, not a fault of the dossiers: they wait and retry.
+    const code = codeText(raw.body.error_code) ?? `http-${raw.status}`;
+    return { kind: 'unavailable', reason: `login refused (error_code ${code}): ${sanitizePortalMessage(raw.body.message, redaction)}` };
+  }
+
+  async #post(path: string, json: object): Promise<RawAnswer> {
+    let status: number;
+    let text: string;
+    try {
+      const res = await this.#pool.request({
+        path: this.#basePath + path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json', dstcode: this.#dstcode },
+        body: JSON.stringify(json),
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (err) {
+      // Only the error's code: its message may quote the request.
+      return { kind: 'unavailable', reason: `network error (${errorName(err)})` };
+    }
+    if (status >= 500 || status === 408 || status === 429) return { kind: 'unavailable', reason: `HTTP ${status}` };
+    // A 404 means a wrong path or a portal being redeployed, never a bad dossier.
+    if (status === 404) return { kind: 'unavailable', reason: 'HTTP 404 (check the portal paths)' };
+    const body = parseObject(text);
+    if (body) return { kind: 'answer', status, body };
+    if (status === 401) return { kind: 'answer', status, body: {} };
+    return { kind: 'unavailable', reason: `unparseable answer (HTTP ${status})` };
+  }
+}
+
+/** How a portal answer reads. Only called for HTTP statuses that carry a verdict (2xx and 4xx). */
+function classify(raw: Extract<RawAnswer, { kind: 'answer' }>, redaction: Redaction): PortalAnswer {
+  const code = codeText(raw.body.error_code);
+  const message = sanitizePortalMessage(raw.body.message, redaction);
+  if (raw.status >= 400) return { kind: 'refused', errorCode: code ?? `http-${raw.status}`, message };
+  if (code === undefined) return { kind: 'unavailable', reason: 'answer without error_code' };
+  if (isSuccessCode(code)) return { kind: 'ok' };
+  if ((code === '3' || code === '-3') && foldText(String(raw.body.message ?? '')).includes('da ton tai')) {
+    return { kind: 'already-exists', errorCode: code, message };
+  }
+  return { kind: 'refused', errorCode: code, message };
+}
+
+function isSessionRejected(raw: Extract<RawAnswer, { kind: 'answer' }>): boolean {
+  if (raw.status === 401) return true;
+  const message = foldText(String(raw.body.message ?? ''));
+  const aboutSession = message.includes('session') || message.includes('phien');
+  const rejected = ['het han', 'khong hop le', 'expired', 'invalid'].some((w) => message.includes(w));
+  return !isSuccessCode(raw.body.error_code) && aboutSession && rejected;
+}
+
+function isSuccessCode(value: unknown): boolean {
+  const code = codeText(value);
+  return code === '0' || code === '00';
+}
+
+function codeText(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  return undefined;
+}
+
+function describe(answer: Exclude<PortalAnswer, { kind: 'ok' }>): string {
+  return answer.kind === 'unavailable' ? answer.reason : `error_code ${answer.errorCode}: ${answer.message}`;
+}
+
+/** Lower case, without Vietnamese diacritics, so that "ĐÃ TỒN TẠI" and "da ton tai" compare equal. */
+export function foldText(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+}
+
+// Values of these wire fields are personal data; if the portal echoes them back, they are masked.
+const PERSONAL_FIELDS = ['ChuHoSo', 'SoDienThoai', 'SoGiayToChuHoSo', 'Email', 'MaDoiTuong', 'NguoiXuLy'] as const;
+
+function redactionFor(account: PortalAccount, data: unknown[]): Redaction {
+  const secrets = [account.password];
+  const keep: string[] = [];
+  for (const item of data) {
+    if (!isObject(item)) continue;
+    if (typeof item.MaHoSo === 'string') keep.push(item.MaHoSo);
+    for (const field of PERSONAL_FIELDS) {
+      const value = item[field];
+      if (typeof value === 'string') secrets.push(value);
+    }
+    if (Array.isArray(item.DinhDanhCHS)) {
+      for (const id of item.DinhDanhCHS) if (isObject(id) && typeof id.SoDinhDanh === 'string') secrets.push(id.SoDinhDanh);
+    }
+  }
+  return { secrets, keep };
+}
+
+/**
+ * A portal message made safe to store and show: known secrets and personal values of the request
+ * masked, then anything that looks like an email address, a long number (ID, phone) or a token,
+ * control characters removed, at most 200 characters. Dossier codes of the request are kept.
+ */
+export function sanitizePortalMessage(message: unknown, redaction: { secrets?: string[]; keep?: string[] } = {}): string {
+  let text = typeof message === 'string' ? message : message === undefined || message === null ? '' : JSON.stringify(message);
+  for (const secret of redaction.secrets ?? []) {
+    // Very short values ("1", "An") would mask ordinary words; they carry no identity on their own.
+    if (secret.trim().length >= 3) text = text.replace(new RegExp(escapeRegExp(secret.trim()), 'giu'), '[redacted]');
+  }
+  const keep = (redaction.keep ?? []).filter((k) => k !== '').sort((a, b) => b.length - a.length);
+  const pieces = keep.length === 0 ? [text] : text.split(new RegExp(`(${keep.map(escapeRegExp).join('|')})`, 'u'));
+  // split() with a capturing group puts the kept codes at odd indexes.
+  text = pieces.map((piece, i) => (i % 2 === 1 ? piece : maskPatterns(piece))).join('');
+  text = text.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').trim();
+  return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : text;
+}
+
+function maskPatterns(text: string): string {
+  return text
+    .replace(/[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+/gu, '[email]')
+    .replace(/[A-Za-z0-9_\-+/=.]{32,}/g, '[token]')
+    .replace(/\+?\d(?:[\s.\-]?\d){5,}/g, '[number]');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function sessionKey(account: PortalAccount): string {
+  return `${account.agencyCode}\u0000${account.username}`;
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function errorName(err: unknown): string {
+  if (isObject(err) && typeof err.code === 'string') return err.code;
+  return err instanceof Error ? err.name : 'unknown';
+}

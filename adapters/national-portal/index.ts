@@ -1,0 +1,22 @@
+// The national portal adapter (Cổng DVCQG): translate, client, batch delivery and the simulator.
+export * from './wire.js';
+export { toPortalDate, parsePortalDate } from './dates.js';
+export { toDossierItem, toProgressItem, SUBMITTED_ON_NATIONAL_PORTAL, type TranslateContext } from './translate.js';
+export {
+  NationalPortalClient,
+  DEFAULT_DSTCODE,
+  sanitizePortalMessage,
+  foldText,
+  type PortalAccount,
+  type PortalAnswer,
+  type PortalSendBody,
+  type NationalPortalClientOptions,
+} from './client.js';
+export { deliverBatch, isRetryableRefusal, type ItemOutcome, type BatchItem } from './deliver.js';
+export {
+  startNationalPortalSimulator,
+  type PortalSimulator,
+  type SimulatorOptions,
+  type SimulatorFaults,
+  type SimulatorCall,
+} from './simulator.js';

@@ -1,0 +1,384 @@
+// A stand-in for the national portal (Cổng DVCQG) integration endpoint: a real HTTP server that
+// speaks the same protocol, checks what it receives as the portal would, keeps what it accepted,
+// and fails on demand. Used by the tests, by `npm start` in development, and for demos.
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parsePortalDate } from './dates.js';
+import type { PortalDossierItem, PortalProgressItem } from './wire.js';
+
+export interface SimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default one account: lgsp / lgsp-dev. */
+  accounts?: { username: string; password: string }[];
+  /** Default '/login'. */
+  loginPath?: string;
+  /** Default '/integration'. */
+  integrationPath?: string;
+  /** Default 30 minutes. */
+  sessionTtlMs?: number;
+  /** When set, login requires exactly this dstcode; otherwise any non-empty one. */
+  expectedDstcode?: string;
+}
+
+export interface SimulatorFaults {
+  /** Every protocol answer waits this long. */
+  delayMs?: number;
+  /** The next N integration calls answer HTTP 500. */
+  failNextCalls?: number;
+  /** The next `count` integration calls answer this error_code and message. */
+  errorCodeNextCalls?: { count: number; errorCode: number; message: string };
+  /** The next N integration calls get their connection destroyed without an answer. */
+  dropNextConnections?: number;
+  /** A call containing one of these MaHoSo is refused with a validation error naming it. */
+  poisonCodes?: string[];
+}
+
+export interface SimulatorCall {
+  service: string;
+  isUpdating?: boolean;
+  codes: string[];
+  /** The error_code answered, or `http-500` / `dropped` for injected faults. */
+  answer: string;
+}
+
+export interface PortalSimulator {
+  url: string;
+  /** Accepted dossiers, latest version, by MaHoSo. */
+  dossiers: Map<string, PortalDossierItem>;
+  /** Accepted progress items by MaHoSo, in arrival order. */
+  progress: Map<string, PortalProgressItem[]>;
+  calls: SimulatorCall[];
+  /** `create:CODE`, `update:CODE`, `progress:CODE:TrangThai`, in acceptance order. */
+  receivedOrder: string[];
+  faults: { set(f: SimulatorFaults): void; clear(): void; readonly current: Readonly<SimulatorFaults> };
+  expireSessions(): void;
+  close(): Promise<void>;
+}
+
+type Answer = { status: number; body: unknown };
+type Item = Record<string, unknown>;
+
+// Portal error codes the simulator answers with (documented in README.md).
+const CODE = { ok: '0', badRequest: '1', invalidData: '2', alreadyExists: '-3', notFound: '4', session: '-1' } as const;
+const MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+const DOSSIER_REQUIRED = ['MaHoSo', 'MaTTHC', 'TenTTHC', 'MaLinhVuc', 'TenLinhVuc', 'ChuHoSo', 'TrichYeuHoSo', 'DonViXuLy'];
+const DOSSIER_DATES = ['NgayNopHoSo', 'NgayTiepNhan', 'NgayHenTra', 'NgayTuChoi', 'NgayTra'];
+const DOSSIER_FLAGS = ['TaiKhoanDuocXacThucVoiVNeID', 'HoSoCoThanhPhanSoHoa', 'DuocThanhToanTrucTuyen'];
+const DOSSIER_LISTS = ['DinhDanhCHS', 'TaiLieuNop', 'DanhSachLePhi', 'DanhSachGiayToKetQua'];
+const PROGRESS_REQUIRED = ['MaHoSo', 'NguoiXuLy'];
+const PROGRESS_DATES = ['NgayBatDau', 'NgayKetThucTheoQuyDinh'];
+
+export async function startNationalPortalSimulator(opts: SimulatorOptions = {}): Promise<PortalSimulator> {
+  const loginPath = opts.loginPath ?? '/login';
+  const integrationPath = opts.integrationPath ?? '/integration';
+  const sessionTtlMs = opts.sessionTtlMs ?? 30 * 60 * 1000;
+  const accounts = new Map((opts.accounts ?? [{ username: 'lgsp', password: 'lgsp-dev' }]).map((a) => [a.username, a.password]));
+  const sessions = new Map<string, number>(); // token → expiry (ms since epoch)
+  let faults: SimulatorFaults = {};
+
+  const sim: PortalSimulator = {
+    url: '',
+    dossiers: new Map(),
+    progress: new Map(),
+    calls: [],
+    receivedOrder: [],
+    faults: {
+      set(f) {
+        faults = { ...faults, ...f };
+      },
+      clear() {
+        faults = {};
+      },
+      get current() {
+        return faults;
+      },
+    },
+    expireSessions() {
+      sessions.clear();
+    },
+    close: () => Promise.resolve(),
+  };
+
+  // --- protocol -----------------------------------------------------------------------------
+
+  function login(req: IncomingMessage, body: unknown): Answer {
+    const dstcode = req.headers.dstcode;
+    if (typeof dstcode !== 'string' || dstcode === '') return refuse(CODE.badRequest, 'Thiếu header dstcode');
+    if (opts.expectedDstcode !== undefined && dstcode !== opts.expectedDstcode) return refuse(CODE.badRequest, 'dstcode không đúng');
+    const { username, password }: Item = isItem(body) ? body : {};
+    if (typeof username !== 'string' || typeof password !== 'string' || accounts.get(username) !== password) {
+      return refuse('2', 'Sai tên đăng nhập hoặc mật khẩu');
+    }
+    const session = randomBytes(24).toString('hex');
+    sessions.set(session, Date.now() + sessionTtlMs);
+    return { status: 200, body: { error_code: 0, session } };
+  }
+
+  function integrate(body: unknown): Answer {
+    if (!isItem(body)) return refuse(CODE.badRequest, 'Yêu cầu không hợp lệ');
+    const expiry = typeof body.session === 'string' ? sessions.get(body.session) : undefined;
+    if (expiry === undefined || expiry < Date.now()) return refuse(CODE.session, 'Session không hợp lệ hoặc đã hết hạn');
+    if (typeof body.madonvi !== 'string' || body.madonvi === '') return refuse(CODE.badRequest, 'Thiếu madonvi');
+    switch (body.service) {
+      case 'TraCuuHoSo':
+        return lookUp(body);
+      case 'DongBoHoSoMC':
+        return record(body, 'DongBoHoSoMC');
+      case 'CapNhatTienDoHoSoMC':
+        return record(body, 'CapNhatTienDoHoSoMC');
+      default:
+        return refuse(CODE.badRequest, 'Dịch vụ không được hỗ trợ');
+    }
+  }
+
+  function lookUp(body: Item): Answer {
+    const code = body.MaHoSo ?? body.mahoso; // OpenCPS sends the lower-case key
+    const found = typeof code === 'string' ? sim.dossiers.get(code) : undefined;
+    const result = found ? [{ MaHoSo: found.MaHoSo, TrangThaiHoSo: found.TrangThaiHoSo }] : [];
+    return { status: 200, body: { error_code: CODE.ok, message: 'Thành công', result } };
+  }
+
+  /** All or nothing, like the portal: one bad item refuses the whole call and nothing is kept. */
+  function record(body: Item, service: 'DongBoHoSoMC' | 'CapNhatTienDoHoSoMC'): Answer {
+    const isUpdating = body.isUpdating;
+    if (isUpdating !== undefined && isUpdating !== 'True' && isUpdating !== 'False') {
+      return refuse(CODE.badRequest, 'isUpdating phải là "True" hoặc "False"');
+    }
+    if (service === 'DongBoHoSoMC' && isUpdating === undefined) return refuse(CODE.badRequest, 'Thiếu isUpdating');
+    const data = body.data;
+    if (!Array.isArray(data) || data.length === 0 || !data.every(isItem)) return refuse(CODE.badRequest, 'data phải là danh sách hồ sơ');
+    const poison = data.find((item) => faults.poisonCodes?.includes(String(item.MaHoSo)));
+    if (poison) return refuse(CODE.invalidData, `Dữ liệu không hợp lệ: hồ sơ ${String(poison.MaHoSo)} sai cấu trúc`);
+
+    for (const item of data) {
+      const problem = service === 'DongBoHoSoMC' ? dossierProblem(item) : progressProblem(item);
+      if (problem) return refuse(CODE.invalidData, `Dữ liệu không hợp lệ: hồ sơ ${String(item.MaHoSo)}: ${problem}`);
+    }
+    const updating = isUpdating === 'True';
+    const seen = new Set<string>();
+    for (const item of data) {
+      const code = String(item.MaHoSo);
+      const known = sim.dossiers.has(code) || seen.has(code);
+      if (service === 'DongBoHoSoMC' && !updating && known) return refuse(CODE.alreadyExists, `Hồ sơ đã tồn tại: ${code}`);
+      if ((service === 'CapNhatTienDoHoSoMC' || updating) && !sim.dossiers.has(code)) return refuse(CODE.notFound, `Hồ sơ không tồn tại: ${code}`);
+      seen.add(code);
+    }
+
+    for (const item of data) {
+      const code = String(item.MaHoSo);
+      if (service === 'DongBoHoSoMC') {
+        sim.dossiers.set(code, item as unknown as PortalDossierItem);
+        sim.receivedOrder.push(`${updating ? 'update' : 'create'}:${code}`);
+      } else {
+        const list = sim.progress.get(code) ?? [];
+        list.push(item as unknown as PortalProgressItem);
+        sim.progress.set(code, list);
+        sim.receivedOrder.push(`progress:${code}:${String(item.TrangThai)}`);
+      }
+    }
+    return { status: 200, body: { error_code: CODE.ok, message: 'Đồng bộ thành công' } };
+  }
+
+  // --- HTTP ----------------------------------------------------------------------------------
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, { status: 500, body: { error_code: '500', message: 'Lỗi hệ thống' } });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://simulator').pathname;
+    if (path.startsWith('/__simulator/')) return control(req, res, path);
+    if (req.method !== 'POST' || (path !== loginPath && path !== integrationPath)) {
+      return send(res, { status: 404, body: { error_code: '404', message: 'Không tìm thấy' } });
+    }
+    const isIntegration = path === integrationPath;
+    if (isIntegration && takeFault('dropNextConnections')) {
+      sim.calls.push({ service: 'unknown', codes: [], answer: 'dropped' });
+      req.socket.destroy();
+      return;
+    }
+    const raw = await readBody(req);
+    if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
+    const body = parseJson(raw);
+    if (!isIntegration) return send(res, body === undefined ? refuse(CODE.badRequest, 'JSON không hợp lệ', 400) : login(req, body));
+
+    const call = describeCall(body);
+    let answer: Answer;
+    if (takeFault('failNextCalls')) answer = { status: 500, body: { error_code: '500', message: 'Internal Server Error' } };
+    else if (faults.errorCodeNextCalls && faults.errorCodeNextCalls.count > 0) {
+      const f = faults.errorCodeNextCalls;
+      faults = { ...faults, errorCodeNextCalls: { ...f, count: f.count - 1 } };
+      answer = { status: 200, body: { error_code: f.errorCode, message: f.message } };
+    } else answer = body === undefined ? refuse(CODE.badRequest, 'JSON không hợp lệ', 400) : integrate(body);
+    sim.calls.push({ ...call, answer: answer.status === 500 ? 'http-500' : String((answer.body as Item).error_code) });
+    send(res, answer);
+  }
+
+  function takeFault(name: 'dropNextConnections' | 'failNextCalls'): boolean {
+    const left = faults[name] ?? 0;
+    if (left <= 0) return false;
+    faults = { ...faults, [name]: left - 1 };
+    return true;
+  }
+
+  async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (req.method === 'GET' && path === '/__simulator/state') {
+      return send(res, {
+        status: 200,
+        body: {
+          dossiers: sim.dossiers.size,
+          progressItems: [...sim.progress.values()].reduce((n, list) => n + list.length, 0),
+          calls: sim.calls.length,
+          sessions: sessions.size,
+          faults,
+          lastCalls: sim.calls.slice(-20),
+        },
+      });
+    }
+    if (req.method === 'POST' && path === '/__simulator/faults') {
+      const body = parseJson(await readBody(req));
+      if (!isItem(body)) return send(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
+      sim.faults.set(body as SimulatorFaults);
+      return send(res, { status: 200, body: { faults } });
+    }
+    if (req.method === 'DELETE' && path === '/__simulator/faults') {
+      sim.faults.clear();
+      return send(res, { status: 200, body: { faults } });
+    }
+    if (req.method === 'POST' && path === '/__simulator/expire-sessions') {
+      sim.expireSessions();
+      return send(res, { status: 200, body: { sessions: 0 } });
+    }
+    return send(res, { status: 404, body: { error: 'unknown simulator route' } });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  sim.url = `http://${host}:${address.port}`;
+  sim.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return sim;
+}
+
+// --- checks, as the portal makes them ------------------------------------------------------------
+
+function dossierProblem(item: Item): string | undefined {
+  return (
+    missing(item, DOSSIER_REQUIRED) ??
+    (!item.NgayTiepNhan && !item.NgayNopHoSo ? 'cần NgayTiepNhan hoặc NgayNopHoSo' : undefined) ??
+    badDates(item, DOSSIER_DATES) ??
+    badCode(item, 'TrangThaiHoSo', 1, 10) ??
+    badCode(item, 'KenhThucHien', 1, 3) ??
+    badCode(item, 'LoaiDoiTuong', 1, 4) ??
+    badCode(item, 'HinhThuc', 0, 1) ??
+    DOSSIER_FLAGS.map((f) => (item[f] === undefined ? undefined : badCode(item, f, 0, 1))).find(Boolean) ??
+    DOSSIER_LISTS.map((f) => (item[f] === undefined || Array.isArray(item[f]) ? undefined : `${f} phải là danh sách`)).find(Boolean) ??
+    listProblem(item.DinhDanhCHS, ['LoaiDinhDanh', 'SoDinhDanh']) ??
+    listProblem(item.TaiLieuNop, ['TenTepDinhKem']) ??
+    listProblem(item.DanhSachLePhi, ['TenPhiLePhi', 'Gia']) ??
+    listProblem(item.DanhSachGiayToKetQua, ['TenGiayTo']) ??
+    feePriceProblem(item.DanhSachLePhi)
+  );
+}
+
+function progressProblem(item: Item): string | undefined {
+  return (
+    missing(item, PROGRESS_REQUIRED) ??
+    (parsePortalDate(String(item.ThoiDiemXuLy ?? '')) ? undefined : 'ThoiDiemXuLy phải có dạng yyyyMMddHHmmss') ??
+    badDates(item, PROGRESS_DATES) ??
+    badCode(item, 'TrangThai', 1, 10)
+  );
+}
+
+function missing(item: Item, fields: string[]): string | undefined {
+  const absent = fields.find((f) => typeof item[f] !== 'string' || (item[f] as string).trim() === '');
+  return absent && `thiếu ${absent}`;
+}
+
+/** Dates are optional ('' or absent), but when given they are exactly 14 digits naming a real date-time. */
+function badDates(item: Item, fields: string[]): string | undefined {
+  const bad = fields.find((f) => {
+    const v = item[f];
+    return v !== undefined && v !== '' && (typeof v !== 'string' || !parsePortalDate(v));
+  });
+  return bad && `${bad} phải có dạng yyyyMMddHHmmss`;
+}
+
+/** Codes may come as digit strings or as integers; both are read. */
+function badCode(item: Item, field: string, min: number, max: number): string | undefined {
+  const v = item[field];
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= min && n <= max ? undefined : `${field} phải từ ${min} đến ${max}`;
+}
+
+function listProblem(list: unknown, required: string[]): string | undefined {
+  if (!Array.isArray(list)) return undefined;
+  for (const entry of list) {
+    if (!isItem(entry)) return 'phần tử danh sách không hợp lệ';
+    const problem = missing(entry, required);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function feePriceProblem(list: unknown): string | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list.some((fee) => isItem(fee) && !/^\d+$/.test(String(fee.Gia))) ? 'Gia phải là số' : undefined;
+}
+
+// --- plumbing ------------------------------------------------------------------------------------
+
+function refuse(errorCode: string, message: string, status = 200): Answer {
+  return { status, body: { error_code: errorCode, message } };
+}
+
+function describeCall(body: unknown): Omit<SimulatorCall, 'answer'> {
+  if (!isItem(body)) return { service: 'unknown', codes: [] };
+  const codes = Array.isArray(body.data) ? body.data.filter(isItem).map((i) => String(i.MaHoSo)) : [];
+  const call: Omit<SimulatorCall, 'answer'> = { service: String(body.service), codes };
+  if (body.isUpdating === 'True' || body.isUpdating === 'False') call.isUpdating = body.isUpdating === 'True';
+  return call;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function send(res: ServerResponse, answer: Answer): void {
+  const payload = JSON.stringify(answer.body);
+  res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+function isItem(value: unknown): value is Item {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,57 @@
+// Builds the Fastify app from its parts; starting it is server.ts's job, so tests use app.inject or
+// listen on a random port. Plugins load in a fixed order: body parsing, errors, auth, docs, routes.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { AcceptContext } from './dossiers/accept.js';
+import type { Enqueuer } from './delivery/processor.js';
+import type { FileLinkSigner } from './files/signed-url.js';
+import auth from './plugins/auth.js';
+import docs from './plugins/docs.js';
+import jsonBody from './plugins/json-body.js';
+import problems from './plugins/problems.js';
+import adminRoutes from './routes/admin.js';
+import dossierRoutes from './routes/dossiers.js';
+import fileRoutes from './routes/files.js';
+import healthRoutes from './routes/health.js';
+
+export interface AppDeps {
+  accept: AcceptContext;
+  queue: Enqueuer;
+  signer: FileLinkSigner;
+  maxFileBytes: number;
+  pingRedis: () => Promise<unknown>;
+  logger: Logger;
+}
+
+export const JSON_BODY_LIMIT = 1024 * 1024;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: JSON_BODY_LIMIT,
+    maxParamLength: 200,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const { db } = deps.accept;
+  await app.register(jsonBody);
+  await app.register(problems, { db });
+  await app.register(auth, { registry: deps.accept.registry });
+  await app.register(docs);
+  await app.register(healthRoutes, { db, pingRedis: deps.pingRedis });
+  await app.register(dossierRoutes, { accept: deps.accept, queue: deps.queue });
+  await app.register(fileRoutes, { db, maxFileBytes: deps.maxFileBytes, signer: deps.signer });
+  await app.register(adminRoutes, { db, queue: deps.queue });
+  return app;
+}

@@ -1,0 +1,170 @@
+// Configuration comes from environment variables only, read and checked once at start.
+// Every problem is collected so an operator sees the whole list in one go, not one per restart.
+import path from 'node:path';
+
+export type ProcessRole = 'api' | 'worker' | 'simulators';
+
+export interface Config {
+  mode: 'development' | 'production';
+  host: string;
+  port: number;
+  publicBaseUrl: string | undefined;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  roles: ReadonlySet<ProcessRole>;
+  logLevel: string;
+  partnersFile: string | undefined;
+  fileUrlSecret: string | undefined;
+  fileUrlTtlSeconds: number;
+  maxFileBytes: number;
+  attachmentUrlAllowlist: string[];
+  nationalPortal: {
+    url: string | undefined;
+    username: string | undefined;
+    password: string | undefined;
+    agencyCode: string;
+    dstcode: string | undefined;
+    loginPath: string;
+    integrationPath: string;
+    timeoutMs: number;
+    simulatorPort: number;
+  };
+  delivery: {
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    batchSize: number;
+    leaseMs: number;
+    sweepIntervalMs: number;
+    liveConcurrency: number;
+    bulkCallsPerSecond: number;
+    webhookTimeoutMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string): string | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!/^(https?|postgres(ql)?|rediss?):$/.test(parsed.protocol)) throw new Error('scheme');
+      return raw.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name} must be a URL, got "${raw}"`);
+      return undefined;
+    }
+  };
+
+  const modeRaw = str('LGSP_MODE') ?? 'production';
+  if (modeRaw !== 'development' && modeRaw !== 'production') {
+    problems.push(`LGSP_MODE must be "development" or "production", got "${modeRaw}"`);
+  }
+  const mode = modeRaw === 'development' ? 'development' : 'production';
+
+  const roles = new Set<ProcessRole>();
+  for (const role of (str('PROCESS_ROLES') ?? 'api,worker,simulators').split(',').map((r) => r.trim())) {
+    if (role === 'api' || role === 'worker' || role === 'simulators') roles.add(role);
+    else problems.push(`PROCESS_ROLES may list api, worker, simulators; got "${role}"`);
+  }
+
+  const config: Config = {
+    mode,
+    host: str('HOST') ?? '0.0.0.0',
+    port: int('PORT', 8080, 0, 65535),
+    publicBaseUrl: url('PUBLIC_BASE_URL'),
+    dataDir: path.resolve(str('DATA_DIR') ?? './data'),
+    databaseUrl: url('DATABASE_URL'),
+    redisUrl: url('REDIS_URL'),
+    redisPrefix: str('REDIS_PREFIX') ?? 'lgsp',
+    roles,
+    logLevel: str('LOG_LEVEL') ?? 'info',
+    partnersFile: str('PARTNERS_FILE'),
+    fileUrlSecret: str('FILE_URL_SECRET'),
+    fileUrlTtlSeconds: int('FILE_URL_TTL_SECONDS', 7 * 24 * 3600, 60, 90 * 24 * 3600),
+    maxFileBytes: int('MAX_FILE_BYTES', 20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+    attachmentUrlAllowlist: (str('ATTACHMENT_URL_ALLOWLIST') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    nationalPortal: {
+      url: url('NATIONAL_PORTAL_URL'),
+      username: str('NATIONAL_PORTAL_USERNAME'),
+      password: str('NATIONAL_PORTAL_PASSWORD'),
+      agencyCode: str('NATIONAL_PORTAL_AGENCY_CODE') ?? 'madonvi',
+      dstcode: str('NATIONAL_PORTAL_DSTCODE'),
+      loginPath: str('NATIONAL_PORTAL_LOGIN_PATH') ?? '/login',
+      integrationPath: str('NATIONAL_PORTAL_INTEGRATION_PATH') ?? '/integration',
+      timeoutMs: int('NATIONAL_PORTAL_TIMEOUT_MS', 30_000, 100, 600_000),
+      simulatorPort: int('NATIONAL_PORTAL_SIMULATOR_PORT', 0, 0, 65535),
+    },
+    delivery: {
+      maxAttempts: int('DELIVERY_MAX_ATTEMPTS', 12, 1, 1000),
+      backoffBaseMs: int('DELIVERY_BACKOFF_BASE_MS', 2_000, 1, 3_600_000),
+      backoffMaxMs: int('DELIVERY_BACKOFF_MAX_MS', 15 * 60_000, 1, 24 * 3_600_000),
+      batchSize: int('DELIVERY_BATCH_SIZE', 50, 1, 500),
+      leaseMs: int('DELIVERY_LEASE_MS', 120_000, 100, 3_600_000),
+      sweepIntervalMs: int('SWEEP_INTERVAL_MS', 30_000, 50, 3_600_000),
+      liveConcurrency: int('DELIVERY_CONCURRENCY', 4, 1, 64),
+      bulkCallsPerSecond: int('BULK_CALLS_PER_SECOND', 2, 1, 1000),
+      webhookTimeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    },
+  };
+
+  for (const prefix of config.attachmentUrlAllowlist) {
+    if (!/^https?:\/\/[^/]+\//.test(prefix)) {
+      problems.push(`ATTACHMENT_URL_ALLOWLIST entries must be URL prefixes ending in a path, like https://host/path/; got "${prefix}"`);
+    }
+  }
+  if (config.roles.size === 0) problems.push('PROCESS_ROLES is empty');
+
+  if (mode === 'production') problems.push(...productionGaps(config));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** What a production start needs that development fills in itself (dev keys, dev partners, simulators). */
+function productionGaps(config: Config): string[] {
+  const gaps: string[] = [];
+  const gatewayRole = config.roles.has('api') || config.roles.has('worker');
+  if (gatewayRole && !config.partnersFile) gaps.push('PARTNERS_FILE is required in production (the partner registry)');
+  if (config.roles.has('api') && !config.fileUrlSecret) {
+    gaps.push('FILE_URL_SECRET is required in production (it signs the attachment URLs given to the national portal)');
+  }
+  if (config.fileUrlSecret && config.fileUrlSecret.length < 32) gaps.push('FILE_URL_SECRET must be at least 32 characters');
+  if (config.roles.has('worker')) {
+    if (!config.nationalPortal.url) {
+      gaps.push('NATIONAL_PORTAL_URL is required in production (the simulator only starts in development)');
+    }
+    if (!config.nationalPortal.username || !config.nationalPortal.password) {
+      gaps.push('NATIONAL_PORTAL_USERNAME and NATIONAL_PORTAL_PASSWORD are required in production');
+    }
+  }
+  if (config.roles.has('api') && !config.publicBaseUrl) {
+    gaps.push('PUBLIC_BASE_URL is required in production (the address the national portal downloads attachments from)');
+  }
+  return gaps;
+}

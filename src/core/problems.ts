@@ -1,0 +1,63 @@
+// Refusals on /v1 routes are RFC 9457 problem details with a stable `code` that partners can branch on.
+// The catalogue below is the whole list; docs/errors.md describes each code.
+
+export const PROBLEM_TYPES = {
+  'invalid-request': { status: 400, title: 'The request does not match the schema' },
+  'malformed-json': { status: 400, title: 'The body is not valid JSON' },
+  'json-too-deep': { status: 400, title: 'The JSON body is nested too deeply' },
+  'code-mismatch': { status: 400, title: 'The dossier code in the path and the body differ' },
+  'attachment-not-allowed': { status: 400, title: 'An attachment URL is not on the allow-list and is not a gateway file' },
+  'unknown-file': { status: 400, title: 'A referenced file id is not one of your uploaded files' },
+  unauthenticated: { status: 401, title: 'A valid x-api-key header is required' },
+  'forbidden-role': { status: 403, title: 'Your partner role may not use this route' },
+  'forbidden-agency': { status: 403, title: 'You do not act for this agency' },
+  'invalid-file-link': { status: 403, title: 'The file link is invalid or has expired' },
+  'not-found': { status: 404, title: 'No such resource' },
+  'dossier-not-found': { status: 404, title: 'No such dossier among those you may see' },
+  'message-not-found': { status: 404, title: 'No such message' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'illegal-transition': { status: 409, title: 'The status machine does not allow this transition' },
+  'status-change-requires-event': { status: 409, title: 'Change a dossier status with an event, not an update' },
+  'sequence-gap': { status: 409, title: 'The event sequence skips a number' },
+  'sequence-conflict': { status: 409, title: 'An event with this sequence was already accepted with other content' },
+  'dossier-not-created': { status: 409, title: 'Create the dossier before sending its events' },
+  'idempotency-key-reused': { status: 409, title: 'The Idempotency-Key was used for a different request' },
+  'message-not-dead': { status: 409, title: 'Only a dead-lettered message can be replayed' },
+  'agency-change': { status: 409, title: 'A dossier cannot move to another agency' },
+  'payload-too-large': { status: 413, title: 'The body is larger than this route accepts' },
+  'unsupported-media-type': { status: 415, title: 'This content type is not accepted here' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  'internal-error': { status: 500, title: 'The gateway failed; nothing was stored' },
+  unavailable: { status: 503, title: 'A dependency of the gateway is unavailable' },
+} as const;
+
+export type ProblemCode = keyof typeof PROBLEM_TYPES;
+
+export const PROBLEM_TYPE_BASE = 'https://lgsp.gateway/problems/';
+
+export class Problem extends Error {
+  readonly status: number;
+  readonly title: string;
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail?: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(detail ?? PROBLEM_TYPES[code].title);
+    this.name = 'Problem';
+    this.status = PROBLEM_TYPES[code].status;
+    this.title = PROBLEM_TYPES[code].title;
+  }
+
+  toJSON(instance?: string): Record<string, unknown> {
+    return {
+      type: PROBLEM_TYPE_BASE + this.code,
+      title: this.title,
+      status: this.status,
+      code: this.code,
+      ...(this.detail ? { detail: this.detail } : {}),
+      ...(instance ? { instance } : {}),
+      ...this.extensions,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+// The national portal as a delivery destination: canonical snapshots are translated at send time
+// (so attachment links are fresh), batched per service and isUpdating, and sent with the adapter.
+import type { Dossier, DossierEvent } from '../../schemas/dossier.js';
+import { deliverBatch, NationalPortalClient, toDossierItem, toProgressItem, type TranslateContext } from '../../adapters/national-portal/index.js';
+import { sha256Hex } from '../core/hash.js';
+import type { PartnerRegistry } from '../partners/registry.js';
+import type { OutboundMessage } from '../store/messages.js';
+import type { Destination, ItemOutcome } from './destination.js';
+
+export class NationalPortalDestination implements Destination {
+  readonly maxBatch = 500;
+
+  constructor(
+    private readonly client: NationalPortalClient,
+    private readonly registry: PartnerRegistry,
+    private readonly attachments: TranslateContext,
+  ) {}
+
+  endpoint(message: OutboundMessage): string {
+    return `national-portal:${serviceOf(message.kind)}`;
+  }
+
+  async deliver(messages: OutboundMessage[]): Promise<Map<string, ItemOutcome>> {
+    const first = messages[0]!;
+    const account = this.registry.portalAccountFor(first.agencyCode ?? '');
+    if (!account) {
+      const error = `no national portal account is configured for agency ${first.agencyCode}`;
+      return new Map(messages.map((m) => [m.id, { result: 'retry', error }]));
+    }
+    const items = messages.map((m) => {
+      const item = m.kind === 'dossier-event' ? toProgressItem(m.dossierCode!, (m.payload as { event: DossierEvent }).event) : toDossierItem(m.payload as Dossier, this.attachments);
+      return { id: m.id, code: m.dossierCode!, item, sha: sha256Hex(JSON.stringify(item)) };
+    });
+    const isUpdating = first.kind === 'dossier-event' ? undefined : first.kind === 'dossier-update';
+    const outcomes = await deliverBatch(this.client, account, serviceOf(first.kind), isUpdating, items);
+    return new Map(
+      items.map(({ id, sha }) => {
+        const o = outcomes.get(id);
+        const mapped: ItemOutcome = !o
+          ? { result: 'retry', error: 'the adapter reported nothing for this item' }
+          : o.result === 'delivered'
+            ? { result: 'delivered', ...(o.alreadyExisted ? { note: 'already-existed' } : {}) }
+            : o;
+        return [id, { ...mapped, sentSha256: sha }];
+      }),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+function serviceOf(kind: string): 'DongBoHoSoMC' | 'CapNhatTienDoHoSoMC' {
+  return kind === 'dossier-event' ? 'CapNhatTienDoHoSoMC' : 'DongBoHoSoMC';
+}

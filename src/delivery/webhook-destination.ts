@@ -1,0 +1,46 @@
+// Partner webhooks: the one-stop system learns what became of each message it sent. One call per
+// notification; 2xx is delivered, 408/429/5xx and network failures are retried, other 4xx are final.
+import { request } from 'undici';
+import type { PartnerRegistry } from '../partners/registry.js';
+import type { OutboundMessage } from '../store/messages.js';
+import type { Destination, ItemOutcome } from './destination.js';
+
+export class WebhookDestination implements Destination {
+  readonly maxBatch = 1;
+
+  constructor(
+    private readonly registry: PartnerRegistry,
+    private readonly timeoutMs: number,
+  ) {}
+
+  endpoint(message: OutboundMessage): string {
+    return `webhook:${message.partnerId}`;
+  }
+
+  async deliver(messages: OutboundMessage[]): Promise<Map<string, ItemOutcome>> {
+    const outcomes = new Map<string, ItemOutcome>();
+    for (const message of messages) outcomes.set(message.id, await this.send(message));
+    return outcomes;
+  }
+
+  private async send(message: OutboundMessage): Promise<ItemOutcome> {
+    const url = this.registry.get(message.partnerId)?.webhookUrl;
+    if (!url) return { result: 'refused', error: 'the partner has no webhook URL any more' };
+    try {
+      const response = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-lgsp-message-id': message.id },
+        body: JSON.stringify(message.payload),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      await response.body.dump();
+      const status = response.statusCode;
+      if (status >= 200 && status < 300) return { result: 'delivered' };
+      if (status === 408 || status === 429 || status >= 500) return { result: 'retry', error: `webhook answered HTTP ${status}` };
+      return { result: 'refused', error: `webhook answered HTTP ${status}` };
+    } catch (error) {
+      return { result: 'retry', error: `webhook unreachable: ${(error as { code?: string }).code ?? 'network error'}` };
+    }
+  }
+}

@@ -1,0 +1,46 @@
+// Development mode only: on a fresh data folder, write a registry with one partner per role and
+// print their keys, so a newcomer can call the gateway a minute after cloning.
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ROLES, hashApiKey, type PartnersDocument, type Role } from './registry.js';
+
+export interface DevCredentials {
+  [role: string]: { partnerId: string; apiKey: string };
+}
+
+export const DEV_AGENCY_CODE = '000.00.01.H99';
+
+export function newApiKey(prefix = 'lgsp'): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Returns the registry file path, creating it (and dev-credentials.json) when absent. */
+export async function ensureDevRegistry(dataDir: string): Promise<{ file: string; created?: DevCredentials }> {
+  const file = path.join(dataDir, 'partners.json');
+  try {
+    await access(file);
+    return { file };
+  } catch {
+    // fresh data folder: fall through and create it
+  }
+  await mkdir(dataDir, { recursive: true });
+  const credentials: DevCredentials = {};
+  const doc: PartnersDocument = { partners: [] };
+  for (const role of ROLES) {
+    const partnerId = `dev-${role}`;
+    const apiKey = newApiKey(`dev_${role.replace('-', '_')}`);
+    credentials[role] = { partnerId, apiKey };
+    doc.partners.push({
+      id: partnerId,
+      name: `Development ${role} partner`,
+      roles: [role as Role],
+      apiKeys: [{ id: 'dev', sha256: hashApiKey(apiKey) }],
+      agencies: [{ code: DEV_AGENCY_CODE, name: 'Development agency' }],
+      ...(role === 'one-stop' ? { anyAgency: true } : {}),
+    });
+  }
+  await writeFile(file, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 });
+  await writeFile(path.join(dataDir, 'dev-credentials.json'), JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
+  return { file, created: credentials };
+}

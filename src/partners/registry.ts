@@ -1,0 +1,173 @@
+// The partner registry: one entry per connected system, loaded from a JSON file (PARTNERS_FILE).
+// API keys are stored as SHA-256 digests: keys are 32 random bytes, so a slow hash buys nothing,
+// and a digest lets the gateway find the partner in one map lookup.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+export const ROLES = ['one-stop', 'agency-system', 'postal-operator', 'payment-provider', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+const PortalCredentials = Type.Object(
+  {
+    agencyCode: Type.String({ minLength: 1, description: 'madonvi at the national portal' }),
+    username: Type.Optional(Type.String({ minLength: 1 })),
+    passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', description: 'Environment variable holding the password' })),
+  },
+  { additionalProperties: false },
+);
+
+const PartnerEntry = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$' }),
+    name: Type.String({ minLength: 1 }),
+    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1 }),
+    apiKeys: Type.Array(
+      Type.Object({ id: Type.String({ minLength: 1 }), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) }, { additionalProperties: false }),
+    ),
+    webhookUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    agencies: Type.Array(
+      Type.Object(
+        { code: Type.String({ minLength: 1 }), name: Type.Optional(Type.String()), nationalPortal: Type.Optional(PortalCredentials) },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+    anyAgency: Type.Optional(Type.Boolean({ description: 'Development only: may act for any agency code' })),
+  },
+  { additionalProperties: false },
+);
+
+export const PartnersDocument = Type.Object({ partners: Type.Array(PartnerEntry) }, { additionalProperties: false });
+export type PartnersDocument = Static<typeof PartnersDocument>;
+type PartnerEntry = Static<typeof PartnerEntry>;
+
+export interface Partner {
+  id: string;
+  name: string;
+  roles: ReadonlySet<Role>;
+  webhookUrl?: string;
+  agencyCodes: ReadonlySet<string>;
+  anyAgency: boolean;
+}
+
+export interface PortalAccount {
+  /** Stable key used to batch messages that travel on the same portal session. */
+  key: string;
+  agencyCode: string;
+  username: string;
+  password: string;
+}
+
+export interface PortalDefaults {
+  agencyCode: string;
+  username?: string;
+  password?: string;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+export class PartnerRegistry {
+  private readonly byKeyHash = new Map<string, Partner>();
+  private readonly byId = new Map<string, Partner>();
+  private readonly accountByAgency = new Map<string, PortalAccount>();
+  private readonly accountsByKey = new Map<string, PortalAccount>();
+  private readonly defaultAccount: PortalAccount | undefined;
+
+  private constructor(entries: PartnerEntry[], defaults: PortalDefaults, env: Record<string, string | undefined>, allowAnyAgency: boolean) {
+    if (defaults.username && defaults.password) {
+      this.defaultAccount = this.remember({ agencyCode: defaults.agencyCode, username: defaults.username, password: defaults.password });
+    }
+    for (const entry of entries) {
+      if (this.byId.has(entry.id)) throw new Error(`Partner registry: duplicate partner id "${entry.id}"`);
+      if (entry.anyAgency && !allowAnyAgency) {
+        throw new Error(`Partner registry: "${entry.id}" has anyAgency, which is allowed only in development mode`);
+      }
+      const partner: Partner = {
+        id: entry.id,
+        name: entry.name,
+        roles: new Set(entry.roles),
+        ...(entry.webhookUrl ? { webhookUrl: entry.webhookUrl } : {}),
+        agencyCodes: new Set(entry.agencies.map((a) => a.code)),
+        anyAgency: entry.anyAgency === true,
+      };
+      this.byId.set(partner.id, partner);
+      for (const key of entry.apiKeys) {
+        if (this.byKeyHash.has(key.sha256)) throw new Error(`Partner registry: API key "${key.id}" of "${entry.id}" is shared with another partner`);
+        this.byKeyHash.set(key.sha256, partner);
+      }
+      for (const agency of entry.agencies) {
+        const portal = agency.nationalPortal;
+        if (!portal) continue;
+        const username = portal.username ?? defaults.username;
+        const password = portal.passwordEnv ? env[portal.passwordEnv] : defaults.password;
+        if (!username || !password) {
+          throw new Error(
+            `Partner registry: agency "${agency.code}" of "${entry.id}" needs national portal credentials` +
+              (portal.passwordEnv ? ` (environment variable ${portal.passwordEnv} is unset)` : ''),
+          );
+        }
+        this.accountByAgency.set(agency.code, this.remember({ agencyCode: portal.agencyCode, username, password }));
+      }
+    }
+  }
+
+  static fromDocument(doc: unknown, options: { defaults: PortalDefaults; env?: Record<string, string | undefined>; allowAnyAgency: boolean }): PartnerRegistry {
+    const withDefaults = Value.Default(PartnersDocument, structuredClone(doc));
+    if (!Value.Check(PartnersDocument, withDefaults)) {
+      const first = [...Value.Errors(PartnersDocument, withDefaults)].slice(0, 5);
+      throw new Error(`Partner registry is invalid: ${first.map((e) => `${e.path || '/'} ${e.message}`).join('; ')}`);
+    }
+    return new PartnerRegistry(withDefaults.partners, options.defaults, options.env ?? process.env, options.allowAnyAgency);
+  }
+
+  static async fromFile(file: string, options: { defaults: PortalDefaults; env?: Record<string, string | undefined>; allowAnyAgency: boolean }): Promise<PartnerRegistry> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new Error(`Cannot read the partner registry ${file}: ${(error as Error).message}`);
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`The partner registry ${file} is not valid JSON: ${(error as Error).message}`);
+    }
+    return PartnerRegistry.fromDocument(doc, options);
+  }
+
+  authenticate(apiKey: string | undefined): Partner | undefined {
+    if (!apiKey || apiKey.length > 200) return undefined;
+    return this.byKeyHash.get(hashApiKey(apiKey));
+  }
+
+  get(id: string): Partner | undefined {
+    return this.byId.get(id);
+  }
+
+  actsFor(partner: Partner, agencyCode: string): boolean {
+    return partner.anyAgency || partner.agencyCodes.has(agencyCode);
+  }
+
+  /** The national portal account that carries this agency's dossiers. */
+  portalAccountFor(agencyCode: string): PortalAccount | undefined {
+    return this.accountByAgency.get(agencyCode) ?? this.defaultAccount;
+  }
+
+  portalAccount(key: string): PortalAccount | undefined {
+    return this.accountsByKey.get(key);
+  }
+
+  private remember(account: Omit<PortalAccount, 'key'>): PortalAccount {
+    const key = `${account.agencyCode}|${account.username}`;
+    const existing = this.accountsByKey.get(key);
+    if (existing) return existing;
+    const withKey = { ...account, key };
+    this.accountsByKey.set(key, withKey);
+    return withKey;
+  }
+}

@@ -1,0 +1,42 @@
+// The BullMQ workers of the two lanes. Live traffic has its own concurrency; the bulk lane (a year of
+// dossiers re-synced at go-live) is held to a fixed rate of calls so that it never crowds the portal.
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { DeliveryProcessor } from '../delivery/processor.js';
+import { LANE_QUEUES, type DeliveryJob } from './delivery-queue.js';
+
+export class DeliveryWorkers {
+  private readonly workers: Worker<DeliveryJob>[];
+
+  constructor(connection: Redis, prefix: string, processor: DeliveryProcessor, delivery: Config['delivery'], logger: Logger) {
+    const run = async (job: Job<DeliveryJob>, token?: string) => {
+      const result = await processor.process(job.data.messageId);
+      if (result.kind === 'later') {
+        await job.moveToDelayed(Math.max(Date.now(), result.at.getTime()) + 10, token);
+        throw new DelayedError();
+      }
+    };
+    const common = { connection, prefix, autorun: false, stalledInterval: Math.max(1000, Math.min(30_000, delivery.leaseMs / 2)) };
+    this.workers = [
+      new Worker<DeliveryJob>(LANE_QUEUES.live, run, { ...common, concurrency: delivery.liveConcurrency }),
+      new Worker<DeliveryJob>(LANE_QUEUES.bulk, run, {
+        ...common,
+        concurrency: 1,
+        limiter: { max: delivery.bulkCallsPerSecond, duration: 1000 },
+      }),
+    ];
+    for (const worker of this.workers) {
+      worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'delivery worker error'));
+    }
+  }
+
+  start(): void {
+    for (const worker of this.workers) void worker.run();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}

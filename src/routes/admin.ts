@@ -1,0 +1,69 @@
+// The operator's door: see what is dead-lettered and replay it once the cause is fixed.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { Problem } from '../core/problems.js';
+import { deliveryView, DeliveryView } from '../dossiers/delivery-view.js';
+import type { Enqueuer } from '../delivery/processor.js';
+import { requireRole } from '../plugins/auth.js';
+import type { Db } from '../store/db.js';
+import { replayDead, type OutboundMessage } from '../store/messages.js';
+import { ProblemResponse } from './problem-schema.js';
+
+export interface AdminRouteOptions {
+  db: Db;
+  queue: Enqueuer;
+}
+
+const MessageId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+const AdminMessage = Type.Intersect([DeliveryView, Type.Object({ destination: Type.String(), dossierCode: Type.Union([Type.String(), Type.Null()]), partnerId: Type.String() })]);
+
+const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, { db, queue }) => {
+  app.addHook('preHandler', requireRole('admin'));
+  const view = (m: OutboundMessage) => ({ ...deliveryView(m), destination: m.destination, dossierCode: m.dossierCode, partnerId: m.partnerId });
+
+  app.get(
+    '/v1/admin/messages',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'List messages by delivery state (dead letters first of all)',
+        querystring: Type.Object({
+          state: Type.Union(['pending', 'failed', 'delivered', 'dead', 'superseded'].map((s) => Type.Literal(s)), { default: 'dead' }),
+          limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+        }),
+        response: { 200: Type.Object({ messages: Type.Array(AdminMessage) }), '4xx': ProblemResponse },
+      },
+    },
+    async (request) => {
+      const rows = await db.query<OutboundMessage>(
+        `SELECT id, destination, kind, partner_id AS "partnerId", dossier_code AS "dossierCode", lane, state, attempts,
+                last_error AS "lastError", outcome_note AS "outcomeNote", next_attempt_at AS "nextAttemptAt", delivered_at AS "deliveredAt"
+           FROM messages WHERE state = $1 ORDER BY updated_at DESC LIMIT $2`,
+        [request.query.state, request.query.limit],
+      );
+      return { messages: rows.map(view) };
+    },
+  );
+
+  app.post(
+    '/v1/admin/messages/:id/replay',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Replay a dead-lettered message',
+        description: 'Resets its attempts and queues it again; messages held behind it in the same dossier follow once it is delivered.',
+        params: Type.Object({ id: MessageId }),
+        response: { 202: AdminMessage, '4xx': ProblemResponse },
+      },
+    },
+    async (request, reply) => {
+      const result = await replayDead(db, request.params.id);
+      if (result === 'not-found') throw new Problem('message-not-found');
+      if (result === 'not-dead') throw new Problem('message-not-dead', 'The message is not dead-lettered; it is delivered or still being retried');
+      await queue.enqueue(result.id, result.lane).catch(() => {});
+      return reply.code(202).send(view(result));
+    },
+  );
+};
+
+export default adminRoutes;

@@ -1,0 +1,45 @@
+// `npm start` / `node dist/src/server.js`: read the configuration, start the roles this process plays,
+// and shut down gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight work, close queues).
+import { ConfigError, loadConfig } from './config/config.js';
+import { createLogger } from './logging/logger.js';
+import { startGateway } from './runtime.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n\nFor a local try-out, run "npm start" (it sets LGSP_MODE=development).\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const gateway = await startGateway(config, logger).catch((error: Error) => {
+    logger.fatal({ err: { message: error.message } }, 'the gateway could not start');
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  });
+  logger.info({ mode: config.mode, roles: [...config.roles], url: gateway.url }, 'gateway started');
+  if (gateway.url && config.mode === 'development') {
+    process.stdout.write(`Gateway listening on ${gateway.url}  (OpenAPI: ${gateway.url}/docs)\n`);
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    gateway.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+void main();

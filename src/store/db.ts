@@ -1,0 +1,78 @@
+// One SQL dialect, two engines: PostgreSQL through `pg` in production, PGlite (Postgres in WASM,
+// in-process) for the embedded default. Callers see only `Db`.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Queryable {
+  readonly engine: 'postgres' | 'pglite';
+  /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Db> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+  const dir = path.join(options.dataDir, 'pglite');
+  await mkdir(dir, { recursive: true });
+  return openPglite(dir);
+}
+
+export function openPostgres(url: string): Db {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A lost connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return {
+    engine: 'postgres',
+    async query(sql, params) {
+      const result = await pool.query(sql, params as unknown[] | undefined);
+      return result.rows;
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({
+          async query(sql, params) {
+            return (await client.query(sql, params as unknown[] | undefined)).rows;
+          },
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** dataDir undefined = in memory (tests). */
+export async function openPglite(dataDir?: string): Promise<Db> {
+  const db = dataDir ? new PGlite(dataDir) : new PGlite();
+  await db.waitReady;
+  return {
+    engine: 'pglite',
+    async query(sql, params) {
+      return (await db.query(sql, params as unknown[] | undefined)).rows as never;
+    },
+    transaction(fn) {
+      return db.transaction((tx) =>
+        fn({
+          async query(sql, params) {
+            return (await tx.query(sql, params as unknown[] | undefined)).rows as never;
+          },
+        }),
+      );
+    },
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,204 @@
+// Outbound messages and their delivery state. Order: messages sharing (destination, order_key) are
+// delivered strictly by order_seq; a message is ready only when every earlier one is delivered or
+// superseded, so a dead message holds back its own line and nothing else.
+import type { Db, Queryable } from './db.js';
+
+export type MessageState = 'pending' | 'failed' | 'delivered' | 'dead' | 'superseded';
+export type Lane = 'live' | 'bulk';
+
+export interface NewMessage {
+  id: string;
+  destination: string;
+  kind: string;
+  partnerId: string;
+  dossierCode?: string;
+  agencyCode?: string;
+  orderKey: string;
+  lane: Lane;
+  batchKey: string;
+  payload: unknown;
+}
+
+export interface OutboundMessage {
+  id: string;
+  destination: string;
+  kind: string;
+  partnerId: string;
+  dossierCode: string | null;
+  agencyCode: string | null;
+  orderKey: string;
+  orderSeq: number;
+  lane: Lane;
+  batchKey: string;
+  payload: unknown;
+  state: MessageState;
+  attempts: number;
+  lastError: string | null;
+  outcomeNote: string | null;
+  nextAttemptAt: Date;
+  deliveredAt: Date | null;
+  createdAt: Date;
+}
+
+const COLUMNS = `id, destination, kind, partner_id AS "partnerId", dossier_code AS "dossierCode", agency_code AS "agencyCode",
+  order_key AS "orderKey", order_seq AS "orderSeq", lane, batch_key AS "batchKey", payload, state, attempts,
+  last_error AS "lastError", outcome_note AS "outcomeNote", next_attempt_at AS "nextAttemptAt",
+  delivered_at AS "deliveredAt", created_at AS "createdAt"`;
+
+const PREDECESSOR_OPEN = `EXISTS (SELECT 1 FROM messages p WHERE p.destination = m.destination AND p.order_key = m.order_key
+  AND p.order_seq < m.order_seq AND p.state NOT IN ('delivered', 'superseded'))`;
+
+export async function insertMessage(q: Queryable, m: NewMessage): Promise<number> {
+  const [counter] = await q.query<{ seq: number }>(
+    `INSERT INTO order_counters (destination, order_key, last_seq) VALUES ($1, $2, 1)
+     ON CONFLICT (destination, order_key) DO UPDATE SET last_seq = order_counters.last_seq + 1
+     RETURNING last_seq AS seq`,
+    [m.destination, m.orderKey],
+  );
+  const seq = counter!.seq;
+  await q.query(
+    `INSERT INTO messages (id, destination, kind, partner_id, dossier_code, agency_code, order_key, order_seq, lane, batch_key, payload)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [m.id, m.destination, m.kind, m.partnerId, m.dossierCode ?? null, m.agencyCode ?? null, m.orderKey, seq, m.lane, m.batchKey, JSON.stringify(m.payload)],
+  );
+  return seq;
+}
+
+export async function getMessage(q: Queryable, id: string): Promise<OutboundMessage | undefined> {
+  const [row] = await q.query<OutboundMessage>(`SELECT ${COLUMNS} FROM messages WHERE id = $1`, [id]);
+  return row;
+}
+
+export async function messagesOfDossier(q: Queryable, destination: string, dossierCode: string): Promise<(OutboundMessage & { held: boolean })[]> {
+  return q.query(
+    `SELECT ${COLUMNS}, (m.state IN ('pending', 'failed') AND ${PREDECESSOR_OPEN}) AS held
+       FROM messages m WHERE m.destination = $1 AND m.dossier_code = $2 ORDER BY m.order_seq`,
+    [destination, dossierCode],
+  );
+}
+
+/** The first open message of a line, if any: what to enqueue after the line changed. */
+export async function headOfLine(q: Queryable, destination: string, orderKey: string): Promise<{ id: string; lane: Lane } | undefined> {
+  const [row] = await q.query<{ id: string; lane: Lane }>(
+    `SELECT id, lane FROM messages WHERE destination = $1 AND order_key = $2 AND state IN ('pending', 'failed')
+      ORDER BY order_seq LIMIT 1`,
+    [destination, orderKey],
+  );
+  return row;
+}
+
+export type Claim =
+  | { status: 'claimed'; messages: OutboundMessage[] }
+  | { status: 'gone' }
+  | { status: 'waiting' }
+  | { status: 'later'; at: Date };
+
+/**
+ * Leases the message and up to batchSize - 1 ready siblings that may share its outbound call.
+ * The lease keeps a second worker off them; if this worker dies the lease simply runs out.
+ */
+export async function claimBatch(db: Db, id: string, batchSize: number, leaseMs: number): Promise<Claim> {
+  return db.transaction(async (tx) => {
+    const [head] = await tx.query<OutboundMessage & { leasedUntil: Date | null; blocked: boolean; due: boolean }>(
+      `SELECT ${COLUMNS}, CASE WHEN lease_until > now() THEN lease_until END AS "leasedUntil",
+              ${PREDECESSOR_OPEN} AS blocked, next_attempt_at <= now() AS due
+         FROM messages m WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    if (!head || (head.state !== 'pending' && head.state !== 'failed')) return { status: 'gone' };
+    if (head.blocked) return { status: 'waiting' };
+    if (head.leasedUntil) return { status: 'later', at: head.leasedUntil };
+    if (!head.due) return { status: 'later', at: head.nextAttemptAt };
+    const siblings =
+      batchSize > 1
+        ? await tx.query<{ id: string }>(
+            `SELECT id FROM messages m
+              WHERE destination = $1 AND lane = $2 AND batch_key = $3 AND state IN ('pending', 'failed')
+                AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until <= now())
+                AND id <> $4 AND order_key <> $5 AND NOT ${PREDECESSOR_OPEN}
+              ORDER BY created_at LIMIT $6 FOR UPDATE SKIP LOCKED`,
+            [head.destination, head.lane, head.batchKey, head.id, head.orderKey, batchSize - 1],
+          )
+        : [];
+    const ids = [head.id, ...siblings.map((s) => s.id)];
+    const messages = await tx.query<OutboundMessage>(
+      `UPDATE messages SET lease_until = now() + $2 * interval '1 millisecond', updated_at = now()
+        WHERE id = ANY($1::uuid[]) RETURNING ${COLUMNS}`,
+      [ids, leaseMs],
+    );
+    messages.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
+    return { status: 'claimed', messages };
+  });
+}
+
+export async function markDelivered(q: Queryable, id: string, note: string | undefined): Promise<OutboundMessage | undefined> {
+  const [row] = await q.query<OutboundMessage>(
+    `UPDATE messages SET state = 'delivered', attempts = attempts + 1, delivered_at = now(), lease_until = NULL,
+            last_error = NULL, outcome_note = $2, updated_at = now()
+      WHERE id = $1 AND state IN ('pending', 'failed') RETURNING ${COLUMNS}`,
+    [id, note ?? null],
+  );
+  return row;
+}
+
+/** A failed attempt: dead when it was the last allowed or the failure is permanent, else retried after delayMs. */
+export async function markFailed(
+  q: Queryable,
+  id: string,
+  error: string,
+  options: { permanent: boolean; maxAttempts: number; delayMs: number },
+): Promise<OutboundMessage | undefined> {
+  const [row] = await q.query<OutboundMessage>(
+    `UPDATE messages SET attempts = attempts + 1, last_error = $2, lease_until = NULL, updated_at = now(),
+            state = CASE WHEN $3 OR attempts + 1 >= $4 THEN 'dead' ELSE 'failed' END,
+            next_attempt_at = now() + $5 * interval '1 millisecond'
+      WHERE id = $1 AND state IN ('pending', 'failed') RETURNING ${COLUMNS}`,
+    [id, error, options.permanent, options.maxAttempts, options.delayMs],
+  );
+  return row;
+}
+
+/** Gives a claimed message back untouched (e.g. its batch was cut short by shutdown). */
+export async function releaseLease(q: Queryable, ids: string[]): Promise<void> {
+  await q.query(`UPDATE messages SET lease_until = NULL WHERE id = ANY($1::uuid[]) AND state IN ('pending', 'failed')`, [ids]);
+}
+
+export async function nextInLine(q: Queryable, m: OutboundMessage): Promise<{ id: string; lane: Lane } | undefined> {
+  const [row] = await q.query<{ id: string; lane: Lane }>(
+    `SELECT id, lane FROM messages WHERE destination = $1 AND order_key = $2 AND order_seq > $3 AND state IN ('pending', 'failed')
+      ORDER BY order_seq LIMIT 1`,
+    [m.destination, m.orderKey, m.orderSeq],
+  );
+  return row;
+}
+
+export async function replayDead(q: Queryable, id: string): Promise<OutboundMessage | 'not-found' | 'not-dead'> {
+  const [row] = await q.query<OutboundMessage>(
+    `UPDATE messages SET state = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL, updated_at = now()
+      WHERE id = $1 AND state = 'dead' RETURNING ${COLUMNS}`,
+    [id],
+  );
+  if (row) return row;
+  return (await getMessage(q, id)) ? 'not-dead' : 'not-found';
+}
+
+/** Dead messages of the same kind that a newer one replaces (a corrected dossier replaces a refused sync). */
+export async function supersedeDead(q: Queryable, destination: string, orderKey: string, kinds: string[]): Promise<string[]> {
+  const rows = await q.query<{ kind: string }>(
+    `UPDATE messages SET state = 'superseded', updated_at = now()
+      WHERE destination = $1 AND order_key = $2 AND state = 'dead' AND kind = ANY($3::text[]) RETURNING kind`,
+    [destination, orderKey, kinds],
+  );
+  return rows.map((r) => r.kind);
+}
+
+/** Open messages that should be in the queue: ready, not leased. The sweeper re-enqueues them. */
+export async function sweepCandidates(q: Queryable, limit: number): Promise<{ id: string; lane: Lane; delayMs: number }[]> {
+  return q.query(
+    `SELECT id, lane, GREATEST(0, (EXTRACT(EPOCH FROM (next_attempt_at - now())) * 1000)::integer) AS "delayMs"
+       FROM messages m
+      WHERE state IN ('pending', 'failed') AND (lease_until IS NULL OR lease_until <= now()) AND NOT ${PREDECESSOR_OPEN}
+      ORDER BY next_attempt_at LIMIT $1`,
+    [limit],
+  );
+}

@@ -1,0 +1,129 @@
+// Schema migrations, applied in order at start under an advisory lock so that several gateway
+// instances starting together apply each migration once. Never edit a released migration; add one.
+import type { Db } from './db.js';
+
+const MIGRATION_LOCK = 7_352_001;
+
+const MIGRATIONS: { id: number; name: string; sql: string }[] = [
+  {
+    id: 1,
+    name: 'dossier path',
+    sql: `
+CREATE TABLE dossiers (
+  code text PRIMARY KEY,
+  agency_code text NOT NULL,
+  partner_id text NOT NULL,
+  status text NOT NULL,
+  body jsonb NOT NULL,
+  body_sha256 text NOT NULL,
+  last_event_sequence integer NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX dossiers_agency ON dossiers (agency_code);
+
+CREATE TABLE dossier_events (
+  dossier_code text NOT NULL REFERENCES dossiers (code),
+  sequence integer NOT NULL,
+  status text NOT NULL,
+  body jsonb NOT NULL,
+  body_sha256 text NOT NULL,
+  message_id uuid NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (dossier_code, sequence)
+);
+
+-- Per (destination, order key) counters give each outbound message its place in line.
+CREATE TABLE order_counters (
+  destination text NOT NULL,
+  order_key text NOT NULL,
+  last_seq integer NOT NULL,
+  PRIMARY KEY (destination, order_key)
+);
+
+-- The delivery state of every outbound message. This table, not Redis, is the truth.
+CREATE TABLE messages (
+  id uuid PRIMARY KEY,
+  destination text NOT NULL,
+  kind text NOT NULL,
+  partner_id text NOT NULL,
+  dossier_code text,
+  agency_code text,
+  order_key text NOT NULL,
+  order_seq integer NOT NULL,
+  lane text NOT NULL DEFAULT 'live',
+  batch_key text NOT NULL,
+  payload jsonb NOT NULL,
+  state text NOT NULL DEFAULT 'pending',
+  attempts integer NOT NULL DEFAULT 0,
+  last_error text,
+  outcome_note text,
+  next_attempt_at timestamptz NOT NULL DEFAULT now(),
+  lease_until timestamptz,
+  delivered_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (destination, order_key, order_seq)
+);
+CREATE INDEX messages_open ON messages (destination, lane, batch_key, created_at) WHERE state IN ('pending', 'failed');
+CREATE INDEX messages_due ON messages (next_attempt_at) WHERE state IN ('pending', 'failed');
+CREATE INDEX messages_dossier ON messages (dossier_code);
+
+-- Message log, record format v1 (docs/message-log.md). Append-only; the auditors' Merkle log is built over it.
+CREATE TABLE message_log (
+  seq bigserial PRIMARY KEY,
+  record_version smallint NOT NULL DEFAULT 1,
+  at timestamptz NOT NULL DEFAULT now(),
+  direction text NOT NULL,
+  partner_id text,
+  endpoint text NOT NULL,
+  dossier_code text,
+  message_id uuid,
+  body_sha256 text,
+  outcome text NOT NULL,
+  error_code text,
+  attempt integer
+);
+CREATE INDEX message_log_message ON message_log (message_id);
+CREATE INDEX message_log_dossier ON message_log (dossier_code);
+
+CREATE TABLE idempotency_keys (
+  partner_id text NOT NULL,
+  key text NOT NULL,
+  request_sha256 text NOT NULL,
+  status_code integer NOT NULL,
+  response jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (partner_id, key)
+);
+
+CREATE TABLE files (
+  id uuid PRIMARY KEY,
+  partner_id text NOT NULL,
+  name text NOT NULL,
+  content_type text NOT NULL,
+  size integer NOT NULL,
+  sha256 text NOT NULL,
+  content bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
+];
+
+export async function migrate(db: Db): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set((await tx.query<{ id: number }>('SELECT id FROM schema_migrations')).map((r) => r.id));
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.id)) continue;
+      for (const statement of migration.sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) {
+        await tx.query(statement);
+      }
+      await tx.query('INSERT INTO schema_migrations (id, name) VALUES ($1, $2)', [migration.id, migration.name]);
+    }
+  });
+}
