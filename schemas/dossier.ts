@@ -137,7 +137,9 @@ export const Dossier = Type.Object(
     returnedAt: Type.Optional(Timestamp),
     resultDelivery: Type.Optional(Type.Union([Type.Literal('counter'), Type.Literal('postal')])),
     processingUnit: Type.Optional(Type.String({ maxLength: 500, description: 'DonViXuLy' })),
-    submissionPlace: Type.Optional(Type.String({ maxLength: 500, description: 'NoiNopHoSo' })),
+    submissionPlace: Type.Optional(
+      Type.Union([Type.Literal('national-portal'), Type.Literal('provincial')], { description: 'NoiNopHoSo: where the citizen submitted' }),
+    ),
     documents: Type.Optional(Type.Array(DocumentRef, { maxItems: 200 })),
     results: Type.Optional(Type.Array(ResultDocument, { maxItems: 100 })),
     fees: Type.Optional(Type.Array(Fee, { maxItems: 50 })),

@@ -33,10 +33,12 @@ export interface PortalSendBody {
   service: PortalService;
   /** DongBoHoSoMC: false (the default) creates, true updates. Not sent for progress unless given. */
   isUpdating?: boolean;
-  data: unknown[];
+  data: readonly unknown[];
 }
 
 type Unavailable = Extract<PortalAnswer, { kind: 'unavailable' }>;
+/** An integration body before the session and madonvi are added. */
+type IntegrationCall = Omit<PortalIntegrationRequest, 'session' | 'madonvi'>;
 type RawAnswer = { kind: 'answer'; status: number; body: Record<string, unknown> } | Unavailable;
 
 /** What must never leave the client in a message: secrets and the personal values of the request. */
@@ -71,7 +73,7 @@ export class NationalPortalClient {
 
   async send(account: PortalAccount, body: PortalSendBody): Promise<PortalAnswer> {
     const isUpdating = body.isUpdating ?? (body.service === 'DongBoHoSoMC' ? false : undefined);
-    const request: Omit<PortalIntegrationRequest, 'session' | 'madonvi'> = { service: body.service };
+    const request: IntegrationCall = { service: body.service };
     if (isUpdating !== undefined) request.isUpdating = isUpdating ? 'True' : 'False';
     request.data = body.data;
     const redaction = redactionFor(account, body.data);
@@ -93,11 +95,7 @@ export class NationalPortalClient {
     await this.#pool.close();
   }
 
-  async #callWithSession(
-    account: PortalAccount,
-    request: Omit<PortalIntegrationRequest, 'session' | 'madonvi'>,
-    redaction: Redaction,
-  ): Promise<RawAnswer> {
+  async #callWithSession(account: PortalAccount, request: IntegrationCall, redaction: Redaction): Promise<RawAnswer> {
     // One fresh login is allowed per call: a second refusal of a brand-new session is not a session problem.
     for (let attempt = 0; attempt < 2; attempt++) {
       const session = await this.#session(account, redaction);
@@ -183,12 +181,13 @@ function classify(raw: Extract<RawAnswer, { kind: 'answer' }>, redaction: Redact
   return { kind: 'refused', errorCode: code, message };
 }
 
+// "Session không hợp lệ", "phiên làm việc đã hết hạn", "invalid session": the session word and the
+// verdict close together, so that a validation message which merely quotes a request does not match.
+const SESSION_REJECTED = /\b(session|phien)\b.{0,30}?\b(het han|khong hop le|expired|invalid)\b|\b(expired|invalid) session\b/;
+
 function isSessionRejected(raw: Extract<RawAnswer, { kind: 'answer' }>): boolean {
   if (raw.status === 401) return true;
-  const message = foldText(String(raw.body.message ?? ''));
-  const aboutSession = message.includes('session') || message.includes('phien');
-  const rejected = ['het han', 'khong hop le', 'expired', 'invalid'].some((w) => message.includes(w));
-  return !isSuccessCode(raw.body.error_code) && aboutSession && rejected;
+  return !isSuccessCode(raw.body.error_code) && SESSION_REJECTED.test(foldText(String(raw.body.message ?? '')));
 }
 
 function isSuccessCode(value: unknown): boolean {
@@ -214,7 +213,7 @@ export function foldText(text: string): string {
 // Values of these wire fields are personal data; if the portal echoes them back, they are masked.
 const PERSONAL_FIELDS = ['ChuHoSo', 'SoDienThoai', 'SoGiayToChuHoSo', 'Email', 'MaDoiTuong', 'NguoiXuLy'] as const;
 
-function redactionFor(account: PortalAccount, data: unknown[]): Redaction {
+function redactionFor(account: PortalAccount, data: readonly unknown[]): Redaction {
   const secrets = [account.password];
   const keep: string[] = [];
   for (const item of data) {

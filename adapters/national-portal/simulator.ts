@@ -30,14 +30,17 @@ export interface SimulatorFaults {
   /** The next N integration calls answer HTTP 500. */
   failNextCalls?: number;
   /** The next `count` integration calls answer this error_code and message. */
-  errorCodeNextCalls?: { count: number; errorCode: number; message: string };
+  errorCodeNextCalls?: { count: number; errorCode: number | string; message: string };
   /** The next N integration calls get their connection destroyed without an answer. */
   dropNextConnections?: number;
   /** A call containing one of these MaHoSo is refused with a validation error naming it. */
   poisonCodes?: string[];
+  /** Refusals quote the whole request (session and personal data included), as careless servers do. */
+  echoRequestInErrors?: boolean;
 }
 
 export interface SimulatorCall {
+  /** `login`, or the integration service called. */
   service: string;
   isUpdating?: boolean;
   codes: string[];
@@ -59,11 +62,11 @@ export interface PortalSimulator {
   close(): Promise<void>;
 }
 
-type Answer = { status: number; body: unknown };
+type Answer = { status: number; body: Item };
 type Item = Record<string, unknown>;
 
 // Portal error codes the simulator answers with (documented in README.md).
-const CODE = { ok: '0', badRequest: '1', invalidData: '2', alreadyExists: '-3', notFound: '4', session: '-1' } as const;
+const CODE = { ok: '0', badRequest: '1', badLogin: '2', invalidData: '2', alreadyExists: '-3', notFound: '4', session: '-1' } as const;
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
 const DOSSIER_REQUIRED = ['MaHoSo', 'MaTTHC', 'TenTTHC', 'MaLinhVuc', 'TenLinhVuc', 'ChuHoSo', 'TrichYeuHoSo', 'DonViXuLy'];
@@ -112,7 +115,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     if (opts.expectedDstcode !== undefined && dstcode !== opts.expectedDstcode) return refuse(CODE.badRequest, 'dstcode không đúng');
     const { username, password }: Item = isItem(body) ? body : {};
     if (typeof username !== 'string' || typeof password !== 'string' || accounts.get(username) !== password) {
-      return refuse('2', 'Sai tên đăng nhập hoặc mật khẩu');
+      return refuse(CODE.badLogin, 'Sai tên đăng nhập hoặc mật khẩu');
     }
     const session = randomBytes(24).toString('hex');
     sessions.set(session, Date.now() + sessionTtlMs);
@@ -207,18 +210,21 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     const raw = await readBody(req);
     if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
     const body = parseJson(raw);
-    if (!isIntegration) return send(res, body === undefined ? refuse(CODE.badRequest, 'JSON không hợp lệ', 400) : login(req, body));
-
-    const call = describeCall(body);
-    let answer: Answer;
-    if (takeFault('failNextCalls')) answer = { status: 500, body: { error_code: '500', message: 'Internal Server Error' } };
-    else if (faults.errorCodeNextCalls && faults.errorCodeNextCalls.count > 0) {
-      const f = faults.errorCodeNextCalls;
-      faults = { ...faults, errorCodeNextCalls: { ...f, count: f.count - 1 } };
-      answer = { status: 200, body: { error_code: f.errorCode, message: f.message } };
-    } else answer = body === undefined ? refuse(CODE.badRequest, 'JSON không hợp lệ', 400) : integrate(body);
-    sim.calls.push({ ...call, answer: answer.status === 500 ? 'http-500' : String((answer.body as Item).error_code) });
+    const answer = isIntegration ? integrationAnswer(body) : body === undefined ? refuse(CODE.badRequest, 'JSON không hợp lệ', 400) : login(req, body);
+    const code = answer.status === 500 ? 'http-500' : String(answer.body.error_code);
+    if (faults.echoRequestInErrors && code !== CODE.ok) answer.body.message = `${String(answer.body.message)} | Yêu cầu: ${raw}`;
+    sim.calls.push({ ...(isIntegration ? describeCall(body) : { service: 'login', codes: [] }), answer: code });
     send(res, answer);
+  }
+
+  function integrationAnswer(body: unknown): Answer {
+    if (takeFault('failNextCalls')) return { status: 500, body: { error_code: '500', message: 'Internal Server Error' } };
+    const injected = faults.errorCodeNextCalls;
+    if (injected && injected.count > 0) {
+      faults = { ...faults, errorCodeNextCalls: { ...injected, count: injected.count - 1 } };
+      return { status: 200, body: { error_code: injected.errorCode, message: injected.message } };
+    }
+    return body === undefined ? refuse(CODE.badRequest, 'JSON không hợp lệ', 400) : integrate(body);
   }
 
   function takeFault(name: 'dropNextConnections' | 'failNextCalls'): boolean {

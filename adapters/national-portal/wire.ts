@@ -116,7 +116,7 @@ export interface PortalIntegrationRequest {
   madonvi: string;
   service: PortalService | PortalLookupService;
   isUpdating?: 'True' | 'False';
-  data?: unknown[];
+  data?: readonly unknown[];
   /** TraCuuHoSo only. */
   MaHoSo?: string;
 }

@@ -18,7 +18,10 @@ export class DeliveryWorkers {
         throw new DelayedError();
       }
     };
-    const common = { connection, prefix, autorun: false, stalledInterval: Math.max(1000, Math.min(30_000, delivery.leaseMs / 2)) };
+    // A killed worker's active jobs come back after the lock runs out; tie that to the lease so the
+    // job and the database lease expire together.
+    const lockDuration = Math.max(2000, Math.min(30_000, delivery.leaseMs));
+    const common = { connection, prefix, autorun: false, lockDuration, stalledInterval: lockDuration };
     this.workers = [
       new Worker<DeliveryJob>(LANE_QUEUES.live, run, { ...common, concurrency: delivery.liveConcurrency }),
       new Worker<DeliveryJob>(LANE_QUEUES.bulk, run, {

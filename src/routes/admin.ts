@@ -29,7 +29,7 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, { 
         summary: 'List messages by delivery state (dead letters first of all)',
         querystring: Type.Object({
           state: Type.Union(['pending', 'failed', 'delivered', 'dead', 'superseded'].map((s) => Type.Literal(s)), { default: 'dead' }),
-          limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+          limit: Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$', default: '100', description: '1 to 500' }),
         }),
         response: { 200: Type.Object({ messages: Type.Array(AdminMessage) }), '4xx': ProblemResponse },
       },
@@ -39,7 +39,7 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, { 
         `SELECT id, destination, kind, partner_id AS "partnerId", dossier_code AS "dossierCode", lane, state, attempts,
                 last_error AS "lastError", outcome_note AS "outcomeNote", next_attempt_at AS "nextAttemptAt", delivered_at AS "deliveredAt"
            FROM messages WHERE state = $1 ORDER BY updated_at DESC LIMIT $2`,
-        [request.query.state, request.query.limit],
+        [request.query.state, Number(request.query.limit)],
       );
       return { messages: rows.map(view) };
     },

@@ -59,12 +59,12 @@ const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { db
         tags: ['files'],
         summary: 'Download an attachment through a signed link (for the national portal)',
         params: Type.Object({ id: FileId }),
-        querystring: Type.Object({ expires: Type.Integer(), signature: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }) }),
+        querystring: Type.Object({ expires: Type.String({ pattern: '^[0-9]{1,12}$' }), signature: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }) }),
       },
     },
     async (request, reply) => {
       const { id } = request.params;
-      if (!signer.verify(id, request.query.expires, request.query.signature)) throw new Problem('invalid-file-link');
+      if (!signer.verify(id, Number(request.query.expires), request.query.signature)) throw new Problem('invalid-file-link');
       const file = await fileContent(db, id);
       if (!file) throw new Problem('not-found');
       return reply

@@ -2,6 +2,7 @@ import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { Dossier, DossierEvent } from '../../schemas/dossier.js';
+import { canTransition } from '../../src/core/status.js';
 import { toDossierItem, toProgressItem, type TranslateContext } from '../../adapters/national-portal/translate.js';
 import { goldenContext, loadGoldenCases } from '../fixtures/national-portal/fixtures.js';
 
@@ -21,6 +22,14 @@ describe('golden fixtures', () => {
     it('is a valid canonical dossier with valid events', () => {
       expect([...Value.Errors(Dossier, c.dossier)]).toEqual([]);
       for (const e of c.events) expect([...Value.Errors(DossierEvent, e)]).toEqual([]);
+    });
+
+    it('has events that the status machine accepts after the dossier, so end-to-end tests can replay them', () => {
+      let status = c.dossier.status;
+      for (const e of c.events) {
+        expect(canTransition(status, e.status), `${status} → ${e.status}`).toBe(true);
+        status = e.status;
+      }
     });
 
     it('translates to exactly the golden portal item', () => {

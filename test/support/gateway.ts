@@ -1,0 +1,169 @@
+// Starts a whole gateway for a test: real HTTP on a random loopback port, real Redis (a private
+// BullMQ prefix on the shared server), PostgreSQL (a fresh database) or PGlite (a temp folder),
+// the real national portal simulator, and a partner registry with known keys.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { request } from 'undici';
+import { startNationalPortalSimulator, type PortalSimulator } from '../../adapters/national-portal/index.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { hashApiKey, type PartnersDocument } from '../../src/partners/registry.js';
+import { startGateway, type Gateway } from '../../src/runtime.js';
+import { freshDatabaseUrl, freshRedisPrefix, testRedisUrl } from './services.js';
+
+export type Engine = 'postgres' | 'pglite';
+
+export const KEYS = {
+  oneStop: 'test-key-one-stop-hanoi-0000000000000000000000',
+  otherOneStop: 'test-key-one-stop-other-000000000000000000000',
+  admin: 'test-key-admin-00000000000000000000000000000000',
+  auditor: 'test-key-auditor-000000000000000000000000000000',
+};
+
+/** The agencies the main test partner acts for: those of the golden fixtures, and one more. */
+export const OWN_AGENCIES = ['000.00.12.H26', '000.00.07.H40', '000.00.15.H31', '000.22.19.H55', '000.00.03.H79', '000.00.20.H26'];
+export const OTHER_AGENCY = '000.00.01.H99';
+
+export interface TestGateway {
+  gateway: Gateway;
+  url: string;
+  sim: PortalSimulator;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string;
+  redisPrefix: string;
+  partnersFile: string;
+  /** Environment for a second gateway process (e.g. a worker) sharing this one's database and queues. */
+  env: Record<string, string>;
+  call(method: string, pathname: string, options?: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: string | Buffer }): Promise<{ status: number; headers: Record<string, unknown>; body: any }>;
+  close(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  engine: Engine;
+  roles?: string;
+  env?: Record<string, string>;
+  webhookUrl?: string;
+  /** Reuse a simulator (e.g. one shared by several gateways). */
+  sim?: PortalSimulator;
+}
+
+export const FAST_DELIVERY_ENV = {
+  DELIVERY_BACKOFF_BASE_MS: '50',
+  DELIVERY_BACKOFF_MAX_MS: '400',
+  DELIVERY_MAX_ATTEMPTS: '6',
+  DELIVERY_LEASE_MS: '3000',
+  SWEEP_INTERVAL_MS: '300',
+  BULK_CALLS_PER_SECOND: '20',
+};
+
+export function partnersDocument(webhookUrl?: string): PartnersDocument {
+  return {
+    partners: [
+      {
+        id: 'hanoi-one-stop',
+        name: 'Hà Nội one-stop system',
+        roles: ['one-stop'],
+        apiKeys: [{ id: 'k1', sha256: hashApiKey(KEYS.oneStop) }],
+        ...(webhookUrl ? { webhookUrl } : {}),
+        agencies: OWN_AGENCIES.map((code) => ({ code })),
+      },
+      {
+        id: 'other-one-stop',
+        name: 'Another one-stop system',
+        roles: ['one-stop'],
+        apiKeys: [{ id: 'k1', sha256: hashApiKey(KEYS.otherOneStop) }],
+        agencies: [{ code: OTHER_AGENCY }],
+      },
+      { id: 'ops', name: 'Operations', roles: ['admin'], apiKeys: [{ id: 'k1', sha256: hashApiKey(KEYS.admin) }], agencies: [] },
+      { id: 'inspectorate', name: 'Inspectorate', roles: ['auditor'], apiKeys: [{ id: 'k1', sha256: hashApiKey(KEYS.auditor) }], agencies: [] },
+    ],
+  };
+}
+
+export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lgsp-gw-'));
+  const partnersFile = path.join(dataDir, 'partners.json');
+  await writeFile(partnersFile, JSON.stringify(partnersDocument(options.webhookUrl)));
+  const ownSim = !options.sim;
+  const sim = options.sim ?? (await startNationalPortalSimulator());
+  const databaseUrl = options.engine === 'postgres' ? await freshDatabaseUrl() : undefined;
+  const redisPrefix = freshRedisPrefix();
+  const redisUrl = options.env?.REDIS_URL ?? testRedisUrl();
+  const env: Record<string, string> = {
+    LGSP_MODE: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: redisPrefix,
+    PARTNERS_FILE: partnersFile,
+    NATIONAL_PORTAL_URL: sim.url,
+    NATIONAL_PORTAL_USERNAME: 'lgsp',
+    NATIONAL_PORTAL_PASSWORD: 'lgsp-dev',
+    NATIONAL_PORTAL_AGENCY_CODE: '000.00.00.H26',
+    FILE_URL_SECRET: 'test-file-url-secret-0123456789abcdef',
+    PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+    ATTACHMENT_URL_ALLOWLIST: 'https://motcua.hanoi.example.vn/files/,https://motcua.thainguyen.example.vn/dinhkem/',
+    LOG_LEVEL: 'warn',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...FAST_DELIVERY_ENV,
+    ...options.env,
+  };
+  const config = loadConfig({ ...env, PROCESS_ROLES: options.roles ?? 'api,worker' });
+  const gateway = await startGateway(config, createLogger({ level: env.LOG_LEVEL! }));
+  const url = gateway.url ?? '';
+
+  return {
+    gateway,
+    url,
+    sim,
+    dataDir,
+    databaseUrl,
+    redisUrl,
+    redisPrefix,
+    partnersFile,
+    env,
+    async call(method, pathname, { key, body, headers = {}, raw } = {}) {
+      const response = await request(url + pathname, {
+        method: method as 'GET',
+        headers: {
+          ...(key ? { 'x-api-key': key } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        ...(raw !== undefined ? { body: raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await response.body.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.statusCode, headers: response.headers, body: parsed };
+    },
+    async close() {
+      await gateway.close();
+      if (ownSim) await sim.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until check() returns a truthy value, or fails with the message after timeoutMs. */
+export async function eventually<T>(check: () => Promise<T> | T, message: string, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`Timed out: ${message}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
