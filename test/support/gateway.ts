@@ -153,13 +153,13 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
 }
 
 /** Polls until check() returns a truthy value, or fails with the message after timeoutMs. */
-export async function eventually<T>(check: () => Promise<T> | T, message: string, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
+export async function eventually<T>(check: () => Promise<T> | T, message: string, timeoutMs = 20_000, intervalMs = 50): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     try {
       const value = await check();
-      if (value) return value;
+      if (value) return value as Exclude<T, undefined | null | false | 0 | ''>;
     } catch (error) {
       last = error;
     }
