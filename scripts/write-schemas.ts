@@ -1,0 +1,12 @@
+// Writes the canonical model's JSON Schemas (schemas/json/*.schema.json) from the TypeBox
+// definitions, which stay the single source. A test fails when the written files are out of date.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { canonicalSchemaFiles } from '../schemas/json-schemas.js';
+
+const outDir = fileURLToPath(new URL('../schemas/json/', import.meta.url));
+await mkdir(outDir, { recursive: true });
+for (const [file, text] of Object.entries(canonicalSchemaFiles())) {
+  await writeFile(new URL(file, `file://${outDir}`), text);
+  process.stdout.write(`wrote schemas/json/${file}\n`);
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+}
+
+describe('configuration', () => {
+  it('starts in development with nothing configured, using the defaults', () => {
+    const config = loadConfig({ LGSP_MODE: 'development' });
+    expect(config.port).toBe(8080);
+    expect(config.nationalPortal.agencyCode).toBe('madonvi');
+    expect([...config.roles]).toEqual(['api', 'worker', 'simulators']);
+  });
+
+  it('refuses a production start with no keys configured, naming everything missing at once', () => {
+    const problems = problemsOf({});
+    expect(problems.join('\n')).toMatch(/PARTNERS_FILE/);
+    expect(problems.join('\n')).toMatch(/FILE_URL_SECRET/);
+    expect(problems.join('\n')).toMatch(/NATIONAL_PORTAL_URL/);
+    expect(problems.join('\n')).toMatch(/NATIONAL_PORTAL_USERNAME and NATIONAL_PORTAL_PASSWORD/);
+    expect(problems.join('\n')).toMatch(/PUBLIC_BASE_URL/);
+  });
+
+  it('treats production as the default mode: development is an explicit setting', () => {
+    expect(problemsOf({ DATA_DIR: '/tmp/x' }).length).toBeGreaterThan(0);
+  });
+
+  it('refuses malformed values with the variable name and the value given', () => {
+    const problems = problemsOf({ LGSP_MODE: 'development', PORT: 'eighty', NATIONAL_PORTAL_URL: 'not a url', LGSP_MODE_X: '1', DELIVERY_MAX_ATTEMPTS: '0' });
+    expect(problems).toContain('PORT must be an integer from 0 to 65535, got "eighty"');
+    expect(problems).toContain('NATIONAL_PORTAL_URL must be a URL, got "not a url"');
+    expect(problems).toContain('DELIVERY_MAX_ATTEMPTS must be an integer from 1 to 1000, got "0"');
+  });
+
+  it('refuses an unknown mode and unknown process roles', () => {
+    expect(problemsOf({ LGSP_MODE: 'dev' })).toContain('LGSP_MODE must be "development" or "production", got "dev"');
+    expect(problemsOf({ LGSP_MODE: 'development', PROCESS_ROLES: 'api,cron' })).toContain('PROCESS_ROLES may list api, worker, simulators; got "cron"');
+  });
+
+  it('accepts a complete production configuration', () => {
+    const config = loadConfig({
+      PARTNERS_FILE: '/etc/lgsp/partners.json',
+      FILE_URL_SECRET: 'x'.repeat(32),
+      PUBLIC_BASE_URL: 'https://lgsp.example.gov.vn/',
+      NATIONAL_PORTAL_URL: 'https://dvcqg.example/api',
+      NATIONAL_PORTAL_USERNAME: 'tinh',
+      NATIONAL_PORTAL_PASSWORD: 'secret',
+      DATABASE_URL: 'postgres://lgsp@db/lgsp',
+      REDIS_URL: 'redis://redis:6379',
+    });
+    expect(config.mode).toBe('production');
+    expect(config.publicBaseUrl).toBe('https://lgsp.example.gov.vn');
+  });
+});
