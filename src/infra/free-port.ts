@@ -19,3 +19,19 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/** A server start that failed because another process took the port between freePort() and bind. */
+export class PortInUseError extends Error {}
+
+/** Starts a server on the fixed port, or on a free one, retrying when the free port was taken meanwhile. */
+export async function launchOnPort<T>(fixedPort: number | undefined, launch: (port: number) => Promise<T>, host = '127.0.0.1', attempts = 3): Promise<{ server: T; port: number }> {
+  if (fixedPort !== undefined) return { server: await launch(fixedPort), port: fixedPort };
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort(host);
+    try {
+      return { server: await launch(port), port };
+    } catch (error) {
+      if (!(error instanceof PortInUseError) || attempt >= attempts) throw error;
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { access, chown, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort } from './free-port.js';
+import { PortInUseError, launchOnPort } from './free-port.js';
 
 export interface PostgresServerOptions {
   /** Data directory; initialised with initdb unless it already holds a cluster. */
@@ -34,7 +34,6 @@ export interface PostgresServer {
 const HOST = '127.0.0.1';
 const OUTPUT_LINES_KEPT = 30;
 const STOP_TIMEOUT_MS = 15_000;
-const PORT_ATTEMPTS = 3;
 const DEBIAN_BIN_ROOT = '/usr/lib/postgresql';
 // sun_path holds 108 bytes; the socket file name is ".s.PGSQL.<port>" plus a lock file suffix.
 const MAX_SOCKET_DIR_BYTES = 107 - '/.s.PGSQL.65535.lock'.length;
@@ -61,24 +60,7 @@ export async function startPostgresServer(opts: PostgresServerOptions): Promise<
     maxConnections: opts.maxConnections ?? 200,
     timeoutMs: opts.startTimeoutMs ?? 30_000,
   };
-  let child: Child;
-  let port: number;
-  if (opts.port !== undefined) {
-    port = opts.port;
-    child = await launch({ ...launchOptions, port });
-  } else {
-    // freePort() releases the port before postgres binds it; another process may win the race.
-    for (let attempt = 1; ; attempt++) {
-      const candidate = await freePort(HOST);
-      try {
-        child = await launch({ ...launchOptions, port: candidate });
-        port = candidate;
-        break;
-      } catch (error) {
-        if (!(error instanceof PortInUseError) || attempt >= PORT_ATTEMPTS) throw error;
-      }
-    }
-  }
+  const { server: child, port } = await launchOnPort(opts.port, (port) => launch({ ...launchOptions, port }), HOST);
   return { url: `postgres://postgres@${HOST}:${port}/postgres`, port, dir, stop: () => terminate(child) };
 }
 
@@ -118,7 +100,6 @@ interface Child {
   output: string[];
 }
 
-class PortInUseError extends Error {}
 
 async function findServerBinDir(): Promise<string> {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {

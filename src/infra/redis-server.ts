@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort } from './free-port.js';
+import { PortInUseError, launchOnPort } from './free-port.js';
 
 export interface RedisServerLogger {
   info(o: object, m?: string): void;
@@ -39,7 +39,6 @@ export interface RedisServer {
 const HOST = '127.0.0.1';
 const OUTPUT_LINES_KEPT = 30;
 const STOP_TIMEOUT_MS = 10_000;
-const PORT_ATTEMPTS = 3;
 
 export const REDIS_SERVER_MISSING_MESSAGE =
   'redis-server was not found on the PATH. Install the Debian/Ubuntu package "redis-server" ' +
@@ -59,25 +58,9 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<RedisS
     logger: opts.logger,
   };
 
-  let child: Child;
-  let port: number;
-  if (opts.port !== undefined) {
-    port = opts.port;
-    child = await launch({ ...launchOptions, port });
-  } else {
-    // freePort() releases the port before Redis binds it; another process may win the race.
-    for (let attempt = 1; ; attempt++) {
-      const candidate = await freePort(HOST);
-      try {
-        child = await launch({ ...launchOptions, port: candidate });
-        port = candidate;
-        break;
-      } catch (error) {
-        if (!(error instanceof PortInUseError) || attempt >= PORT_ATTEMPTS) throw error;
-      }
-    }
-  }
-
+  const started = await launchOnPort(opts.port, (port) => launch({ ...launchOptions, port }), HOST);
+  const port = started.port;
+  let child = started.server;
   const stop = (): Promise<void> => terminate(child);
   return {
     url: `redis://${HOST}:${port}`,
@@ -107,8 +90,6 @@ interface Child {
   stopping: boolean;
   output: string[];
 }
-
-class PortInUseError extends Error {}
 
 async function launch(o: LaunchOptions): Promise<Child> {
   const args = [

@@ -1,10 +1,11 @@
 // The dossier API: one-stop and specialised systems push dossiers and progress; they read back what
 // the gateway knows, including how far each message got toward the national portal.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
 import { Dossier, DossierCode, DossierEvent } from '../../schemas/dossier.js';
 import { Problem } from '../core/problems.js';
-import { NATIONAL_PORTAL, acceptDossier, acceptEvent, type AcceptContext, type Accepted } from '../dossiers/accept.js';
+import { NATIONAL_PORTAL, acceptDossier, acceptEvent, type AcceptContext, type AcceptRequest, type Accepted } from '../dossiers/accept.js';
 import { deliveryView, DeliveryView } from '../dossiers/delivery-view.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
@@ -36,6 +37,18 @@ const DossierView = Type.Object({
   deliveries: Type.Array(DeliveryView, { description: 'Every message toward the national portal, in order' }),
 });
 
+/** What the acceptance rules need to know about a write request, besides its body. */
+function writeOf(request: FastifyRequest, endpoint: string): AcceptRequest {
+  const headers = request.headers as Static<typeof WriteHeaders>;
+  return {
+    partner: partnerOf(request),
+    endpoint,
+    rawBodySha256: request.rawBodySha256!,
+    idempotencyKey: headers['idempotency-key'],
+    lane: headers['x-sync-lane'] ?? 'live',
+  };
+}
+
 const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app, { accept, queue }) => {
   const enqueueAfterCommit = async (accepted: Accepted) => {
     for (const m of accepted.enqueue) {
@@ -58,17 +71,7 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
       },
     },
     async (request, reply) => {
-      const accepted = await acceptDossier(
-        accept,
-        {
-          partner: partnerOf(request),
-          endpoint: 'POST /v1/dossiers',
-          rawBodySha256: request.rawBodySha256!,
-          idempotencyKey: request.headers['idempotency-key'],
-          lane: request.headers['x-sync-lane'] ?? 'live',
-        },
-        request.body,
-      );
+      const accepted = await acceptDossier(accept, writeOf(request, 'POST /v1/dossiers'), request.body);
       await enqueueAfterCommit(accepted);
       return reply.code(accepted.statusCode).send(accepted.body as never);
     },
@@ -89,18 +92,7 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
       },
     },
     async (request, reply) => {
-      const accepted = await acceptEvent(
-        accept,
-        {
-          partner: partnerOf(request),
-          endpoint: 'POST /v1/dossiers/{code}/events',
-          rawBodySha256: request.rawBodySha256!,
-          idempotencyKey: request.headers['idempotency-key'],
-          lane: request.headers['x-sync-lane'] ?? 'live',
-        },
-        request.params.code,
-        request.body,
-      );
+      const accepted = await acceptEvent(accept, writeOf(request, 'POST /v1/dossiers/{code}/events'), request.params.code, request.body);
       await enqueueAfterCommit(accepted);
       return reply.code(accepted.statusCode).send(accepted.body as never);
     },
