@@ -88,6 +88,19 @@ describe('delivery under faults (postgres)', () => {
     expect((await gw.call('POST', `/v1/admin/messages/${message.messageId}/replay`, { key: KEYS.admin })).body.code).toBe('message-not-dead');
   });
 
+  it('keeps personal data and the session out of the error stored with a dead letter, even when the portal quotes the request back', async () => {
+    gw.sim.faults.set({ poisonCodes: ['LEAK-1'], echoRequestInErrors: true });
+    expect((await post('LEAK-1')).status).toBe(202);
+    await eventually(async () => (await view('LEAK-1')).deliveries[0].state === 'dead', 'dead-lettered');
+    const rows = await gw.gateway.db.query<{ last_error: string }>(`SELECT last_error FROM messages WHERE dossier_code = 'LEAK-1'`);
+    const logged = await gw.gateway.db.query<{ error_code: string }>(`SELECT error_code FROM message_log WHERE dossier_code = 'LEAK-1' AND direction = 'out' AND outcome <> 'delivered'`);
+    for (const stored of [rows[0]!.last_error, ...logged.map((r) => r.error_code)]) {
+      expect(stored.length).toBeGreaterThan(0);
+      for (const personal of ['Phạm Văn Bình', '001090009999', '0987654321', 'binh.pham@example.vn', 'lgsp-dev']) expect(stored).not.toContain(personal);
+      expect(stored).not.toMatch(/"session":"(?!\[redacted\])/);
+    }
+  });
+
   it('tells the one-stop webhook of each outcome, in order per dossier', async () => {
     const code = 'HOOK-1';
     expect((await post(code)).status).toBe(202);
