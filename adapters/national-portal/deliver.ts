@@ -40,34 +40,34 @@ export async function deliverBatch(
   items: BatchItem[],
 ): Promise<Map<string, ItemOutcome>> {
   const outcomes = new Map<string, ItemOutcome>();
-  const isCreate = service === 'DongBoHoSoMC' && isUpdating !== true;
+  const syncsDossier = service === 'DongBoHoSoMC';
 
-  const deliver = async (group: BatchItem[], asUpdate: boolean | undefined): Promise<void> => {
+  // `recovering` marks a resend in the other mode, so that a portal contradicting itself
+  // ("already exists" to the create, "does not exist" to the update) cannot make us loop.
+  const deliver = async (group: BatchItem[], asUpdate: boolean | undefined, recovering = false): Promise<void> => {
     const answer = await client.send(account, { service, isUpdating: asUpdate, data: group.map((i) => i.item) });
     if (answer.kind === 'ok') {
-      for (const i of group) outcomes.set(i.id, { result: 'delivered' });
+      for (const i of group) outcomes.set(i.id, { result: 'delivered', ...(recovering && asUpdate ? { alreadyExisted: true } : {}) });
     } else if (answer.kind === 'unavailable') {
       for (const i of group) outcomes.set(i.id, { result: 'retry', error: `portal unavailable: ${answer.reason}` });
     } else if (group.length > 1) {
       // Halves in order, so that items of the batch still reach the portal in the order given.
       const middle = Math.ceil(group.length / 2);
-      await deliver(group.slice(0, middle), asUpdate);
-      await deliver(group.slice(middle), asUpdate);
-    } else if (answer.kind === 'already-exists' && isCreate && asUpdate !== true) {
-      await resendAsUpdate(group);
+      await deliver(group.slice(0, middle), asUpdate, recovering);
+      await deliver(group.slice(middle), asUpdate, recovering);
+    } else if (syncsDossier && !recovering && answer.kind === 'already-exists' && asUpdate !== true) {
+      // A create the portal already has (a retry after a lost answer, a re-sync) is sent again as an update.
+      await deliver(group, true, true);
+    } else if (syncsDossier && !recovering && asUpdate === true && (await portalLacks(group[0]!))) {
+      // An update of a dossier the portal does not have (its create was lost, or the portal was
+      // restored from a backup): TraCuuHoSo confirms, and the dossier is sent again as a create.
+      await deliver(group, false, true);
     } else {
       for (const i of group) outcomes.set(i.id, singleRefusal(answer));
     }
   };
 
-  // A create the portal already has (a retry after a lost answer, a re-sync) is sent again as an update.
-  const resendAsUpdate = async (single: BatchItem[]): Promise<void> => {
-    await deliver(single, true);
-    for (const i of single) {
-      const outcome = outcomes.get(i.id);
-      if (outcome?.result === 'delivered') outcomes.set(i.id, { result: 'delivered', alreadyExisted: true });
-    }
-  };
+  const portalLacks = async (item: BatchItem): Promise<boolean> => (await client.dossierExists(account, item.code).catch(() => true)) === false;
 
   if (items.length > 0) await deliver(items, isUpdating);
   return outcomes;

@@ -116,9 +116,18 @@ describe('deliverBatch', () => {
     expect(outcomes.get('p1')).toEqual({ result: 'retry', error: 'portal refused (error_code 4): Hồ sơ không tồn tại: UNKNOWN-1' });
   });
 
-  it('retries an update of a dossier the portal does not have', async () => {
+  it('sends an update of a dossier the portal does not have again as a create, once TraCuuHoSo confirms it is missing', async () => {
     const outcomes = await deliverBatch(client, account, 'DongBoHoSoMC', true, dossiers(1, 'U'));
-    expect(outcomes.get('msg-U-001')).toMatchObject({ result: 'retry', error: expect.stringContaining('không tồn tại') });
+    expect(outcomes.get('msg-U-001')).toEqual({ result: 'delivered' });
+    expect(sim.calls.map((c) => c.service)).toEqual(expect.arrayContaining(['TraCuuHoSo']));
+    expect(sim.receivedOrder).toEqual(['create:U-001']);
+  });
+
+  it('retries a progress event of a dossier the portal does not have yet', async () => {
+    const outcomes = await deliverBatch(client, account, 'CapNhatTienDoHoSoMC', undefined, [
+      { id: 'msg-P-001', code: 'P-001', item: { MaHoSo: 'P-001', NguoiXuLy: 'Lê Thị Hoa', ChucDanh: '', ThoiDiemXuLy: '20250902090100', PhongBanXuLy: '', NoiDungXuLy: '', TrangThai: '4', NgayBatDau: '20250902090100', NgayKetThucTheoQuyDinh: '' } },
+    ]);
+    expect(outcomes.get('msg-P-001')).toMatchObject({ result: 'retry', error: expect.stringContaining('không tồn tại') });
   });
 
   it('returns no outcome and makes no call for an empty batch', async () => {
