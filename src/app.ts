@@ -9,6 +9,8 @@ import type { Enqueuer } from './delivery/processor.js';
 import type { FileLinkSigner } from './files/signed-url.js';
 import auth from './plugins/auth.js';
 import docs from './plugins/docs.js';
+import metricsPlugin from './plugins/metrics.js';
+import type { GatewayMetrics } from './observability/metrics.js';
 import jsonBody from './plugins/json-body.js';
 import problems from './plugins/problems.js';
 import adminRoutes from './routes/admin.js';
@@ -23,6 +25,7 @@ export interface AppDeps {
   maxFileBytes: number;
   pingRedis: () => Promise<unknown>;
   logger: Logger;
+  metrics: GatewayMetrics;
 }
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -49,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(problems, { db });
   await app.register(auth, { registry: deps.accept.registry });
   await app.register(docs);
+  await app.register(metricsPlugin, { metrics: deps.metrics });
   await app.register(healthRoutes, { db, pingRedis: deps.pingRedis });
   await app.register(dossierRoutes, { accept: deps.accept, queue: deps.queue });
   await app.register(fileRoutes, { db, maxFileBytes: deps.maxFileBytes, signer: deps.signer });

@@ -17,6 +17,7 @@ import { WebhookDestination } from './delivery/webhook-destination.js';
 import { NATIONAL_PORTAL } from './dossiers/accept.js';
 import { FileLinkSigner } from './files/signed-url.js';
 import { startRedisServer, type RedisServer } from './infra/redis-server.js';
+import { GatewayMetrics } from './observability/metrics.js';
 import { ensureDevRegistry } from './partners/dev-registry.js';
 import { PartnerRegistry } from './partners/registry.js';
 import { DeliveryQueues } from './queue/delivery-queue.js';
@@ -110,7 +111,9 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   closers.push(async () => {
     for (const d of destinations.values()) await d.close?.();
   });
-  const processor = new DeliveryProcessor({ db, destinations, registry, delivery: config.delivery, queue: queues, logger });
+  const metrics = new GatewayMetrics();
+  metrics.watch(db, queues);
+  const processor = new DeliveryProcessor({ db, destinations, registry, delivery: config.delivery, queue: queues, logger, metrics });
 
   let sweeper: Sweeper | undefined;
   if (config.roles.has('worker')) {
@@ -137,6 +140,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       maxFileBytes: config.maxFileBytes,
       pingRedis: () => redis.ping(),
       logger,
+      metrics,
     });
     closers.push(() => app!.close());
     url = await app.listen({ host: config.host, port: config.port });

@@ -128,7 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
       batchSize: int('DELIVERY_BATCH_SIZE', 50, 1, 500),
       leaseMs: int('DELIVERY_LEASE_MS', 120_000, 100, 3_600_000),
       sweepIntervalMs: int('SWEEP_INTERVAL_MS', 30_000, 50, 3_600_000),
-      liveConcurrency: int('DELIVERY_CONCURRENCY', 4, 1, 64),
+      liveConcurrency: int('DELIVERY_CONCURRENCY', 8, 1, 64),
       bulkCallsPerSecond: int('BULK_CALLS_PER_SECOND', 2, 1, 1000),
       webhookTimeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     },

@@ -8,6 +8,7 @@ import type { Config } from '../config/config.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { claimBatch, insertMessage, markDelivered, markFailed, nextInLine, releaseLease, type Lane, type OutboundMessage } from '../store/messages.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
 import { backoffDelayMs } from './backoff.js';
 import type { Destination, ItemOutcome } from './destination.js';
 
@@ -26,6 +27,7 @@ export interface ProcessorDeps {
   delivery: Config['delivery'];
   queue: Enqueuer;
   logger: Logger;
+  metrics?: GatewayMetrics;
 }
 
 export class DeliveryProcessor {
@@ -33,8 +35,14 @@ export class DeliveryProcessor {
 
   async process(messageId: string): Promise<ProcessResult> {
     const { db, delivery } = this.deps;
-    const head = await db.query<{ destination: string }>('SELECT destination FROM messages WHERE id = $1', [messageId]);
-    const destination = head[0] && this.deps.destinations.get(head[0].destination);
+    // Most jobs under load are for messages that already went out as another job's batch sibling, or
+    // are in flight in one: a plain read settles those without a claim transaction. A message leased
+    // by a worker that then dies comes back through the sweeper once its lease runs out.
+    const [head] = await db.query<{ destination: string; open: boolean; leased: boolean }>(
+      `SELECT destination, state IN ('pending', 'failed') AS open, coalesce(lease_until > now(), false) AS leased FROM messages WHERE id = $1`,
+      [messageId],
+    );
+    const destination = head?.open && !head.leased ? this.deps.destinations.get(head.destination) : undefined;
     if (!destination) return { kind: 'done' };
     const claim = await claimBatch(db, messageId, destination.maxBatch === 1 ? 1 : Math.min(destination.maxBatch, delivery.batchSize), delivery.leaseMs);
     if (claim.status === 'later') return { kind: 'later', at: claim.at };
@@ -83,6 +91,10 @@ export class DeliveryProcessor {
             delayMs: backoffDelayMs(message.attempts + 1, delivery.backoffBaseMs, delivery.backoffMaxMs),
           });
     if (!after) return undefined; // replayed or finished elsewhere meanwhile
+    this.deps.metrics?.deliveries.inc({ destination: message.destination, outcome: after.state });
+    if (after.state === 'delivered') {
+      this.deps.metrics?.deliveryLatency.observe({ destination: message.destination }, (Date.now() - new Date(message.createdAt).getTime()) / 1000);
+    }
     await appendLog(tx, {
       direction: 'out',
       partnerId: message.partnerId,

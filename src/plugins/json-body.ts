@@ -8,6 +8,8 @@ import { Problem } from '../core/problems.js';
 declare module 'fastify' {
   interface FastifyRequest {
     rawBodySha256?: string;
+    /** The exact bytes received: detached signatures are checked over these, not over re-serialised JSON. */
+    rawBody?: Buffer;
   }
 }
 
@@ -29,6 +31,7 @@ export default fp(
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser(['application/json', 'application/problem+json'], { parseAs: 'buffer' }, (request, body, done) => {
       const bytes = body as Buffer;
+      request.rawBody = bytes;
       request.rawBodySha256 = sha256Hex(bytes);
       let parsed: unknown;
       try {

@@ -42,6 +42,17 @@ describe('operations (pglite)', () => {
     expect((await gw.call('GET', '/readyz')).body).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
   });
 
+  it('serves Prometheus metrics to the admin role only', async () => {
+    expect((await gw.call('GET', '/metrics')).status).toBe(401);
+    expect((await gw.call('GET', '/metrics', { key: KEYS.oneStop })).status).toBe(403);
+    const scrape = await gw.call('GET', '/metrics', { key: KEYS.admin });
+    expect(scrape.status).toBe(200);
+    expect(scrape.body).toMatch(/lgsp_delivery_attempts_total\{destination="national-portal",outcome="delivered"\} \d+/);
+    expect(scrape.body).toMatch(/lgsp_http_request_duration_seconds_count\{route="\/v1\/dossiers",method="POST",status="202",partner="hanoi-one-stop"\} \d+/);
+    expect(scrape.body).toMatch(/lgsp_queue_jobs\{lane="live",state="waiting"\} \d+/);
+    expect(scrape.body).toMatch(/lgsp_message_log_records \d+/);
+  });
+
   it('serves an OpenAPI document generated from the route schemas', async () => {
     const spec = (await gw.call('GET', '/docs/json')).body;
     expect(spec.openapi).toBe('3.0.3');

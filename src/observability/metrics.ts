@@ -1,0 +1,77 @@
+// Prometheus metrics for the operator on call: traffic per route and partner, delivery outcomes and
+// latency, and gauges read at scrape time (queue depth, open and dead messages, message-log size).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Db } from '../store/db.js';
+import type { Lane } from '../store/messages.js';
+
+export interface QueueDepthSource {
+  depth(): Promise<Record<Lane, Record<string, number>>>;
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Histogram<'route' | 'method' | 'status' | 'partner'>;
+  readonly deliveries: Counter<'destination' | 'outcome'>;
+  readonly deliveryLatency: Histogram<'destination'>;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'lgsp_process_' });
+    this.httpRequests = new Histogram({
+      name: 'lgsp_http_request_duration_seconds',
+      help: 'HTTP requests by route template, method, status and partner',
+      labelNames: ['route', 'method', 'status', 'partner'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    this.deliveries = new Counter({
+      name: 'lgsp_delivery_attempts_total',
+      help: 'Delivery attempts by destination and outcome (delivered, failed, dead)',
+      labelNames: ['destination', 'outcome'],
+      registers: [this.registry],
+    });
+    this.deliveryLatency = new Histogram({
+      name: 'lgsp_delivery_latency_seconds',
+      help: 'From acceptance to confirmed delivery',
+      labelNames: ['destination'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers: [this.registry],
+    });
+  }
+
+  /** Gauges that ask the database and the queues when Prometheus scrapes, not on every request. */
+  watch(db: Db, queues: QueueDepthSource): void {
+    new Gauge({
+      name: 'lgsp_queue_jobs',
+      help: 'BullMQ jobs by lane and state',
+      labelNames: ['lane', 'state'],
+      registers: [this.registry],
+      async collect() {
+        const depth = await queues.depth().catch(() => undefined);
+        if (!depth) return;
+        for (const [lane, counts] of Object.entries(depth)) for (const [state, n] of Object.entries(counts)) this.set({ lane, state }, n);
+      },
+    });
+    new Gauge({
+      name: 'lgsp_messages',
+      help: 'Outbound messages not yet delivered, by destination and state (dead = dead letters)',
+      labelNames: ['destination', 'state'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const rows = await db.query<{ destination: string; state: string; n: number }>(
+          `SELECT destination, state, count(*)::int AS n FROM messages WHERE state IN ('pending', 'failed', 'dead') GROUP BY 1, 2`,
+        );
+        for (const r of rows) this.set({ destination: r.destination, state: r.state }, r.n);
+      },
+    });
+    new Gauge({
+      name: 'lgsp_message_log_records',
+      help: 'Records in the message log',
+      registers: [this.registry],
+      async collect() {
+        const [row] = await db.query<{ n: number }>('SELECT coalesce(max(seq), 0)::float8 AS n FROM message_log');
+        this.set(row?.n ?? 0);
+      },
+    });
+  }
+}
