@@ -20,6 +20,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { startNationalPortalSimulator, type PortalSimulator } from '../adapters/national-portal/index.js';
+import { generateNoteKey } from '../src/audit/note.js';
+import { createDevPki } from '../src/crypto/dev-pki.js';
 import { createDatabase, startPostgresServer, type PostgresServer } from '../src/infra/postgres-server.js';
 import { startRedisServer, type RedisServer } from '../src/infra/redis-server.js';
 import { hashApiKey } from '../src/partners/registry.js';
@@ -432,6 +434,11 @@ async function benchEngine(engine: Engine, o: Options, machine: Machine): Promis
     const passThrough = Object.fromEntries(
       Object.entries(process.env).filter(([k, v]) => v !== undefined && /^(DELIVERY_|BULK_CALLS|SWEEP_|NATIONAL_PORTAL_TIMEOUT)/.test(k)),
     ) as Record<string, string>;
+    // The gateway signs every call it makes, with a key from a PKI made for this run.
+    const pki = await createDevPki(path.join(work, 'pki'), { partners: [{ id: 'bench-one-stop', name: 'Bench one-stop system' }] });
+    const logKey = generateNoteKey('lgsp.bench/audit-log');
+    await writeFile(path.join(work, 'audit-log.key'), logKey.signerKey + '\n');
+    await writeFile(path.join(work, 'audit-log.key.pub'), logKey.verifierKey + '\n');
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? os.tmpdir(),
@@ -452,6 +459,11 @@ async function benchEngine(engine: Engine, o: Options, machine: Machine): Promis
       PUBLIC_BASE_URL: 'http://127.0.0.1:1',
       ATTACHMENT_URL_ALLOWLIST: FILE_SERVER,
       LOG_LEVEL: o.logLevel,
+      SIGNING_CERT_FILE: pki.gateway.signingCertificateFile,
+      SIGNING_KEY_FILE: pki.gateway.signingKeyFile,
+      TRUST_STORE_DIR: pki.trustDir,
+      AUDIT_LOG_ORIGIN: 'lgsp.bench/audit-log',
+      AUDIT_LOG_KEY_FILE: path.join(work, 'audit-log.key'),
       ...passThrough,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     };

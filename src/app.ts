@@ -7,13 +7,17 @@ import type { Logger } from 'pino';
 import type { AcceptContext } from './dossiers/accept.js';
 import type { Enqueuer } from './delivery/processor.js';
 import type { FileLinkSigner } from './files/signed-url.js';
+import type { TrustChecker } from './crypto/trust.js';
 import auth from './plugins/auth.js';
+import signatures from './plugins/signatures.js';
 import docs from './plugins/docs.js';
 import metricsPlugin from './plugins/metrics.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import jsonBody from './plugins/json-body.js';
 import problems from './plugins/problems.js';
+import type { CosignatureVerifier } from './audit/cosignature.js';
 import adminRoutes from './routes/admin.js';
+import auditRoutes from './routes/audit.js';
 import dossierRoutes from './routes/dossiers.js';
 import fileRoutes from './routes/files.js';
 import healthRoutes from './routes/health.js';
@@ -21,7 +25,9 @@ import healthRoutes from './routes/health.js';
 export interface AppDeps {
   accept: AcceptContext;
   queue: Enqueuer;
-  signer: FileLinkSigner;
+  fileLinks: FileLinkSigner;
+  trust: TrustChecker;
+  audit: { origin: string; verifierKey: string; witnesses: readonly CosignatureVerifier[] };
   maxFileBytes: number;
   pingRedis: () => Promise<unknown>;
   logger: Logger;
@@ -30,8 +36,17 @@ export interface AppDeps {
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+/** The mTLS listener: HTTPS that asks every client for a certificate and judges it with the trust store. */
+export interface MutualTls {
+  key: Buffer;
+  cert: Buffer;
+  /** CA certificates named in the certificate request, so clients pick the right certificate. */
+  ca: (string | Buffer)[];
+}
+
+export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(mtls ? { https: { key: mtls.key, cert: mtls.cert, ca: mtls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const } } : {}),
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: JSON_BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
@@ -41,7 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -50,12 +65,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { db } = deps.accept;
   await app.register(jsonBody);
   await app.register(problems, { db });
-  await app.register(auth, { registry: deps.accept.registry });
+  await app.register(auth, { registry: deps.accept.registry, ...(mtls ? { clientCertificates: deps.trust } : {}) });
+  await app.register(signatures, { db, trust: deps.trust, registry: deps.accept.registry, metrics: deps.metrics });
   await app.register(docs);
   await app.register(metricsPlugin, { metrics: deps.metrics });
   await app.register(healthRoutes, { db, pingRedis: deps.pingRedis });
   await app.register(dossierRoutes, { accept: deps.accept, queue: deps.queue });
-  await app.register(fileRoutes, { db, maxFileBytes: deps.maxFileBytes, signer: deps.signer });
+  await app.register(fileRoutes, { db, maxFileBytes: deps.maxFileBytes, fileLinks: deps.fileLinks });
   await app.register(adminRoutes, { db, queue: deps.queue });
+  await app.register(auditRoutes, { db, ...deps.audit });
   return app;
 }

@@ -7,8 +7,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { NationalPortalClient, startNationalPortalSimulator, type PortalSimulator } from '../adapters/national-portal/index.js';
-import { buildApp } from './app.js';
+import { NationalPortalClient, startNationalPortalSimulator, type PortalSimulator, type TranslateContext } from '../adapters/national-portal/index.js';
+import { buildApp, type AppDeps } from './app.js';
 import type { Config } from './config/config.js';
 import type { Destination } from './delivery/destination.js';
 import { NationalPortalDestination } from './delivery/portal-destination.js';
@@ -23,6 +23,14 @@ import { PartnerRegistry } from './partners/registry.js';
 import { DeliveryQueues } from './queue/delivery-queue.js';
 import { DeliveryWorkers } from './queue/delivery-workers.js';
 import { Sweeper } from './queue/sweeper.js';
+import { pruneBodies } from './audit/bodies.js';
+import { CertificateCatalog } from './audit/certificates.js';
+import { parseCosignatureVerifierKey } from './audit/cosignature.js';
+import { ensureDevLogKey, loadLogKey } from './audit/log-key.js';
+import { AuditLogWriter } from './audit/log-writer.js';
+import { jwsChecker } from './crypto/jws-checker.js';
+import { OutboundSigner } from './crypto/outbound-signer.js';
+import { loadSigningMaterial } from './crypto/signing-setup.js';
 import { openDatabase, type Db } from './store/db.js';
 import { migrate } from './store/migrations.js';
 
@@ -36,6 +44,8 @@ export interface Gateway {
   app: FastifyInstance | undefined;
   /** The address the API listens on, when this process serves it. */
   url: string | undefined;
+  /** The mTLS listener's address, when MTLS_PORT is set. */
+  mtlsUrl: string | undefined;
   simulator: PortalSimulator | undefined;
   /** Stops accepting, lets in-flight requests and deliveries finish, then closes every connection. */
   close(): Promise<void>;
@@ -61,10 +71,15 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   const dev = config.mode === 'development';
   await mkdir(config.dataDir, { recursive: true });
 
+  const gatewayRoles = config.roles.has('api') || config.roles.has('worker');
+  const signing = gatewayRoles || dev ? await loadSigningMaterial(config, logger) : undefined;
+
   let simulator: PortalSimulator | undefined;
   let portalUrl = config.nationalPortal.url;
   if (config.roles.has('simulators') && (dev || !portalUrl)) {
     simulator = await startNationalPortalSimulator({
+      // Like a partner that insists on signatures: in development the gateway's own are checked.
+      ...(signing ? { checkSignature: jwsChecker(signing.trust) } : {}),
       host: dev ? '127.0.0.1' : config.host,
       port: config.nationalPortal.simulatorPort,
       accounts: [dev ? DEV_PORTAL_ACCOUNT : { username: config.nationalPortal.username ?? 'lgsp', password: config.nationalPortal.password ?? 'lgsp-dev' }],
@@ -75,8 +90,12 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
     portalUrl ??= simulator.url;
     logger.info({ url: simulator.url }, 'national portal simulator listening');
   }
-  const gatewayRoles = config.roles.has('api') || config.roles.has('worker');
-  if (!gatewayRoles) return { config, simulator, close } as unknown as Gateway;
+  if (!gatewayRoles || !signing) return { config, simulator, close } as unknown as Gateway;
+  const trustReload = setInterval(() => {
+    signing.trust.reload().catch((err) => logger.error({ err: { message: (err as Error).message } }, 'trust store reload failed; keeping the previous CRLs'));
+  }, config.signing.trustReloadMs);
+  trustReload.unref();
+  closers.push(async () => clearInterval(trustReload));
 
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   closers.push(() => db.close());
@@ -89,12 +108,15 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   closers.push(() => redis.quit());
   await warnAboutRedisSettings(redis, logger);
 
-  const registry = await loadRegistry(config, logger, dev);
+  const registry = await loadRegistry(config, logger, dev, signing.devPkiDir);
+  const logKey = config.auditLog.keyFile ? await loadLogKey(config.auditLog.keyFile, config.auditLog.origin) : await ensureDevLogKey(config.dataDir, config.auditLog.origin);
+  const witnesses = config.auditLog.witnessKeys.map(parseCosignatureVerifierKey);
+  const outbound = await OutboundSigner.create(signing.keyRing.active, new CertificateCatalog(db));
   const queues = new DeliveryQueues(redis, config.redisPrefix);
   closers.push(() => queues.close());
 
   const publicBaseUrl = config.publicBaseUrl ?? `http://127.0.0.1:${config.port}`;
-  const signer = new FileLinkSigner(config.fileUrlSecret ?? (await devSecret(config.dataDir, 'file-url-secret')), publicBaseUrl, config.fileUrlTtlSeconds);
+  const fileLinks = new FileLinkSigner(config.fileUrlSecret ?? (await devSecret(config.dataDir, 'file-url-secret')), publicBaseUrl, config.fileUrlTtlSeconds);
 
   const destinations = new Map<string, Destination>();
   if (portalUrl) {
@@ -104,10 +126,12 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       integrationPath: config.nationalPortal.integrationPath,
       timeoutMs: config.nationalPortal.timeoutMs,
       ...(config.nationalPortal.dstcode ? { dstcode: config.nationalPortal.dstcode } : {}),
+      sign: (body) => outbound.jws(body),
     });
-    destinations.set(NATIONAL_PORTAL, new NationalPortalDestination(client, registry, { attachmentUrl: (ref) => (ref.fileId ? signer.url(ref.fileId) : ref.url) }));
+    const attachments: TranslateContext = { attachmentUrl: (ref) => (ref.fileId ? fileLinks.url(ref.fileId) : ref.url) };
+    destinations.set(NATIONAL_PORTAL, new NationalPortalDestination(client, registry, attachments, outbound));
   }
-  destinations.set(WEBHOOK, new WebhookDestination(registry, config.delivery.webhookTimeoutMs));
+  destinations.set(WEBHOOK, new WebhookDestination(registry, config.delivery.webhookTimeoutMs, outbound));
   closers.push(async () => {
     for (const d of destinations.values()) await d.close?.();
   });
@@ -123,6 +147,10 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
     const workers = new DeliveryWorkers(workerRedis, config.redisPrefix, processor, config.delivery, logger);
     workers.start();
     closers.push(() => workers.close());
+    const auditWriter = new AuditLogWriter(db, { key: logKey, ...config.auditLog }, logger);
+    auditWriter.start();
+    closers.push(() => auditWriter.stop());
+    if (config.auditLog.bodyRetentionDays !== undefined) startRetention(db, config.auditLog.bodyRetentionDays, logger, closers);
     sweeper = new Sweeper(db, queues, config.delivery.sweepIntervalMs, logger);
     sweeper.start();
     closers.push(() => sweeper!.stop());
@@ -132,21 +160,45 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
 
   let app: FastifyInstance | undefined;
   let url: string | undefined;
+  let mtlsUrl: string | undefined;
   if (config.roles.has('api')) {
-    app = await buildApp({
+    const appDeps: AppDeps = {
       accept: { db, registry, attachmentUrlAllowlist: config.attachmentUrlAllowlist },
       queue: queues,
-      signer,
+      fileLinks,
+      trust: signing.trust,
+      audit: { origin: logKey.origin, verifierKey: logKey.verifierKey, witnesses },
       maxFileBytes: config.maxFileBytes,
       pingRedis: () => redis.ping(),
       logger,
       metrics,
-    });
+    };
+    app = await buildApp(appDeps);
     closers.push(() => app!.close());
     url = await app.listen({ host: config.host, port: config.port });
+    if (config.tls.mtlsPort !== undefined) {
+      if (!signing.tls) throw new Error('MTLS_PORT needs TLS_CERT_FILE and TLS_KEY_FILE');
+      const [key, cert] = await Promise.all([readFile(signing.tls.keyFile), readFile(signing.tls.certificateFile)]);
+      const mtlsApp = await buildApp(appDeps, { key, cert, ca: signing.trust.caCertificatesPem() });
+      closers.push(() => mtlsApp.close());
+      mtlsUrl = await mtlsApp.listen({ host: config.host, port: config.tls.mtlsPort });
+      logger.info({ url: mtlsUrl }, 'mTLS listener ready');
+    }
   }
 
-  return { config, db, registry, queues, processor, sweeper, app, url, simulator, close };
+  return { config, db, registry, queues, processor, sweeper, app, url, mtlsUrl, simulator, close };
+}
+
+/** Prunes message bodies past the retention period, hourly; the leaves and every proof stay valid. */
+function startRetention(db: Db, days: number, logger: Logger, closers: (() => Promise<unknown>)[]): void {
+  const prune = () =>
+    pruneBodies(db, new Date(Date.now() - days * 86_400_000))
+      .then((n) => n > 0 && logger.info({ pruned: n, retentionDays: days }, 'message bodies pruned'))
+      .catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'body pruning failed'));
+  void prune();
+  const timer = setInterval(prune, 3_600_000);
+  timer.unref();
+  closers.push(async () => clearInterval(timer));
 }
 
 async function embeddedRedis(config: Config, logger: Logger, closers: (() => Promise<unknown>)[]): Promise<RedisServer> {
@@ -169,7 +221,7 @@ async function warnAboutRedisSettings(redis: Redis, logger: Logger): Promise<voi
   }
 }
 
-async function loadRegistry(config: Config, logger: Logger, dev: boolean): Promise<PartnerRegistry> {
+async function loadRegistry(config: Config, logger: Logger, dev: boolean, devPkiDir: string | undefined): Promise<PartnerRegistry> {
   const defaults = {
     agencyCode: config.nationalPortal.agencyCode,
     username: config.nationalPortal.username ?? (dev ? DEV_PORTAL_ACCOUNT.username : undefined),
@@ -177,7 +229,7 @@ async function loadRegistry(config: Config, logger: Logger, dev: boolean): Promi
   };
   let file = config.partnersFile;
   if (!file) {
-    const ensured = await ensureDevRegistry(config.dataDir);
+    const ensured = await ensureDevRegistry(config.dataDir, devPkiDir);
     file = ensured.file;
     if (ensured.created) {
       const lines = Object.entries(ensured.created).map(([role, c]) => `  ${role.padEnd(17)} x-api-key: ${c.apiKey}`);

@@ -27,6 +27,8 @@ export interface NationalPortalClientOptions {
   dstcode?: string;
   /** Per request, for headers and for body. Default 30 s. */
   timeoutMs?: number;
+  /** Signs each request body; the answer goes in the `X-JWS-Signature` header. */
+  sign?: (body: Buffer) => string;
 }
 
 export interface PortalSendBody {
@@ -58,6 +60,7 @@ export class NationalPortalClient {
   readonly #integrationPath: string;
   readonly #dstcode: string;
   readonly #timeoutMs: number;
+  readonly #sign: ((body: Buffer) => string) | undefined;
   /** One pending-or-settled login per account, so that concurrent sends share a single login. */
   readonly #sessions = new Map<string, Promise<string | Unavailable>>();
 
@@ -69,6 +72,7 @@ export class NationalPortalClient {
     this.#integrationPath = opts.integrationPath ?? '/integration';
     this.#dstcode = opts.dstcode ?? DEFAULT_DSTCODE;
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#sign = opts.sign;
   }
 
   async send(account: PortalAccount, body: PortalSendBody): Promise<PortalAnswer> {
@@ -143,12 +147,15 @@ export class NationalPortalClient {
   async #post(path: string, json: object): Promise<RawAnswer> {
     let status: number;
     let text: string;
+    const bytes = Buffer.from(JSON.stringify(json));
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', accept: 'application/json', dstcode: this.#dstcode };
+    if (this.#sign) headers['x-jws-signature'] = this.#sign(bytes);
     try {
       const res = await this.#pool.request({
         path: this.#basePath + path,
         method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json', dstcode: this.#dstcode },
-        body: JSON.stringify(json),
+        headers,
+        body: bytes,
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,
       });

@@ -22,6 +22,11 @@ export interface SimulatorOptions {
   sessionTtlMs?: number;
   /** When set, login requires exactly this dstcode; otherwise any non-empty one. */
   expectedDstcode?: string;
+  /**
+   * When set, every protocol call must carry a good `X-JWS-Signature`: this answers why one is not
+   * (or undefined when it is), and the call is refused with HTTP 401.
+   */
+  checkSignature?: (body: Buffer, header: string | undefined) => string | undefined;
 }
 
 export interface SimulatorFaults {
@@ -46,6 +51,8 @@ export interface SimulatorCall {
   codes: string[];
   /** The error_code answered, or `http-500` / `dropped` for injected faults. */
   answer: string;
+  /** The X-JWS-Signature header received, and the exact body it should cover. */
+  signature?: { header: string | undefined; body: Buffer };
 }
 
 export interface PortalSimulator {
@@ -209,11 +216,19 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     }
     const raw = await readBody(req);
     if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
-    const body = parseJson(raw);
-    const answer = isIntegration ? integrationAnswer(body) : body === undefined ? refuse(CODE.badRequest, 'JSON không hợp lệ', 400) : login(req, body);
+    const body = parseJson(raw.toString('utf8'));
+    const header = typeof req.headers['x-jws-signature'] === 'string' ? req.headers['x-jws-signature'] : undefined;
+    const unsigned = opts.checkSignature?.(raw, header);
+    const answer = unsigned
+      ? refuse(CODE.badRequest, `Chữ ký số không hợp lệ: ${unsigned}`, 401)
+      : isIntegration
+        ? integrationAnswer(body)
+        : body === undefined
+          ? refuse(CODE.badRequest, 'JSON không hợp lệ', 400)
+          : login(req, body);
     const code = answer.status === 500 ? 'http-500' : String(answer.body.error_code);
-    if (faults.echoRequestInErrors && code !== CODE.ok) answer.body.message = `${String(answer.body.message)} | Yêu cầu: ${raw}`;
-    sim.calls.push({ ...(isIntegration ? describeCall(body) : { service: 'login', codes: [] }), answer: code });
+    if (faults.echoRequestInErrors && code !== CODE.ok) answer.body.message = `${String(answer.body.message)} | Yêu cầu: ${raw.toString('utf8')}`;
+    sim.calls.push({ ...(isIntegration ? describeCall(body) : { service: 'login', codes: [] }), answer: code, signature: { header, body: raw } });
     send(res, answer);
   }
 
@@ -244,12 +259,12 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
           calls: sim.calls.length,
           sessions: sessions.size,
           faults,
-          lastCalls: sim.calls.slice(-20),
+          lastCalls: sim.calls.slice(-20).map(({ signature, ...call }) => ({ ...call, signed: signature?.header !== undefined })),
         },
       });
     }
     if (req.method === 'POST' && path === '/__simulator/faults') {
-      const body = parseJson(await readBody(req));
+      const body = parseJson((await readBody(req)).toString('utf8'));
       if (!isItem(body)) return send(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
       sim.faults.set(body as SimulatorFaults);
       return send(res, { status: 200, body: { faults } });
@@ -360,7 +375,7 @@ function describeCall(body: unknown): Omit<SimulatorCall, 'answer'> {
   return call;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -368,7 +383,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_BODY_BYTES) throw new Error('body too large');
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function parseJson(text: string): unknown {

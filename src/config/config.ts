@@ -20,6 +20,36 @@ export interface Config {
   fileUrlTtlSeconds: number;
   maxFileBytes: number;
   attachmentUrlAllowlist: string[];
+  signing: {
+    /** PEM certificate files (leaf then chain), one per key; the first key signs, the others stay valid during a rotation. */
+    certificateFiles: string[];
+    keyFiles: string[];
+    p12File: string | undefined;
+    keyPassword: { value?: string; file?: string };
+    trustStoreDir: string | undefined;
+    staleCrl: 'fail' | 'allow';
+    /** How often the trust store folder is read again, for CRLs the operator refreshed. */
+    trustReloadMs: number;
+  };
+  auditLog: {
+    /** The checkpoint origin line and the log key's name, e.g. lgsp.hanoi.gov.vn/audit-log. */
+    origin: string;
+    keyFile: string | undefined;
+    publishDir: string | undefined;
+    /** Verifier keys (C2SP tlog-cosignature) of the witnesses whose cosignatures are accepted. */
+    witnessKeys: string[];
+    checkpointIntervalMs: number;
+    integrateIntervalMs: number;
+    batchSize: number;
+    /** Bodies older than this are pruned (the leaves and proofs stay); unset keeps them. */
+    bodyRetentionDays: number | undefined;
+  };
+  tls: {
+    certificateFile: string | undefined;
+    keyFile: string | undefined;
+    /** The HTTPS listener that asks partners for client certificates; 0 picks a free port, unset means none. */
+    mtlsPort: number | undefined;
+  };
   nationalPortal: {
     url: string | undefined;
     username: string | undefined;
@@ -94,6 +124,10 @@ export function loadConfig(env: Env = process.env): Config {
     else problems.push(`PROCESS_ROLES may list api, worker, simulators; got "${role}"`);
   }
 
+  const list = (name: string): string[] => (str(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const staleCrl = str('CRL_STALE_POLICY') ?? 'fail';
+  if (staleCrl !== 'fail' && staleCrl !== 'allow') problems.push(`CRL_STALE_POLICY must be "fail" or "allow", got "${staleCrl}"`);
+
   const config: Config = {
     mode,
     host: str('HOST') ?? '0.0.0.0',
@@ -110,6 +144,30 @@ export function loadConfig(env: Env = process.env): Config {
     fileUrlTtlSeconds: int('FILE_URL_TTL_SECONDS', 7 * 24 * 3600, 60, 90 * 24 * 3600),
     maxFileBytes: int('MAX_FILE_BYTES', 20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
     attachmentUrlAllowlist: (str('ATTACHMENT_URL_ALLOWLIST') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    signing: {
+      certificateFiles: list('SIGNING_CERT_FILE'),
+      keyFiles: list('SIGNING_KEY_FILE'),
+      p12File: str('SIGNING_P12_FILE'),
+      keyPassword: { ...(str('SIGNING_KEY_PASSWORD') ? { value: str('SIGNING_KEY_PASSWORD')! } : {}), ...(str('SIGNING_KEY_PASSWORD_FILE') ? { file: str('SIGNING_KEY_PASSWORD_FILE')! } : {}) },
+      trustStoreDir: str('TRUST_STORE_DIR'),
+      staleCrl: staleCrl === 'allow' ? 'allow' : 'fail',
+      trustReloadMs: int('TRUST_STORE_RELOAD_SECONDS', 600, 5, 86_400) * 1000,
+    },
+    auditLog: {
+      origin: str('AUDIT_LOG_ORIGIN') ?? 'lgsp.localhost/audit-log',
+      keyFile: str('AUDIT_LOG_KEY_FILE'),
+      publishDir: str('AUDIT_PUBLISH_DIR'),
+      witnessKeys: list('AUDIT_WITNESS_KEYS'),
+      checkpointIntervalMs: int('AUDIT_CHECKPOINT_INTERVAL_MS', 2_000, 100, 600_000),
+      integrateIntervalMs: int('AUDIT_INTEGRATE_INTERVAL_MS', 250, 10, 60_000),
+      batchSize: int('AUDIT_BATCH_SIZE', 256, 1, 10_000),
+      bodyRetentionDays: str('AUDIT_BODY_RETENTION_DAYS') === undefined ? undefined : int('AUDIT_BODY_RETENTION_DAYS', 0, 1, 36_500),
+    },
+    tls: {
+      certificateFile: str('TLS_CERT_FILE'),
+      keyFile: str('TLS_KEY_FILE'),
+      mtlsPort: str('MTLS_PORT') === undefined ? undefined : int('MTLS_PORT', 0, 0, 65535),
+    },
     nationalPortal: {
       url: url('NATIONAL_PORTAL_URL'),
       username: str('NATIONAL_PORTAL_USERNAME'),
@@ -140,14 +198,22 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   if (config.roles.size === 0) problems.push('PROCESS_ROLES is empty');
+  const { signing, tls } = config;
+  if (signing.certificateFiles.length !== signing.keyFiles.length) {
+    problems.push(`SIGNING_CERT_FILE lists ${signing.certificateFiles.length} file(s) and SIGNING_KEY_FILE ${signing.keyFiles.length}: give one key per certificate`);
+  }
+  if (signing.p12File && signing.keyFiles.length > 0) problems.push('Give the signing key either as SIGNING_P12_FILE or as SIGNING_CERT_FILE + SIGNING_KEY_FILE, not both');
+  if (signing.p12File && !signing.keyPassword.value && !signing.keyPassword.file) problems.push('SIGNING_P12_FILE needs SIGNING_KEY_PASSWORD or SIGNING_KEY_PASSWORD_FILE');
+  if (signing.keyPassword.value && signing.keyPassword.file) problems.push('Give SIGNING_KEY_PASSWORD or SIGNING_KEY_PASSWORD_FILE, not both');
+  if (Boolean(tls.certificateFile) !== Boolean(tls.keyFile)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together');
 
-  if (mode === 'production') problems.push(...productionGaps(config));
+  if (mode === 'production') problems.push(...productionGaps(config, str));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 
 /** What a production start needs that development fills in itself (dev keys, dev partners, simulators). */
-function productionGaps(config: Config): string[] {
+function productionGaps(config: Config, str: (name: string) => string | undefined): string[] {
   const gaps: string[] = [];
   const gatewayRole = config.roles.has('api') || config.roles.has('worker');
   if (gatewayRole && !config.partnersFile) gaps.push('PARTNERS_FILE is required in production (the partner registry)');
@@ -163,6 +229,17 @@ function productionGaps(config: Config): string[] {
       gaps.push('NATIONAL_PORTAL_USERNAME and NATIONAL_PORTAL_PASSWORD are required in production');
     }
   }
+  if (gatewayRole && !config.signing.p12File && config.signing.keyFiles.length === 0) {
+    gaps.push('A signing key is required in production: SIGNING_CERT_FILE + SIGNING_KEY_FILE, or SIGNING_P12_FILE (see certs/README.md)');
+  }
+  if (gatewayRole && !config.signing.trustStoreDir) {
+    gaps.push('TRUST_STORE_DIR is required in production (the CA certificates and CRLs partner signatures are checked against)');
+  }
+  if (gatewayRole && !config.auditLog.keyFile) {
+    gaps.push('AUDIT_LOG_KEY_FILE is required in production (the Ed25519 note key that signs audit checkpoints; see docs/audit-log.md)');
+  }
+  if (gatewayRole && !str('AUDIT_LOG_ORIGIN')) gaps.push('AUDIT_LOG_ORIGIN is required in production (the name of this log, e.g. lgsp.hanoi.gov.vn/audit-log)');
+  if (config.tls.mtlsPort !== undefined && !config.tls.certificateFile) gaps.push('MTLS_PORT needs TLS_CERT_FILE and TLS_KEY_FILE in production');
   if (config.roles.has('api') && !config.publicBaseUrl) {
     gaps.push('PUBLIC_BASE_URL is required in production (the address the national portal downloads attachments from)');
   }

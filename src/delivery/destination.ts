@@ -1,10 +1,17 @@
 // A destination turns claimed outbound messages into calls to one partner system.
+import type { SignatureRecord } from '../crypto/partner-signature.js';
 import type { OutboundMessage } from '../store/messages.js';
 
+/** What was sent for one message: its bytes (kept for the auditors' log) and the gateway's signature of them. */
+export interface SentItem {
+  sentBody?: Buffer;
+  signature?: SignatureRecord;
+}
+
 export type ItemOutcome =
-  | { result: 'delivered'; note?: string; sentSha256?: string }
-  | { result: 'retry'; error: string; sentSha256?: string }
-  | { result: 'refused'; error: string; sentSha256?: string };
+  | ({ result: 'delivered'; note?: string } & SentItem)
+  | ({ result: 'retry'; error: string } & SentItem)
+  | ({ result: 'refused'; error: string } & SentItem);
 
 export interface Destination {
   /** How many messages one call may carry. */

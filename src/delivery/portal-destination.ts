@@ -2,7 +2,7 @@
 // (so attachment links are fresh), batched per service and isUpdating, and sent with the adapter.
 import type { Dossier, DossierEvent } from '../../schemas/dossier.js';
 import { deliverBatch, NationalPortalClient, toDossierItem, toProgressItem, type TranslateContext } from '../../adapters/national-portal/index.js';
-import { sha256Hex } from '../core/hash.js';
+import type { OutboundSigner } from '../crypto/outbound-signer.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import type { OutboundMessage } from '../store/messages.js';
 import type { Destination, ItemOutcome } from './destination.js';
@@ -14,6 +14,7 @@ export class NationalPortalDestination implements Destination {
     private readonly client: NationalPortalClient,
     private readonly registry: PartnerRegistry,
     private readonly attachments: TranslateContext,
+    private readonly signer: OutboundSigner,
   ) {}
 
   endpoint(message: OutboundMessage): string {
@@ -29,19 +30,22 @@ export class NationalPortalDestination implements Destination {
     }
     const items = messages.map((m) => {
       const item = m.kind === 'dossier-event' ? toProgressItem(m.dossierCode!, (m.payload as { event: DossierEvent }).event) : toDossierItem(m.payload as Dossier, this.attachments);
-      return { id: m.id, code: m.dossierCode!, item, sha: sha256Hex(JSON.stringify(item)) };
+      // The call carries many citizens' dossiers; each item's record gets its own signature, so that
+      // an auditor can check one dossier's record without seeing the others.
+      const bytes = Buffer.from(JSON.stringify(item));
+      return { id: m.id, code: m.dossierCode!, item, bytes, signature: this.signer.record(bytes) };
     });
     const isUpdating = first.kind === 'dossier-event' ? undefined : first.kind === 'dossier-update';
     const outcomes = await deliverBatch(this.client, account, serviceOf(first.kind), isUpdating, items);
     return new Map(
-      items.map(({ id, sha }) => {
+      items.map(({ id, bytes, signature }) => {
         const o = outcomes.get(id);
         const mapped: ItemOutcome = !o
           ? { result: 'retry', error: 'the adapter reported nothing for this item' }
           : o.result === 'delivered'
             ? { result: 'delivered', ...(o.alreadyExisted ? { note: 'already-existed' } : {}) }
             : o;
-        return [id, { ...mapped, sentSha256: sha }];
+        return [id, { ...mapped, sentBody: bytes, signature }];
       }),
     );
   }

@@ -1,6 +1,8 @@
 // Partner webhooks: the one-stop system learns what became of each message it sent. One call per
 // notification; 2xx is delivered, 408/429/5xx and network failures are retried, other 4xx are final.
 import { request } from 'undici';
+import { JWS_HEADER } from '../crypto/jws.js';
+import type { OutboundSigner } from '../crypto/outbound-signer.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import type { OutboundMessage } from '../store/messages.js';
 import type { Destination, ItemOutcome } from './destination.js';
@@ -11,6 +13,7 @@ export class WebhookDestination implements Destination {
   constructor(
     private readonly registry: PartnerRegistry,
     private readonly timeoutMs: number,
+    private readonly signer: OutboundSigner,
   ) {}
 
   endpoint(message: OutboundMessage): string {
@@ -26,11 +29,17 @@ export class WebhookDestination implements Destination {
   private async send(message: OutboundMessage): Promise<ItemOutcome> {
     const url = this.registry.get(message.partnerId)?.webhookUrl;
     if (!url) return { result: 'refused', error: 'the partner has no webhook URL any more' };
+    const body = Buffer.from(JSON.stringify(message.payload));
+    const token = this.signer.jws(body);
+    return { ...(await this.post(url, message.id, body, token)), sentBody: body, signature: this.signer.record(body, token) };
+  }
+
+  private async post(url: string, messageId: string, body: Buffer, token: string): Promise<ItemOutcome> {
     try {
       const response = await request(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-lgsp-message-id': message.id },
-        body: JSON.stringify(message.payload),
+        headers: { 'content-type': 'application/json', 'x-lgsp-message-id': messageId, [JWS_HEADER]: token },
+        body,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });

@@ -8,6 +8,7 @@ import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
 import { TRANSITIONS, canTransition } from '../core/status.js';
 import { appendLog } from '../audit/message-log.js';
+import type { SignatureRecord } from '../crypto/partner-signature.js';
 import { ownedFileIds } from '../files/file-store.js';
 import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
@@ -27,6 +28,9 @@ export interface AcceptRequest {
   partner: Partner;
   endpoint: string;
   rawBodySha256: string;
+  /** The exact bytes received, kept (salted, prunable) for the auditors' log. */
+  rawBody: Buffer;
+  signature?: SignatureRecord | undefined;
   idempotencyKey: string | undefined;
   lane: Lane;
 }
@@ -181,8 +185,9 @@ async function enqueueForPortal(
     endpoint: req.endpoint,
     dossierCode: code,
     messageId: id,
-    bodySha256: req.rawBodySha256,
+    body: req.rawBody,
     outcome: 'accepted',
+    signature: req.signature,
   });
   return id;
 }

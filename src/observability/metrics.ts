@@ -13,6 +13,7 @@ export class GatewayMetrics {
   readonly httpRequests: Histogram<'route' | 'method' | 'status' | 'partner'>;
   readonly deliveries: Counter<'destination' | 'outcome'>;
   readonly deliveryLatency: Histogram<'destination'>;
+  readonly signatureFailures: Counter<'code'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'lgsp_process_' });
@@ -34,6 +35,12 @@ export class GatewayMetrics {
       help: 'From acceptance to confirmed delivery',
       labelNames: ['destination'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers: [this.registry],
+    });
+    this.signatureFailures = new Counter({
+      name: 'lgsp_signature_failures_total',
+      help: 'Partner messages refused for their signature or certificate, by problem code',
+      labelNames: ['code'],
       registers: [this.registry],
     });
   }

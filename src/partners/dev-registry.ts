@@ -1,8 +1,9 @@
 // Development mode only: on a fresh data folder, write a registry with one partner per role and
 // print their keys, so a newcomer can call the gateway a minute after cloning.
-import { randomBytes } from 'node:crypto';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { certificateFingerprint } from '../crypto/trust.js';
 import { ROLES, hashApiKey, type PartnersDocument, type Role } from './registry.js';
 
 export interface DevCredentials {
@@ -15,8 +16,15 @@ export function newApiKey(prefix = 'lgsp'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 
+/** The fingerprint of a dev partner's certificate, so that its signatures are accepted as its own. */
+async function devCertificateFingerprint(devPkiDir: string | undefined, partnerId: string): Promise<string[]> {
+  if (!devPkiDir) return [];
+  const pem = await readFile(path.join(devPkiDir, 'partners', `${partnerId}.cert.pem`), 'utf8');
+  return [certificateFingerprint(new X509Certificate(pem))];
+}
+
 /** Returns the registry file path, creating it (and dev-credentials.json) when absent. */
-export async function ensureDevRegistry(dataDir: string): Promise<{ file: string; created?: DevCredentials }> {
+export async function ensureDevRegistry(dataDir: string, devPkiDir?: string): Promise<{ file: string; created?: DevCredentials }> {
   const file = path.join(dataDir, 'partners.json');
   try {
     await access(file);
@@ -38,6 +46,7 @@ export async function ensureDevRegistry(dataDir: string): Promise<{ file: string
       apiKeys: [{ id: 'dev', sha256: hashApiKey(apiKey) }],
       agencies: [{ code: DEV_AGENCY_CODE, name: 'Development agency' }],
       ...(role === 'one-stop' ? { anyAgency: true } : {}),
+      certificates: { sha256: await devCertificateFingerprint(devPkiDir, partnerId) },
     });
   }
   await writeFile(file, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 });

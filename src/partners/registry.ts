@@ -1,10 +1,11 @@
 // The partner registry: one entry per connected system, loaded from a JSON file (PARTNERS_FILE).
 // API keys are stored as SHA-256 digests: keys are 32 random bytes, so a slow hash buys nothing,
 // and a digest lets the gateway find the partner in one map lookup.
-import { createHash } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { certificateFingerprint } from '../crypto/trust.js';
 
 export const ROLES = ['one-stop', 'agency-system', 'postal-operator', 'payment-provider', 'auditor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -35,6 +36,16 @@ const PartnerEntry = Type.Object(
       { default: [] },
     ),
     anyAgency: Type.Optional(Type.Boolean({ description: 'Development only: may act for any agency code' })),
+    mustSign: Type.Optional(Type.Boolean({ description: 'Refuse any write from this partner that is not signed (X-JWS-Signature or XML Signature)' })),
+    certificates: Type.Optional(
+      Type.Object(
+        {
+          sha256: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9a-fA-F:]{64,95}$' }), { description: 'SHA-256 fingerprints of the DER' })),
+          subjects: Type.Optional(Type.Array(Type.String({ minLength: 3 }), { description: 'Subjects such as "CN=Hệ thống một cửa, O=UBND tỉnh, C=VN", attribute order free' })),
+        },
+        { additionalProperties: false, description: 'The certificates that belong to this partner, for signatures and mTLS' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -50,6 +61,7 @@ export interface Partner {
   webhookUrl?: string;
   agencyCodes: ReadonlySet<string>;
   anyAgency: boolean;
+  mustSign: boolean;
 }
 
 export interface PortalAccount {
@@ -66,6 +78,19 @@ export interface PortalDefaults {
   password?: string;
 }
 
+/** Attribute order and spacing vary between tools; the set of TYPE=value pairs does not. */
+function subjectKey(parts: string[]): string {
+  return parts
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      const eq = p.indexOf('=');
+      return `${p.slice(0, eq).trim().toUpperCase()}=${p.slice(eq + 1).trim()}`;
+    })
+    .sort()
+    .join('\n');
+}
+
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
@@ -73,6 +98,8 @@ export function hashApiKey(key: string): string {
 export class PartnerRegistry {
   private readonly byKeyHash = new Map<string, Partner>();
   private readonly byId = new Map<string, Partner>();
+  private readonly byCertificate = new Map<string, Partner>();
+  private readonly bySubject = new Map<string, Partner>();
   private readonly accountByAgency = new Map<string, PortalAccount>();
   private readonly accountsByKey = new Map<string, PortalAccount>();
   private readonly defaultAccount: PortalAccount | undefined;
@@ -93,7 +120,22 @@ export class PartnerRegistry {
         ...(entry.webhookUrl ? { webhookUrl: entry.webhookUrl } : {}),
         agencyCodes: new Set(entry.agencies.map((a) => a.code)),
         anyAgency: entry.anyAgency === true,
+        mustSign: entry.mustSign === true,
       };
+      if (partner.mustSign && !entry.certificates?.sha256?.length && !entry.certificates?.subjects?.length) {
+        throw new Error(`Partner registry: "${entry.id}" must sign but lists no certificates (certificates.sha256 or certificates.subjects)`);
+      }
+      for (const fingerprint of entry.certificates?.sha256 ?? []) {
+        const normalized = fingerprint.replaceAll(':', '').toLowerCase();
+        if (!/^[0-9a-f]{64}$/.test(normalized)) throw new Error(`Partner registry: "${entry.id}" has a malformed certificate fingerprint "${fingerprint}"`);
+        if (this.byCertificate.has(normalized)) throw new Error(`Partner registry: certificate ${normalized} is listed for two partners`);
+        this.byCertificate.set(normalized, partner);
+      }
+      for (const subject of entry.certificates?.subjects ?? []) {
+        const key = subjectKey(subject.split(','));
+        if (this.bySubject.has(key)) throw new Error(`Partner registry: subject "${subject}" is listed for two partners`);
+        this.bySubject.set(key, partner);
+      }
       this.byId.set(partner.id, partner);
       for (const key of entry.apiKeys) {
         if (this.byKeyHash.has(key.sha256)) throw new Error(`Partner registry: API key "${key.id}" of "${entry.id}" is shared with another partner`);
@@ -143,6 +185,11 @@ export class PartnerRegistry {
   authenticate(apiKey: string | undefined): Partner | undefined {
     if (!apiKey || apiKey.length > 200) return undefined;
     return this.byKeyHash.get(hashApiKey(apiKey));
+  }
+
+  /** The partner a certificate belongs to, by fingerprint first, then by subject. */
+  partnerForCertificate(certificate: X509Certificate): Partner | undefined {
+    return this.byCertificate.get(certificateFingerprint(certificate)) ?? this.bySubject.get(subjectKey(certificate.subject.split('\n')));
   }
 
   get(id: string): Partner | undefined {

@@ -1,7 +1,12 @@
-// Partners authenticate with x-api-key; routes declare the roles they admit.
+// Partners authenticate with x-api-key, or on the mTLS listener with a client certificate that the
+// trust store accepts and the registry maps to them; routes declare the roles they admit.
+import type { X509Certificate } from 'node:crypto';
+import { TLSSocket } from 'node:tls';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Problem } from '../core/problems.js';
+import { peerCertificateChain } from '../crypto/peer-certificates.js';
+import type { TrustChecker } from '../crypto/trust.js';
 import type { Partner, PartnerRegistry, Role } from '../partners/registry.js';
 
 declare module 'fastify' {
@@ -19,17 +24,41 @@ export function requireRole(...roles: Role[]) {
   };
 }
 
-export default fp<{ registry: PartnerRegistry }>(
-  async (app, { registry }) => {
+export interface AuthOptions {
+  registry: PartnerRegistry;
+  /** Set on the mTLS listener: client certificates are checked against it. */
+  clientCertificates?: TrustChecker;
+}
+
+export default fp<AuthOptions>(
+  async (app, { registry, clientCertificates }) => {
     app.decorateRequest('partner', undefined);
     app.addHook('onRequest', async (request) => {
       const key = request.headers['x-api-key'];
-      const partner = registry.authenticate(typeof key === 'string' ? key : undefined);
+      const byKey = registry.authenticate(typeof key === 'string' ? key : undefined);
+      const byCertificate = clientCertificates ? partnerOfClientCertificate(request, registry, clientCertificates) : undefined;
+      if (byKey && byCertificate && byKey.id !== byCertificate.id) {
+        throw new Problem('certificate_untrusted', 'The client certificate and the API key belong to different partners');
+      }
+      const partner = byKey ?? byCertificate;
       if (partner) request.partner = partner;
     });
   },
   { name: 'auth' },
 );
+
+/** The partner a TLS client certificate maps to; refuses a certificate that is presented but not good. */
+function partnerOfClientCertificate(request: FastifyRequest, registry: PartnerRegistry, trust: TrustChecker): Partner | undefined {
+  const socket = request.raw.socket;
+  if (!(socket instanceof TLSSocket)) return undefined;
+  const chain: X509Certificate[] = peerCertificateChain(socket);
+  if (chain.length === 0) return undefined;
+  const verdict = trust.check(chain, { at: new Date(), purpose: 'tls-client' });
+  if (!verdict.ok) throw new Problem(verdict.code, `Client certificate: ${verdict.reason}`);
+  const partner = registry.partnerForCertificate(chain[0]!);
+  if (!partner) throw new Problem('certificate_untrusted', 'The client certificate is not registered for any partner');
+  return partner;
+}
 
 /** The partner of a request that passed requireRole. */
 export function partnerOf(request: FastifyRequest): Partner {

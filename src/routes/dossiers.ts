@@ -44,6 +44,8 @@ function writeOf(request: FastifyRequest, endpoint: string): AcceptRequest {
     partner: partnerOf(request),
     endpoint,
     rawBodySha256: request.rawBodySha256!,
+    rawBody: request.rawBody!,
+    signature: request.signature,
     idempotencyKey: headers['idempotency-key'],
     lane: headers['x-sync-lane'] ?? 'live',
   };

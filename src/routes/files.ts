@@ -13,14 +13,18 @@ import { ProblemResponse } from './problem-schema.js';
 export interface FileRouteOptions {
   db: Db;
   maxFileBytes: number;
-  signer: FileLinkSigner;
+  fileLinks: FileLinkSigner;
 }
 
 const FileId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
 const StoredFileView = Type.Object({ id: Type.String(), name: Type.String(), contentType: Type.String(), size: Type.Integer(), sha256: Type.String() });
 
-const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { db, maxFileBytes, signer }) => {
-  app.addContentTypeParser(Object.keys(ALLOWED_FILE_TYPES), { parseAs: 'buffer', bodyLimit: maxFileBytes }, (_request, body, done) => done(null, body));
+const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { db, maxFileBytes, fileLinks }) => {
+  app.addContentTypeParser(Object.keys(ALLOWED_FILE_TYPES), { parseAs: 'buffer', bodyLimit: maxFileBytes }, (request, body, done) => {
+    // Kept as the raw body too: a signing partner's X-JWS-Signature covers the file bytes.
+    request.rawBody = body as Buffer;
+    done(null, body);
+  });
 
   app.post(
     '/v1/files',
@@ -64,7 +68,7 @@ const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { db
     },
     async (request, reply) => {
       const { id } = request.params;
-      if (!signer.verify(id, Number(request.query.expires), request.query.signature)) throw new Problem('invalid-file-link');
+      if (!fileLinks.verify(id, Number(request.query.expires), request.query.signature)) throw new Problem('invalid-file-link');
       const file = await fileContent(db, id);
       if (!file) throw new Problem('not-found');
       return reply

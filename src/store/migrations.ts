@@ -109,6 +109,68 @@ CREATE TABLE files (
 );
 `,
   },
+  {
+    id: 2,
+    name: 'signatures in the message log',
+    sql: `
+CREATE TABLE certificates (
+  fingerprint text PRIMARY KEY,
+  der bytea NOT NULL,
+  subject text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Record format v2 (docs/message-log.md): v1 plus the message signature and the signer's chain.
+ALTER TABLE message_log ALTER COLUMN record_version SET DEFAULT 2;
+ALTER TABLE message_log ADD COLUMN signature_format text;
+ALTER TABLE message_log ADD COLUMN signature text;
+ALTER TABLE message_log ADD COLUMN signer_key_id text;
+ALTER TABLE message_log ADD COLUMN signer_chain text[];
+`,
+  },
+  {
+    id: 3,
+    name: 'auditors log',
+    sql: `
+-- Message bodies, apart from the log so that retention can prune them; the log keeps a salted commitment.
+ALTER TABLE message_log ADD COLUMN body_commitment text;
+CREATE TABLE audit_bodies (
+  log_seq bigint PRIMARY KEY,
+  salt bytea,
+  body bytea,
+  pruned_at timestamptz,
+  CHECK ((pruned_at IS NULL) = (body IS NOT NULL AND salt IS NOT NULL))
+);
+CREATE INDEX message_log_partner ON message_log (partner_id, seq);
+
+-- The Merkle tree over the log (docs/audit-log.md). Written only by the integrator, under its advisory lock.
+CREATE TABLE audit_leaves (
+  leaf_index bigint PRIMARY KEY,
+  log_seq bigint NOT NULL UNIQUE,
+  leaf bytea NOT NULL,
+  leaf_hash bytea NOT NULL
+);
+CREATE TABLE audit_nodes (
+  level smallint NOT NULL,
+  index bigint NOT NULL,
+  hash bytea NOT NULL,
+  PRIMARY KEY (level, index)
+);
+CREATE TABLE audit_checkpoints (
+  tree_size bigint PRIMARY KEY,
+  root_hash bytea NOT NULL,
+  note text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE audit_cosignatures (
+  tree_size bigint NOT NULL REFERENCES audit_checkpoints (tree_size),
+  witness text NOT NULL,
+  line text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tree_size, witness)
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<void> {

@@ -9,7 +9,9 @@ import { startNationalPortalSimulator, type PortalSimulator } from '../../adapte
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { hashApiKey, type PartnersDocument } from '../../src/partners/registry.js';
+import { generateNoteKey } from '../../src/audit/note.js';
 import { startGateway, type Gateway } from '../../src/runtime.js';
+import { testPki, type TestPki } from './pki.js';
 import { freshDatabaseUrl, freshRedisPrefix, testRedisUrl } from './services.js';
 
 export type Engine = 'postgres' | 'pglite';
@@ -22,6 +24,8 @@ export const KEYS = {
 };
 
 /** The agencies the main test partner acts for: those of the golden fixtures, and one more. */
+export const TEST_LOG_ORIGIN = 'lgsp.test/audit-log';
+
 export const OWN_AGENCIES = ['000.00.12.H26', '000.00.07.H40', '000.00.15.H31', '000.22.19.H55', '000.00.03.H79', '000.00.20.H26'];
 export const OTHER_AGENCY = '000.00.01.H99';
 
@@ -47,6 +51,8 @@ export interface TestGatewayOptions {
   webhookUrl?: string;
   /** Reuse a simulator (e.g. one shared by several gateways). */
   sim?: PortalSimulator;
+  /** Hà Nội must sign its writes. */
+  mustSign?: boolean;
 }
 
 export const FAST_DELIVERY_ENV = {
@@ -58,7 +64,12 @@ export const FAST_DELIVERY_ENV = {
   BULK_CALLS_PER_SECOND: '20',
 };
 
-export function partnersDocument(webhookUrl?: string): PartnersDocument {
+/**
+ * The test partners. Every certificate the test PKI made for Hà Nội, the bad ones included, is
+ * registered as Hà Nội's, so that a refusal of a bad one is the trust store's doing, not the binding's.
+ */
+export function partnersDocument(pki: TestPki, options: { webhookUrl?: string | undefined; mustSign?: boolean | undefined } = {}): PartnersDocument {
+  const hanoiCertificates = [pki.partners['hanoi-one-stop'], ...Object.values(pki.hanoiOneStop)].map((c) => c.fingerprint);
   return {
     partners: [
       {
@@ -66,8 +77,10 @@ export function partnersDocument(webhookUrl?: string): PartnersDocument {
         name: 'Hà Nội one-stop system',
         roles: ['one-stop'],
         apiKeys: [{ id: 'k1', sha256: hashApiKey(KEYS.oneStop) }],
-        ...(webhookUrl ? { webhookUrl } : {}),
+        ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}),
         agencies: OWN_AGENCIES.map((code) => ({ code })),
+        certificates: { sha256: hanoiCertificates },
+        ...(options.mustSign ? { mustSign: true } : {}),
       },
       {
         id: 'other-one-stop',
@@ -75,6 +88,7 @@ export function partnersDocument(webhookUrl?: string): PartnersDocument {
         roles: ['one-stop'],
         apiKeys: [{ id: 'k1', sha256: hashApiKey(KEYS.otherOneStop) }],
         agencies: [{ code: OTHER_AGENCY }],
+        certificates: { sha256: [pki.partners['other-one-stop'].fingerprint] },
       },
       { id: 'ops', name: 'Operations', roles: ['admin'], apiKeys: [{ id: 'k1', sha256: hashApiKey(KEYS.admin) }], agencies: [] },
       { id: 'inspectorate', name: 'Inspectorate', roles: ['auditor'], apiKeys: [{ id: 'k1', sha256: hashApiKey(KEYS.auditor) }], agencies: [] },
@@ -85,7 +99,11 @@ export function partnersDocument(webhookUrl?: string): PartnersDocument {
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lgsp-gw-'));
   const partnersFile = path.join(dataDir, 'partners.json');
-  await writeFile(partnersFile, JSON.stringify(partnersDocument(options.webhookUrl)));
+  const pki = await testPki();
+  const logKey = generateNoteKey(TEST_LOG_ORIGIN);
+  await writeFile(path.join(dataDir, 'audit-log.key'), logKey.signerKey + '\n');
+  await writeFile(path.join(dataDir, 'audit-log.key.pub'), logKey.verifierKey + '\n');
+  await writeFile(partnersFile, JSON.stringify(partnersDocument(pki, { webhookUrl: options.webhookUrl, mustSign: options.mustSign })));
   const ownSim = !options.sim;
   const sim = options.sim ?? (await startNationalPortalSimulator());
   const databaseUrl = options.engine === 'postgres' ? await freshDatabaseUrl() : undefined;
@@ -107,6 +125,13 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     PUBLIC_BASE_URL: 'http://127.0.0.1:1',
     ATTACHMENT_URL_ALLOWLIST: 'https://motcua.hanoi.example.vn/files/,https://motcua.thainguyen.example.vn/dinhkem/',
     LOG_LEVEL: 'warn',
+    SIGNING_CERT_FILE: pki.gateway.certificateFile,
+    SIGNING_KEY_FILE: pki.gateway.keyFile,
+    TRUST_STORE_DIR: pki.trustDir,
+    AUDIT_LOG_ORIGIN: TEST_LOG_ORIGIN,
+    AUDIT_LOG_KEY_FILE: path.join(dataDir, 'audit-log.key'),
+    AUDIT_CHECKPOINT_INTERVAL_MS: '500',
+    AUDIT_INTEGRATE_INTERVAL_MS: '100',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...FAST_DELIVERY_ENV,
     ...options.env,

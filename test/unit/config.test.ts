@@ -26,6 +26,17 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(/NATIONAL_PORTAL_URL/);
     expect(problems.join('\n')).toMatch(/NATIONAL_PORTAL_USERNAME and NATIONAL_PORTAL_PASSWORD/);
     expect(problems.join('\n')).toMatch(/PUBLIC_BASE_URL/);
+    expect(problems.join('\n')).toMatch(/A signing key is required in production/);
+    expect(problems.join('\n')).toMatch(/TRUST_STORE_DIR is required/);
+    expect(problems.join('\n')).toMatch(/AUDIT_LOG_KEY_FILE is required/);
+  });
+
+  it('refuses signing settings that do not pair up', () => {
+    expect(problemsOf({ LGSP_MODE: 'development', SIGNING_CERT_FILE: 'a.pem,b.pem', SIGNING_KEY_FILE: 'a.key' })).toContain(
+      'SIGNING_CERT_FILE lists 2 file(s) and SIGNING_KEY_FILE 1: give one key per certificate',
+    );
+    expect(problemsOf({ LGSP_MODE: 'development', SIGNING_P12_FILE: 'g.p12' })).toContain('SIGNING_P12_FILE needs SIGNING_KEY_PASSWORD or SIGNING_KEY_PASSWORD_FILE');
+    expect(problemsOf({ LGSP_MODE: 'development', CRL_STALE_POLICY: 'maybe' })).toContain('CRL_STALE_POLICY must be "fail" or "allow", got "maybe"');
   });
 
   it('treats production as the default mode: development is an explicit setting', () => {
@@ -54,6 +65,11 @@ describe('configuration', () => {
       NATIONAL_PORTAL_PASSWORD: 'secret',
       DATABASE_URL: 'postgres://lgsp@db/lgsp',
       REDIS_URL: 'redis://redis:6379',
+      SIGNING_CERT_FILE: '/etc/lgsp/signing.cert.pem',
+      SIGNING_KEY_FILE: '/etc/lgsp/signing.key.pem',
+      TRUST_STORE_DIR: '/etc/lgsp/trust',
+      AUDIT_LOG_KEY_FILE: '/etc/lgsp/audit-log.key',
+      AUDIT_LOG_ORIGIN: 'lgsp.hanoi.gov.vn/audit-log',
     });
     expect(config.mode).toBe('production');
     expect(config.publicBaseUrl).toBe('https://lgsp.example.gov.vn');

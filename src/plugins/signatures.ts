@@ -1,0 +1,62 @@
+// Detached JWS on partner writes (X-JWS-Signature over the exact body bytes). A partner registered as
+// mustSign is refused without one; any partner who sends one must send a good one. The check runs
+// before schema validation, so nothing an unverified sender wrote is even looked at, let alone stored.
+import fp from 'fastify-plugin';
+import { CertificateCatalog } from '../audit/certificates.js';
+import { Problem } from '../core/problems.js';
+import { JWS_HEADER, JwsError, verifyDetachedJws } from '../crypto/jws.js';
+import { checkPartnerCertificate, type SignatureRecord } from '../crypto/partner-signature.js';
+import type { TrustChecker } from '../crypto/trust.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { PartnerRegistry } from '../partners/registry.js';
+import type { Db } from '../store/db.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** When the request arrived: certificates are judged at this moment, not when a check happens to run. */
+    receivedAt: Date;
+    /** The verified signature of the request body, for the message log. */
+    signature?: SignatureRecord;
+  }
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+export interface SignatureOptions {
+  db: Db;
+  trust: TrustChecker;
+  registry: PartnerRegistry;
+  metrics?: GatewayMetrics;
+}
+
+export default fp<SignatureOptions>(
+  async (app, { db, trust, registry, metrics }) => {
+    const catalog = new CertificateCatalog(db);
+    app.decorateRequest('receivedAt', null as unknown as Date);
+    app.decorateRequest('signature', undefined);
+    app.addHook('onRequest', async (request) => {
+      request.receivedAt = new Date();
+    });
+    app.addHook('preValidation', async (request) => {
+      const partner = request.partner;
+      if (!partner || !WRITE_METHODS.has(request.method) || !request.url.startsWith('/v1/')) return;
+      const header = request.headers[JWS_HEADER];
+      if (header === undefined && !partner.mustSign) return;
+      try {
+        const verified = verifyDetachedJws(typeof header === 'string' ? header : undefined, request.rawBody ?? Buffer.alloc(0));
+        checkPartnerCertificate(verified.certificateChain, partner, request.receivedAt, { trust, registry });
+        request.signature = {
+          format: 'jws-detached',
+          value: header as string,
+          keyId: verified.keyId,
+          chain: await catalog.remember(verified.certificateChain),
+        };
+      } catch (error) {
+        const problem = error instanceof JwsError ? new Problem(error.code, error.reason) : error;
+        if (problem instanceof Problem) metrics?.signatureFailures.inc({ code: problem.code });
+        throw problem;
+      }
+    });
+  },
+  { name: 'signatures', dependencies: ['auth'] },
+);
