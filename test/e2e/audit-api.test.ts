@@ -1,6 +1,7 @@
 // The audit API over a running gateway: every message becomes a leaf, checkpoints are signed by the
 // log key, proofs check against them, only auditors read records, and witnesses can co-sign.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCheckpoint } from '../../src/audit/checkpoint.js';
@@ -15,9 +16,11 @@ describe('the audit API', () => {
   const witness = generateCosignerKey('witness.example/w1');
   let gw: TestGateway;
   let verifierKey: string;
+  let publishDir: string;
 
   beforeAll(async () => {
-    gw = await startTestGateway({ engine: 'pglite', env: { AUDIT_WITNESS_KEYS: witness.verifierKey } });
+    publishDir = await mkdtemp(path.join(os.tmpdir(), 'lgsp-publish-'));
+    gw = await startTestGateway({ engine: 'pglite', env: { AUDIT_WITNESS_KEYS: witness.verifierKey, AUDIT_PUBLISH_DIR: publishDir } });
     verifierKey = (await readFile(path.join(gw.dataDir, 'audit-log.key.pub'), 'utf8')).trim();
     for (const code of ['AUDIT-1', 'AUDIT-2']) {
       expect((await gw.call('POST', '/v1/dossiers', { key: KEYS.oneStop, body: sampleDossier(code) })).status).toBe(202);
@@ -29,7 +32,10 @@ describe('the audit API', () => {
       return res.body.records?.filter((r: { outcome: string }) => r.outcome === 'delivered').length === 2;
     }, 'AUDIT-1 delivered and integrated');
   });
-  afterAll(async () => gw?.close());
+  afterAll(async () => {
+    await gw?.close();
+    await rm(publishDir, { recursive: true, force: true });
+  });
 
   const latest = async () => {
     const res = await gw.call('GET', '/v1/audit/checkpoint', { key: KEYS.auditor });
@@ -46,6 +52,14 @@ describe('the audit API', () => {
     expect(open.status).toBe(200);
     expect(String(open.headers['content-type'])).toMatch(/^text\/plain/);
     expect(() => openNote(open.body as string, [parseVerifierKey(verifierKey)])).not.toThrow();
+  });
+
+  it('writes the latest checkpoint to the publish folder for a second party to copy', async () => {
+    await eventually(async () => {
+      const published = await readFile(path.join(publishDir, 'checkpoint'), 'utf8').catch(() => '');
+      const { checkpoint } = await latest();
+      return published !== '' && parseCheckpoint(openNote(published, [parseVerifierKey(verifierKey)]).text).size === checkpoint.size;
+    }, 'the published checkpoint is the latest');
   });
 
   it('records each message in and out, refusals included without a body, one record per dossier', async () => {
