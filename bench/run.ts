@@ -463,6 +463,8 @@ async function benchEngine(engine: Engine, o: Options, machine: Machine): Promis
       SIGNING_KEY_FILE: pki.gateway.signingKeyFile,
       TRUST_STORE_DIR: pki.trustDir,
       AUDIT_LOG_ORIGIN: 'lgsp.bench/audit-log',
+      // The benchmark is one partner at full speed: measure the pipeline, not the rate limit.
+      RATE_LIMIT_PARTNER_PER_MINUTE: '100000000',
       AUDIT_LOG_KEY_FILE: path.join(work, 'audit-log.key'),
       ...passThrough,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),

@@ -8,7 +8,9 @@ import type { AcceptContext } from './dossiers/accept.js';
 import type { Enqueuer } from './delivery/processor.js';
 import type { FileLinkSigner } from './files/signed-url.js';
 import type { TrustChecker } from './crypto/trust.js';
+import type { Redis } from 'ioredis';
 import auth from './plugins/auth.js';
+import protection, { type ProtectionOptions } from './plugins/protection.js';
 import signatures from './plugins/signatures.js';
 import docs from './plugins/docs.js';
 import metricsPlugin from './plugins/metrics.js';
@@ -18,6 +20,7 @@ import problems from './plugins/problems.js';
 import type { CosignatureVerifier } from './audit/cosignature.js';
 import adminRoutes from './routes/admin.js';
 import auditRoutes from './routes/audit.js';
+import consoleRoutes from './routes/console.js';
 import dossierRoutes from './routes/dossiers.js';
 import fileRoutes from './routes/files.js';
 import healthRoutes from './routes/health.js';
@@ -30,6 +33,9 @@ export interface AppDeps {
   audit: { origin: string; verifierKey: string; witnesses: readonly CosignatureVerifier[] };
   maxFileBytes: number;
   pingRedis: () => Promise<unknown>;
+  /** Where request-rate counters live, shared by every API instance. */
+  redis: Redis | undefined;
+  protection: Omit<ProtectionOptions, 'redis'>;
   logger: Logger;
   metrics: GatewayMetrics;
 }
@@ -66,6 +72,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   await app.register(jsonBody);
   await app.register(problems, { db });
   await app.register(auth, { registry: deps.accept.registry, ...(mtls ? { clientCertificates: deps.trust } : {}) });
+  await app.register(protection, { redis: deps.redis, ...deps.protection });
   await app.register(signatures, { db, trust: deps.trust, registry: deps.accept.registry, metrics: deps.metrics });
   await app.register(docs);
   await app.register(metricsPlugin, { metrics: deps.metrics });
@@ -74,5 +81,6 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   await app.register(fileRoutes, { db, maxFileBytes: deps.maxFileBytes, fileLinks: deps.fileLinks });
   await app.register(adminRoutes, { db, queue: deps.queue });
   await app.register(auditRoutes, { db, ...deps.audit });
+  await app.register(consoleRoutes);
   return app;
 }

@@ -170,6 +170,8 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       audit: { origin: logKey.origin, verifierKey: logKey.verifierKey, witnesses },
       maxFileBytes: config.maxFileBytes,
       pingRedis: () => redis.ping(),
+      redis,
+      protection: { redisPrefix: config.redisPrefix, ...config.protection },
       logger,
       metrics,
     };

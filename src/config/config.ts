@@ -44,6 +44,13 @@ export interface Config {
     /** Bodies older than this are pruned (the leaves and proofs stay); unset keeps them. */
     bodyRetentionDays: number | undefined;
   };
+  protection: {
+    partnerPerMinute: number;
+    anonymousPerMinute: number;
+    maxEventLoopDelayMs: number;
+    maxEventLoopUtilization: number;
+    retryAfterSeconds: number;
+  };
   tls: {
     certificateFile: string | undefined;
     keyFile: string | undefined;
@@ -162,6 +169,13 @@ export function loadConfig(env: Env = process.env): Config {
       integrateIntervalMs: int('AUDIT_INTEGRATE_INTERVAL_MS', 250, 10, 60_000),
       batchSize: int('AUDIT_BATCH_SIZE', 256, 1, 10_000),
       bodyRetentionDays: str('AUDIT_BODY_RETENTION_DAYS') === undefined ? undefined : int('AUDIT_BODY_RETENTION_DAYS', 0, 1, 36_500),
+    },
+    protection: {
+      partnerPerMinute: int('RATE_LIMIT_PARTNER_PER_MINUTE', 12_000, 1, 100_000_000),
+      anonymousPerMinute: int('RATE_LIMIT_ANONYMOUS_PER_MINUTE', 300, 1, 100_000_000),
+      maxEventLoopDelayMs: int('LOAD_SHED_EVENT_LOOP_DELAY_MS', 1_000, 0, 60_000),
+      maxEventLoopUtilization: int('LOAD_SHED_EVENT_LOOP_UTILIZATION_PERCENT', 0, 0, 100) / 100,
+      retryAfterSeconds: int('LOAD_SHED_RETRY_AFTER_SECONDS', 10, 1, 3600),
     },
     tls: {
       certificateFile: str('TLS_CERT_FILE'),

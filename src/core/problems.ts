@@ -31,6 +31,7 @@ export const PROBLEM_TYPES = {
   'rate-limited': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'The gateway failed; nothing was stored' },
   unavailable: { status: 503, title: 'A dependency of the gateway is unavailable' },
+  overloaded: { status: 503, title: 'The gateway is overloaded; retry later' },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_TYPES;

@@ -1,0 +1,63 @@
+// Limits that keep one partner, or one noisy address, from taking the gateway down for the others:
+// request rates per partner (per source address before authentication), counted in Redis so that
+// they hold across every API instance, and load shedding that answers 503 before the process drowns.
+import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import { Problem } from '../core/problems.js';
+
+export interface ProtectionOptions {
+  redis: Redis | undefined;
+  redisPrefix: string;
+  partnerPerMinute: number;
+  anonymousPerMinute: number;
+  /** 0 turns load shedding off. */
+  maxEventLoopDelayMs: number;
+  maxEventLoopUtilization: number;
+  retryAfterSeconds: number;
+}
+
+/** Probes must answer while the gateway sheds load or a client floods it: they are how operators see it. */
+const UNLIMITED = new Set(['/healthz', '/readyz']);
+
+const keyOf = (request: FastifyRequest): string => (request.partner ? `partner:${request.partner.id}` : `address:${request.ip}`);
+
+export default fp<ProtectionOptions>(
+  async (app, options) => {
+    if (options.maxEventLoopDelayMs > 0) {
+      await app.register(underPressure, {
+        maxEventLoopDelay: options.maxEventLoopDelayMs,
+        maxEventLoopUtilization: options.maxEventLoopUtilization,
+        sampleInterval: 200,
+        retryAfter: options.retryAfterSeconds,
+        exposeStatusRoute: false,
+        // Returning nothing lets the request through; returning a body makes under-pressure send it.
+        pressureHandler: ((request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
+          const path = request.url.split('?')[0]!;
+          if (UNLIMITED.has(path)) return undefined;
+          request.log.warn({ pressure: type, value }, 'shedding load');
+          const problem = new Problem('overloaded', `The gateway is overloaded (${type}); retry after ${options.retryAfterSeconds} s`);
+          reply.code(problem.status).type('application/problem+json').header('retry-after', String(options.retryAfterSeconds));
+          return problem.toJSON(path);
+        }) as unknown as (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => void,
+      });
+    }
+    await app.register(rateLimit, {
+      global: true,
+      // Counted in Redis (one counter per key and window), so two API replicas share one budget.
+      ...(options.redis ? { redis: options.redis, nameSpace: `${options.redisPrefix}:rate:` } : {}),
+      timeWindow: 60_000,
+      // Signed attachment links are fetched anonymously by the national portal, many at a time.
+      max: (request) => (request.partner || request.url.startsWith('/files/') ? options.partnerPerMinute : options.anonymousPerMinute),
+      keyGenerator: keyOf,
+      allowList: (request) => UNLIMITED.has(request.url.split('?')[0]!),
+      // Redis unavailable must not turn into refusing every partner: the limit is a guard, not a gate.
+      skipOnError: true,
+      errorResponseBuilder: (request, context) =>
+        new Problem('rate-limited', `At most ${context.max} requests a minute for ${request.partner ? `partner ${request.partner.id}` : 'this address'}; retry after ${context.after}`),
+    });
+  },
+  { name: 'protection', dependencies: ['auth'] },
+);
