@@ -26,6 +26,7 @@ import { TrustStore } from '../src/crypto/trust-store.js';
 import { signXml, verifyXml, type VerifyXmlOptions } from '../src/crypto/xml-signature.js';
 import { BENCH_AGENCY, benchDossier } from './dossiers.js';
 import { describeMachine, type Machine } from './machine.js';
+import { SOAP_NS, soapBodyOf } from '../src/xml/soap.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.dirname(BENCH_DIR);
@@ -98,7 +99,6 @@ function parseOptions(argv: string[]): Options {
 
 // --- messages ----------------------------------------------------------------------------------------
 
-const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 const WSU_NS = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd';
 const MESSAGE_NS = 'urn:lgsp:dvcqg:hoso:1.0';
 const SOAP_HEADER_XPATH = "/*[local-name()='Envelope']/*[local-name()='Header']";
@@ -151,18 +151,7 @@ function soapMessage(item: object, agencyCode: string, messageId: string): strin
   );
 }
 
-/** What a SOAP endpoint reads business data from: the Body that is a direct child of the Envelope. */
-const soapBody: VerifyXmlOptions = {
-  signedElement: (doc) => {
-    const envelope = doc.documentElement;
-    if (envelope.namespaceURI !== SOAP_NS || envelope.localName !== 'Envelope') return null;
-    for (let node = envelope.firstChild; node; node = node.nextSibling) {
-      const element = node as Element;
-      if (node.nodeType === 1 && element.namespaceURI === SOAP_NS && element.localName === 'Body') return element;
-    }
-    return null;
-  },
-};
+const soapBody: VerifyXmlOptions = { signedElement: soapBodyOf };
 
 // --- measuring ---------------------------------------------------------------------------------------
 

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateFingerprint } from '../../src/crypto/trust.js';
 import { signXml, verifyXml } from '../../src/crypto/xml-signature.js';
 import { makeXmlTestKeys, type XmlTestKeys } from '../support/xml-test-keys.js';
+import { SOAP_NS, soapBodyOf } from '../../src/xml/soap.js';
 
 const XMLSEC1 = '/usr/bin/xmlsec1';
-const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 
 const EDXML =
   '<?xml version="1.0" encoding="UTF-8"?>\n<edXMLEnvelope xmlns="urn:edxml:test"><edXMLBody>' +
@@ -68,10 +68,7 @@ function xmlsecVerify(file: string, idAttribute?: string) {
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
 }
 
-const soapBody = (doc: Document) => {
-  const body = doc.getElementsByTagNameNS(SOAP_NS, 'Body').item(0);
-  return body?.parentNode === doc.documentElement ? body : null;
-};
+const soapBody = soapBodyOf;
 
 describe('xmlsec1 verifies what the gateway signs', () => {
   it('accepts a whole-document signature, and refuses it after one character of the body changed', () => {

@@ -7,8 +7,8 @@ import { SignedXml } from 'xml-crypto';
 import { signXml, verifyXml, XmlSignatureError, type VerifyXmlOptions } from '../../src/crypto/xml-signature.js';
 import { XmlRefused } from '../../src/xml/safe-dom.js';
 import { makeXmlTestKeys, type XmlTestKeys } from '../support/xml-test-keys.js';
+import { SOAP_NS, soapBodyOf } from '../../src/xml/soap.js';
 
-const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 const WSU_NS = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd';
 
 const EDXML =
@@ -21,17 +21,7 @@ const SOAP =
 const EVIL_BODY = '<soap:Body><m:ThanhToan xmlns:m="urn:lgsp:test"><m:SoTien>999999999</m:SoTien></m:ThanhToan></soap:Body>';
 
 const whole: VerifyXmlOptions = { signedElement: (doc) => doc.documentElement };
-const soapBody: VerifyXmlOptions = {
-  signedElement: (doc) => {
-    const envelope = doc.documentElement;
-    if (envelope.namespaceURI !== SOAP_NS || envelope.localName !== 'Envelope') return null;
-    for (let node = envelope.firstChild; node; node = node.nextSibling) {
-      const element = node as Element;
-      if (node.nodeType === 1 && element.namespaceURI === SOAP_NS && element.localName === 'Body') return element;
-    }
-    return null;
-  },
-};
+const soapBody: VerifyXmlOptions = { signedElement: soapBodyOf };
 
 let keys: XmlTestKeys;
 let signedEdxml: string;

@@ -5,8 +5,8 @@ import { certificateFingerprint } from '../../src/crypto/trust.js';
 import { signXml, verifyXml, XmlSignatureError, type VerifyXmlOptions } from '../../src/crypto/xml-signature.js';
 import { parseXmlDocument, XmlRefused } from '../../src/xml/safe-dom.js';
 import { makeXmlTestKeys, type XmlTestKeys } from '../support/xml-test-keys.js';
+import { SOAP_NS, soapBodyOf } from '../../src/xml/soap.js';
 
-const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
@@ -26,18 +26,7 @@ const SOAP =
 const HEADER_XPATH = "/*[local-name()='Envelope']/*[local-name()='Header']";
 
 const whole: VerifyXmlOptions = { signedElement: (doc) => doc.documentElement };
-/** What a SOAP endpoint reads: the Body that is a direct child of the Envelope. */
-const soapBody: VerifyXmlOptions = {
-  signedElement: (doc) => {
-    const envelope = doc.documentElement;
-    if (envelope.namespaceURI !== SOAP_NS || envelope.localName !== 'Envelope') return null;
-    for (let node = envelope.firstChild; node; node = node.nextSibling) {
-      const element = node as Element;
-      if (node.nodeType === 1 && element.namespaceURI === SOAP_NS && element.localName === 'Body') return element;
-    }
-    return null;
-  },
-};
+const soapBody: VerifyXmlOptions = { signedElement: soapBodyOf };
 
 let keys: XmlTestKeys;
 beforeAll(() => {
