@@ -16,6 +16,7 @@ import docs from './plugins/docs.js';
 import metricsPlugin from './plugins/metrics.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import jsonBody from './plugins/json-body.js';
+import tracing from './plugins/tracing.js';
 import problems from './plugins/problems.js';
 import type { CosignatureVerifier } from './audit/cosignature.js';
 import adminRoutes from './routes/admin.js';
@@ -69,6 +70,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   });
 
   const { db } = deps.accept;
+  await app.register(tracing);
   await app.register(jsonBody);
   await app.register(problems, { db });
   await app.register(auth, { registry: deps.accept.registry, ...(mtls ? { clientCertificates: deps.trust } : {}) });

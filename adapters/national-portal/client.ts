@@ -38,6 +38,11 @@ export interface PortalSendBody {
   data: readonly unknown[];
 }
 
+/** Per call: the W3C traceparent of the work the call belongs to, sent on each of its requests. */
+export interface CallOptions {
+  traceparent?: string;
+}
+
 type Unavailable = Extract<PortalAnswer, { kind: 'unavailable' }>;
 /** An integration body before the session and madonvi are added. */
 type IntegrationCall = Omit<PortalIntegrationRequest, 'session' | 'madonvi'>;
@@ -75,20 +80,20 @@ export class NationalPortalClient {
     this.#sign = opts.sign;
   }
 
-  async send(account: PortalAccount, body: PortalSendBody): Promise<PortalAnswer> {
+  async send(account: PortalAccount, body: PortalSendBody, call: CallOptions = {}): Promise<PortalAnswer> {
     const isUpdating = body.isUpdating ?? (body.service === 'DongBoHoSoMC' ? false : undefined);
     const request: IntegrationCall = { service: body.service };
     if (isUpdating !== undefined) request.isUpdating = isUpdating ? 'True' : 'False';
     request.data = body.data;
     const redaction = redactionFor(account, body.data);
-    const raw = await this.#callWithSession(account, request, redaction);
+    const raw = await this.#callWithSession(account, request, redaction, call);
     return raw.kind === 'unavailable' ? raw : classify(raw, redaction);
   }
 
   /** Whether the portal already has this dossier (TraCuuHoSo). Throws, with a sanitised reason, when it cannot tell. */
-  async dossierExists(account: PortalAccount, code: string): Promise<boolean> {
+  async dossierExists(account: PortalAccount, code: string, call: CallOptions = {}): Promise<boolean> {
     const redaction: Redaction = { secrets: [account.password], keep: [code] };
-    const raw = await this.#callWithSession(account, { service: 'TraCuuHoSo', MaHoSo: code }, redaction);
+    const raw = await this.#callWithSession(account, { service: 'TraCuuHoSo', MaHoSo: code }, redaction, call);
     if (raw.kind === 'unavailable') throw new Error(`national portal unavailable: ${raw.reason}`);
     const answer = classify(raw, redaction);
     if (answer.kind !== 'ok') throw new Error(`national portal lookup failed: ${describe(answer)}`);
@@ -99,25 +104,25 @@ export class NationalPortalClient {
     await this.#pool.close();
   }
 
-  async #callWithSession(account: PortalAccount, request: IntegrationCall, redaction: Redaction): Promise<RawAnswer> {
+  async #callWithSession(account: PortalAccount, request: IntegrationCall, redaction: Redaction, call: CallOptions): Promise<RawAnswer> {
     // One fresh login is allowed per call: a second refusal of a brand-new session is not a session problem.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const session = await this.#session(account, redaction);
+      const session = await this.#session(account, redaction, call);
       if (typeof session !== 'string') return session;
       redaction.secrets.push(session);
       const body: PortalIntegrationRequest = { session, madonvi: account.agencyCode, ...request };
-      const raw = await this.#post(this.#integrationPath, body);
+      const raw = await this.#post(this.#integrationPath, body, call);
       if (raw.kind === 'unavailable' || !isSessionRejected(raw)) return raw;
       await this.#forget(account, session);
     }
     return { kind: 'unavailable', reason: 'the portal rejected a freshly issued session' };
   }
 
-  #session(account: PortalAccount, redaction: Redaction): Promise<string | Unavailable> {
+  #session(account: PortalAccount, redaction: Redaction, call: CallOptions): Promise<string | Unavailable> {
     const key = sessionKey(account);
     let pending = this.#sessions.get(key);
     if (!pending) {
-      pending = this.#login(account, redaction);
+      pending = this.#login(account, redaction, call);
       this.#sessions.set(key, pending);
       // A failed login is not cached: the next send tries again.
       void pending.then((s) => {
@@ -134,8 +139,8 @@ export class NationalPortalClient {
     if (cached && (await cached) === session && this.#sessions.get(key) === cached) this.#sessions.delete(key);
   }
 
-  async #login(account: PortalAccount, redaction: Redaction): Promise<string | Unavailable> {
-    const raw = await this.#post(this.#loginPath, { username: account.username, password: account.password });
+  async #login(account: PortalAccount, redaction: Redaction, call: CallOptions): Promise<string | Unavailable> {
+    const raw = await this.#post(this.#loginPath, { username: account.username, password: account.password }, call);
     if (raw.kind === 'unavailable') return raw;
     const session = raw.body.session;
     if (raw.status < 300 && isSuccessCode(raw.body.error_code) && typeof session === 'string' && session !== '') return session;
@@ -144,12 +149,13 @@ export class NationalPortalClient {
     return { kind: 'unavailable', reason: `login refused (error_code ${code}): ${sanitizePortalMessage(raw.body.message, redaction)}` };
   }
 
-  async #post(path: string, json: object): Promise<RawAnswer> {
+  async #post(path: string, json: object, call: CallOptions): Promise<RawAnswer> {
     let status: number;
     let text: string;
     const bytes = Buffer.from(JSON.stringify(json));
     const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', accept: 'application/json', dstcode: this.#dstcode };
     if (this.#sign) headers['x-jws-signature'] = this.#sign(bytes);
+    if (call.traceparent) headers.traceparent = call.traceparent;
     try {
       const res = await this.#pool.request({
         path: this.#basePath + path,

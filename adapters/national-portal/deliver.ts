@@ -1,7 +1,7 @@
 // One batch toward the portal, and what became of each item in it. The portal judges a call as a
 // whole, so a refused batch is split in halves until the refused items stand alone: one poison
 // item then costs about 2·log2(n) extra calls instead of holding back the rest of the batch.
-import { foldText, type NationalPortalClient, type PortalAccount, type PortalAnswer } from './client.js';
+import { foldText, type CallOptions, type NationalPortalClient, type PortalAccount, type PortalAnswer } from './client.js';
 import type { PortalService } from './wire.js';
 
 export type ItemOutcome =
@@ -38,6 +38,7 @@ export async function deliverBatch(
   service: PortalService,
   isUpdating: boolean | undefined,
   items: BatchItem[],
+  call: CallOptions = {},
 ): Promise<Map<string, ItemOutcome>> {
   const outcomes = new Map<string, ItemOutcome>();
   const syncsDossier = service === 'DongBoHoSoMC';
@@ -45,7 +46,7 @@ export async function deliverBatch(
   // `recovering` marks a resend in the other mode, so that a portal contradicting itself
   // ("already exists" to the create, "does not exist" to the update) cannot make us loop.
   const deliver = async (group: BatchItem[], asUpdate: boolean | undefined, recovering = false): Promise<void> => {
-    const answer = await client.send(account, { service, isUpdating: asUpdate, data: group.map((i) => i.item) });
+    const answer = await client.send(account, { service, isUpdating: asUpdate, data: group.map((i) => i.item) }, call);
     if (answer.kind === 'ok') {
       for (const i of group) outcomes.set(i.id, { result: 'delivered', ...(recovering && asUpdate ? { alreadyExisted: true } : {}) });
     } else if (answer.kind === 'unavailable') {
@@ -67,7 +68,7 @@ export async function deliverBatch(
     }
   };
 
-  const portalLacks = async (item: BatchItem): Promise<boolean> => (await client.dossierExists(account, item.code).catch(() => true)) === false;
+  const portalLacks = async (item: BatchItem): Promise<boolean> => (await client.dossierExists(account, item.code, call).catch(() => true)) === false;
 
   if (items.length > 0) await deliver(items, isUpdating);
   return outcomes;

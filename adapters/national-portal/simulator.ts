@@ -51,6 +51,8 @@ export interface SimulatorCall {
   codes: string[];
   /** The error_code answered, or `http-500` / `dropped` for injected faults. */
   answer: string;
+  /** The W3C traceparent header received. */
+  traceparent?: string;
   /** The X-JWS-Signature header received, and the exact body it should cover. */
   signature?: { header: string | undefined; body: Buffer };
 }
@@ -228,7 +230,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
           : login(req, body);
     const code = answer.status === 500 ? 'http-500' : String(answer.body.error_code);
     if (faults.echoRequestInErrors && code !== CODE.ok) answer.body.message = `${String(answer.body.message)} | Yêu cầu: ${raw.toString('utf8')}`;
-    sim.calls.push({ ...(isIntegration ? describeCall(body) : { service: 'login', codes: [] }), answer: code, signature: { header, body: raw } });
+    sim.calls.push({ ...(isIntegration ? describeCall(body) : { service: 'login', codes: [] }), answer: code, signature: { header, body: raw }, ...(typeof req.headers.traceparent === 'string' ? { traceparent: req.headers.traceparent } : {}) });
     send(res, answer);
   }
 

@@ -3,6 +3,7 @@
 import type { Dossier, DossierEvent } from '../../schemas/dossier.js';
 import { deliverBatch, NationalPortalClient, toDossierItem, toProgressItem, type TranslateContext } from '../../adapters/national-portal/index.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
+import { outboundTraceparent } from '../observability/trace-context.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import type { OutboundMessage } from '../store/messages.js';
 import type { Destination, ItemOutcome } from './destination.js';
@@ -36,7 +37,8 @@ export class NationalPortalDestination implements Destination {
       return { id: m.id, code: m.dossierCode!, item, bytes, signature: this.signer.record(bytes) };
     });
     const isUpdating = first.kind === 'dossier-event' ? undefined : first.kind === 'dossier-update';
-    const outcomes = await deliverBatch(this.client, account, serviceOf(first.kind), isUpdating, items);
+    // A call carries many messages; it continues the trace of the first, the one that opened the batch.
+    const outcomes = await deliverBatch(this.client, account, serviceOf(first.kind), isUpdating, items, { traceparent: outboundTraceparent(first.traceparent) });
     return new Map(
       items.map(({ id, bytes, signature }) => {
         const o = outcomes.get(id);

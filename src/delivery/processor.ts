@@ -136,6 +136,7 @@ export class DeliveryProcessor {
       orderKey: `${partner.id}|${message.dossierCode}`,
       lane: message.lane,
       batchKey: `${WEBHOOK}|${partner.id}`,
+      traceparent: message.traceparent ?? undefined,
       payload: {
         type: message.state === 'delivered' ? 'delivery.succeeded' : 'delivery.failed',
         destination: message.destination,

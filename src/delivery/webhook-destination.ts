@@ -3,6 +3,7 @@
 import { request } from 'undici';
 import { JWS_HEADER } from '../crypto/jws.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
+import { outboundTraceparent } from '../observability/trace-context.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import type { OutboundMessage } from '../store/messages.js';
 import type { Destination, ItemOutcome } from './destination.js';
@@ -31,14 +32,15 @@ export class WebhookDestination implements Destination {
     if (!url) return { result: 'refused', error: 'the partner has no webhook URL any more' };
     const body = Buffer.from(JSON.stringify(message.payload));
     const token = this.signer.jws(body);
-    return { ...(await this.post(url, message.id, body, token)), sentBody: body, signature: this.signer.record(body, token) };
+    const headers = { 'content-type': 'application/json', 'x-lgsp-message-id': message.id, [JWS_HEADER]: token, traceparent: outboundTraceparent(message.traceparent) };
+    return { ...(await this.post(url, headers, body)), sentBody: body, signature: this.signer.record(body, token) };
   }
 
-  private async post(url: string, messageId: string, body: Buffer, token: string): Promise<ItemOutcome> {
+  private async post(url: string, headers: Record<string, string>, body: Buffer): Promise<ItemOutcome> {
     try {
       const response = await request(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-lgsp-message-id': messageId, [JWS_HEADER]: token },
+        headers,
         body,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,

@@ -30,6 +30,7 @@ export interface AcceptRequest {
   rawBodySha256: string;
   /** The exact bytes received, kept (salted, prunable) for the auditors' log. */
   rawBody: Buffer;
+  traceparent?: string | undefined;
   signature?: SignatureRecord | undefined;
   idempotencyKey: string | undefined;
   lane: Lane;
@@ -178,6 +179,7 @@ async function enqueueForPortal(
     lane: req.lane,
     batchKey: portalBatchKey(ctx.registry, kind, agencyCode),
     payload,
+    traceparent: req.traceparent,
   });
   await appendLog(tx, {
     direction: 'in',

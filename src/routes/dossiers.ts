@@ -45,6 +45,7 @@ function writeOf(request: FastifyRequest, endpoint: string): AcceptRequest {
     endpoint,
     rawBodySha256: request.rawBodySha256!,
     rawBody: request.rawBody!,
+    traceparent: request.traceparent,
     signature: request.signature,
     idempotencyKey: headers['idempotency-key'],
     lane: headers['x-sync-lane'] ?? 'live',

@@ -17,6 +17,8 @@ export interface NewMessage {
   lane: Lane;
   batchKey: string;
   payload: unknown;
+  /** The W3C traceparent of the request that caused it. */
+  traceparent?: string | undefined;
 }
 
 export interface OutboundMessage {
@@ -38,12 +40,13 @@ export interface OutboundMessage {
   nextAttemptAt: Date;
   deliveredAt: Date | null;
   createdAt: Date;
+  traceparent: string | null;
 }
 
 const COLUMNS = `id, destination, kind, partner_id AS "partnerId", dossier_code AS "dossierCode", agency_code AS "agencyCode",
   order_key AS "orderKey", order_seq AS "orderSeq", lane, batch_key AS "batchKey", payload, state, attempts,
   last_error AS "lastError", outcome_note AS "outcomeNote", next_attempt_at AS "nextAttemptAt",
-  delivered_at AS "deliveredAt", created_at AS "createdAt"`;
+  delivered_at AS "deliveredAt", created_at AS "createdAt", traceparent`;
 
 const PREDECESSOR_OPEN = `EXISTS (SELECT 1 FROM messages p WHERE p.destination = m.destination AND p.order_key = m.order_key
   AND p.order_seq < m.order_seq AND p.state NOT IN ('delivered', 'superseded'))`;
@@ -57,9 +60,9 @@ export async function insertMessage(q: Queryable, m: NewMessage): Promise<number
   );
   const seq = counter!.seq;
   await q.query(
-    `INSERT INTO messages (id, destination, kind, partner_id, dossier_code, agency_code, order_key, order_seq, lane, batch_key, payload)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [m.id, m.destination, m.kind, m.partnerId, m.dossierCode ?? null, m.agencyCode ?? null, m.orderKey, seq, m.lane, m.batchKey, JSON.stringify(m.payload)],
+    `INSERT INTO messages (id, destination, kind, partner_id, dossier_code, agency_code, order_key, order_seq, lane, batch_key, payload, traceparent)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [m.id, m.destination, m.kind, m.partnerId, m.dossierCode ?? null, m.agencyCode ?? null, m.orderKey, seq, m.lane, m.batchKey, JSON.stringify(m.payload), m.traceparent ?? null],
   );
   return seq;
 }

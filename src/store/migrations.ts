@@ -171,6 +171,14 @@ CREATE TABLE audit_cosignatures (
 );
 `,
   },
+  {
+    id: 4,
+    name: 'trace context of messages',
+    sql: `
+-- The W3C traceparent of the request that caused the message; outbound calls continue its trace.
+ALTER TABLE messages ADD COLUMN traceparent text;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<void> {

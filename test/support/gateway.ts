@@ -132,6 +132,9 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     AUDIT_LOG_KEY_FILE: path.join(dataDir, 'audit-log.key'),
     AUDIT_CHECKPOINT_INTERVAL_MS: '500',
     AUDIT_INTEGRATE_INTERVAL_MS: '100',
+    // The gateway shares its event loop with the test (PGlite, key generation): shedding load on
+    // that would fail tests at random. The load-shedding test turns it on for itself.
+    LOAD_SHED_EVENT_LOOP_DELAY_MS: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...FAST_DELIVERY_ENV,
     ...options.env,
