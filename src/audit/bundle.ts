@@ -33,7 +33,7 @@ export async function leafAt(q: Queryable, index: number): Promise<LeafRow | und
 }
 
 export async function latestCheckpoint(q: Queryable): Promise<{ treeSize: number; note: string } | undefined> {
-  const [row] = await q.query<{ tree_size: string; note: string }>('SELECT tree_size::text AS tree_size, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1');
+  const [row] = await q.query<{ tree_size: string; note: string }>('SELECT c.tree_size::text AS tree_size, c.note FROM audit_checkpoints c ORDER BY c.tree_size DESC LIMIT 1');
   return row ? { treeSize: Number(row.tree_size), note: row.note } : undefined;
 }
 

@@ -14,7 +14,7 @@ export interface CheckpointSummary {
 export async function servedCheckpoint(q: Queryable, size?: number): Promise<{ treeSize: number; note: string } | undefined> {
   const [row] = await q.query<{ tree_size: string; note: string }>(
     size === undefined
-      ? 'SELECT tree_size::text AS tree_size, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1'
+      ? 'SELECT c.tree_size::text AS tree_size, c.note FROM audit_checkpoints c ORDER BY c.tree_size DESC LIMIT 1'
       : 'SELECT tree_size::text AS tree_size, note FROM audit_checkpoints WHERE tree_size = $1',
     size === undefined ? [] : [String(size)],
   );

@@ -87,7 +87,7 @@ export async function logForDossier(q: Queryable, dossierCode: string): Promise<
             direction, partner_id AS "partnerId", endpoint, dossier_code AS "dossierCode", message_id AS "messageId",
             body_sha256 AS "bodySha256", outcome, error_code AS "errorCode", attempt, signature_format AS "signatureFormat",
             signature, signer_key_id AS "signerKeyId", signer_chain AS "signerChain"
-       FROM message_log WHERE dossier_code = $1 ORDER BY seq`,
+       FROM message_log WHERE dossier_code = $1 ORDER BY message_log.seq`,
     [dossierCode],
   );
 }

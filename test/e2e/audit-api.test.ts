@@ -27,10 +27,15 @@ describe('the audit API', () => {
     }
     expect((await gw.call('POST', '/v1/dossiers/AUDIT-1/events', { key: KEYS.oneStop, body: sampleEvent(1, 'PROCESSING') })).status).toBe(202);
     await gw.call('POST', '/v1/dossiers', { key: KEYS.oneStop, body: { code: 'AUDIT-BAD' } });
+    const delivered = async (code: string) =>
+      ((await gw.call('GET', `/v1/audit/records?dossierCode=${code}`, { key: KEYS.auditor })).body.records ?? []).filter((r: { outcome: string }) => r.outcome === 'delivered').length;
+    await eventually(async () => (await delivered('AUDIT-1')) === 2 && (await delivered('AUDIT-2')) === 1, 'AUDIT-1 and AUDIT-2 delivered and integrated');
+    // Checkpoints come at most once per interval: wait for one that covers the whole tree.
     await eventually(async () => {
-      const res = await gw.call('GET', '/v1/audit/records?dossierCode=AUDIT-1', { key: KEYS.auditor });
-      return res.body.records?.filter((r: { outcome: string }) => r.outcome === 'delivered').length === 2;
-    }, 'AUDIT-1 delivered and integrated');
+      const { treeSize } = (await gw.call('GET', '/v1/audit/records?limit=1', { key: KEYS.auditor })).body;
+      const note = (await gw.call('GET', '/v1/audit/checkpoint', { key: KEYS.auditor })).body as string;
+      return typeof note === 'string' && note.split('\n')[1] === String(treeSize);
+    }, 'a checkpoint covering every record');
   });
   afterAll(async () => {
     await gw?.close();
@@ -79,6 +84,7 @@ describe('the audit API', () => {
     expect(encodeLeaf(one.body.record).equals(leaf)).toBe(true);
     expect(JSON.parse(one.body.body.text).code).toBe('AUDIT-2');
     const proof = await gw.call('GET', `/v1/audit/proofs/inclusion?index=${first.index}&treeSize=${checkpoint.size}`, { key: KEYS.auditor });
+    expect(proof.status, JSON.stringify(proof.body)).toBe(200);
     const hashes = proof.body.hashes.map((h: string) => Buffer.from(h, 'base64'));
     expect(verifyInclusion(leafHash(leaf), first.index, checkpoint.size, hashes, checkpoint.rootHash)).toEqual({ ok: true });
   });
@@ -118,6 +124,17 @@ describe('the audit API', () => {
     const refused = await gw.call('POST', `/v1/audit/checkpoints/${checkpoint.size}/cosignatures`, { key: KEYS.auditor, body: { line: strangeLine } });
     expect(refused.status).toBe(400);
     expect(refused.body.detail).toMatch(/not a witness/);
+  });
+
+  it('serves as latest the largest checkpoint once the log has grown past ten leaves (sizes compare as numbers)', async () => {
+    for (let i = 0; i < 6; i++) await gw.call('POST', '/v1/dossiers', { key: KEYS.oneStop, body: sampleDossier(`AUDIT-GROW-${i}`) });
+    await eventually(async () => {
+      const kept = (await gw.call('GET', '/v1/audit/checkpoints?limit=1000', { key: KEYS.auditor })).body.checkpoints as { treeSize: number }[];
+      const largest = Math.max(...kept.map((c) => c.treeSize));
+      const { checkpoint } = await latest();
+      const bundle = await gw.call('GET', `/v1/audit/bundles/${largest - 1}`, { key: KEYS.auditor });
+      return largest >= 20 && checkpoint.size === largest && bundle.body.inclusionProof?.treeSize === largest;
+    }, 'the latest checkpoint is the largest, past 10 leaves');
   });
 
   it('keeps the audit routes to auditors: a one-stop key and no key are refused', async () => {
