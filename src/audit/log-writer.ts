@@ -48,7 +48,7 @@ export class AuditLogWriter {
 
   start(): void {
     const tick = () => {
-      this.running = this.drain()
+      this.running = this.catchUp()
         .catch((err) => this.logger.error({ err: { message: (err as Error).message } }, 'audit log integration failed; will retry'))
         .finally(() => {
           if (this.timer !== undefined) this.timer = setTimeout(tick, this.options.integrateIntervalMs);
@@ -61,18 +61,26 @@ export class AuditLogWriter {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
+    // What arrived since the last checkpoint is covered before the process goes.
+    await this.drain().catch((err) => this.logger.warn({ err: { message: (err as Error).message } }, 'final audit checkpoint failed'));
   }
 
-  /** Integrates until nothing is left, then checkpoints if the tree grew. */
+  /** Integrates until nothing is left, and signs a checkpoint of the result now (tools, tests, shutdown). */
   async drain(): Promise<WriteResult> {
+    return this.catchUp({ forceCheckpoint: true });
+  }
+
+  /** Integrates until nothing is left; checkpoints as they fall due, or at the end when forced. */
+  private async catchUp(options: { forceCheckpoint?: boolean } = {}): Promise<WriteResult> {
     let last: WriteResult;
     do last = await this.integrateOnce();
     while (last.integrated === this.options.batchSize);
+    if (options.forceCheckpoint && !last.checkpoint) last = await this.integrateOnce(new Date(), { forceCheckpoint: true });
     return last;
   }
 
-  /** One batch in one transaction: leaves, nodes, and a checkpoint when one is due. */
-  async integrateOnce(now = new Date()): Promise<WriteResult> {
+  /** One batch in one transaction: leaves, nodes, and a checkpoint when one is due (or forced). */
+  async integrateOnce(now = new Date(), options: { forceCheckpoint?: boolean } = {}): Promise<WriteResult> {
     let range: CompactRange | undefined;
     try {
       const result = await this.db.transaction(async (tx) => {
@@ -81,7 +89,7 @@ export class AuditLogWriter {
         range = this.range?.size === size ? this.range : await loadCompactRange(new DatabaseNodeSource(tx), size);
         const rows = await pendingRecords(tx, this.options.batchSize);
         if (rows.length > 0) range = await this.append(tx, range, rows);
-        const checkpoint = await this.checkpointIfDue(tx, range, now);
+        const checkpoint = await this.checkpointIfDue(tx, range, now, options.forceCheckpoint === true);
         return { integrated: rows.length, treeSize: range.size, ...(checkpoint ? { checkpoint } : {}) };
       });
       this.range = range;
@@ -105,7 +113,7 @@ export class AuditLogWriter {
     return appended.range;
   }
 
-  private async checkpointIfDue(tx: Queryable, range: CompactRange, now: Date): Promise<{ treeSize: number; note: string } | undefined> {
+  private async checkpointIfDue(tx: Queryable, range: CompactRange, now: Date, force: boolean): Promise<{ treeSize: number; note: string } | undefined> {
     if (range.size === 0) return undefined;
     const [latest] = await tx.query<{ size: string; at: Date | string }>(
       'SELECT tree_size::text AS size, created_at AS at FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1',
@@ -113,7 +121,7 @@ export class AuditLogWriter {
     if (latest && Number(latest.size) >= range.size) return undefined;
     // One checkpoint per interval at most: records wait at most that long for one, and a quiet
     // trickle of records does not sign a checkpoint per batch.
-    if (latest && now.getTime() - new Date(latest.at).getTime() < this.options.checkpointIntervalMs) return undefined;
+    if (!force && latest && now.getTime() - new Date(latest.at).getTime() < this.options.checkpointIntervalMs) return undefined;
     const root = compactRangeRoot(range);
     const note = signNote(formatCheckpoint({ origin: this.options.key.origin, size: range.size, rootHash: root }), [this.options.key.signer]);
     await tx.query('INSERT INTO audit_checkpoints (tree_size, root_hash, note, created_at) VALUES ($1, $2, $3, $4)', [String(range.size), root, note, now]);
