@@ -92,8 +92,8 @@ describe('delivery under faults (postgres)', () => {
     gw.sim.faults.set({ poisonCodes: ['LEAK-1'], echoRequestInErrors: true });
     expect((await post('LEAK-1')).status).toBe(202);
     await eventually(async () => (await view('LEAK-1')).deliveries[0].state === 'dead', 'dead-lettered');
-    const rows = await gw.gateway.db.query<{ last_error: string }>(`SELECT last_error FROM messages WHERE dossier_code = 'LEAK-1'`);
-    const logged = await gw.gateway.db.query<{ error_code: string }>(`SELECT error_code FROM message_log WHERE dossier_code = 'LEAK-1' AND direction = 'out' AND outcome <> 'delivered'`);
+    const rows = await gw.gateway.db.query<{ last_error: string }>(`SELECT last_error FROM messages WHERE dossier_code = 'LEAK-1' AND destination = 'national-portal'`);
+    const logged = await gw.gateway.db.query<{ error_code: string }>(`SELECT error_code FROM message_log WHERE dossier_code = 'LEAK-1' AND direction = 'out' AND outcome <> 'delivered' AND endpoint LIKE 'national-portal:%'`);
     for (const stored of [rows[0]!.last_error, ...logged.map((r) => r.error_code)]) {
       expect(stored.length).toBeGreaterThan(0);
       for (const personal of ['Phạm Văn Bình', '001090009999', '0987654321', 'binh.pham@example.vn', 'lgsp-dev']) expect(stored).not.toContain(personal);
