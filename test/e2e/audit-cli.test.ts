@@ -35,7 +35,9 @@ function lgspAudit(args: string[], env: Record<string, string> = {}): Promise<Ru
   });
 }
 
-describe('lgsp-audit against a gateway on PostgreSQL', () => {
+// Each command is a fresh Node process that loads TypeScript through tsx (1-2 s apiece, more on a
+// loaded CI machine); a test that runs eight of them needs more than the default 30 s.
+describe('lgsp-audit against a gateway on PostgreSQL', { timeout: 120_000 }, () => {
   let gw: TestGateway;
   let pki: TestPki;
   let work: string;
