@@ -115,10 +115,11 @@ export class AuditLogWriter {
 
   private async checkpointIfDue(tx: Queryable, range: CompactRange, now: Date, force: boolean): Promise<{ treeSize: number; note: string } | undefined> {
     if (range.size === 0) return undefined;
-    const [latest] = await tx.query<{ size: string; at: Date | string }>(
-      'SELECT tree_size::text AS size, created_at AS at FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1',
+    const [latest] = await tx.query<{ size: string; at: Date | string; note: string }>(
+      'SELECT tree_size::text AS size, created_at AS at, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1',
     );
-    if (latest && Number(latest.size) >= range.size) return undefined;
+    // Already covered: a forced checkpoint (drain) answers with the one that covers the tree.
+    if (latest && Number(latest.size) >= range.size) return force ? { treeSize: Number(latest.size), note: latest.note } : undefined;
     // One checkpoint per interval at most: records wait at most that long for one, and a quiet
     // trickle of records does not sign a checkpoint per batch.
     if (!force && latest && now.getTime() - new Date(latest.at).getTime() < this.options.checkpointIntervalMs) return undefined;
