@@ -216,9 +216,9 @@ interface BatchEvent {
 function observe(writer: AuditLogWriter): BatchEvent[] {
   const events: BatchEvent[] = [];
   const original = writer.integrateOnce.bind(writer);
-  writer.integrateOnce = async (now?: Date): Promise<WriteResult> => {
+  writer.integrateOnce = async (...args: Parameters<AuditLogWriter['integrateOnce']>): Promise<WriteResult> => {
     const start = performance.now();
-    const result = await original(now);
+    const result = await original(...args);
     events.push({ start, end: performance.now(), integrated: result.integrated, treeSize: result.treeSize, checkpointSize: result.checkpoint?.treeSize });
     return result;
   };
