@@ -21,6 +21,7 @@ import problems from './plugins/problems.js';
 import type { CosignatureVerifier } from './audit/cosignature.js';
 import adminRoutes from './routes/admin.js';
 import auditRoutes from './routes/audit.js';
+import postalRoutes from './routes/postal.js';
 import consoleRoutes from './routes/console.js';
 import dossierRoutes from './routes/dossiers.js';
 import fileRoutes from './routes/files.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
   fileLinks: FileLinkSigner;
   trust: TrustChecker;
   audit: { origin: string; verifierKey: string; witnesses: readonly CosignatureVerifier[] };
+  /** Whether a postal operator (or its simulator) is configured. */
+  postalEnabled: boolean;
   maxFileBytes: number;
   pingRedis: () => Promise<unknown>;
   /** Where request-rate counters live, shared by every API instance. */
@@ -83,6 +86,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   await app.register(fileRoutes, { db, maxFileBytes: deps.maxFileBytes, fileLinks: deps.fileLinks });
   await app.register(adminRoutes, { db, queue: deps.queue });
   await app.register(auditRoutes, { db, ...deps.audit });
+  await app.register(postalRoutes, { db, registry: deps.accept.registry, queue: deps.queue, enabled: deps.postalEnabled });
   await app.register(consoleRoutes);
   return app;
 }

@@ -31,6 +31,10 @@ import { AuditLogWriter } from './audit/log-writer.js';
 import { jwsChecker } from './crypto/jws-checker.js';
 import { OutboundSigner } from './crypto/outbound-signer.js';
 import { loadSigningMaterial } from './crypto/signing-setup.js';
+import { PostalDestination } from './delivery/postal-destination.js';
+import { PostalPoller } from './postal/poller.js';
+import { setUpPostal } from './postal/postal-setup.js';
+import { POSTAL } from './postal/shipments.js';
 import { openDatabase, type Db } from './store/db.js';
 import { migrate } from './store/migrations.js';
 
@@ -132,6 +136,14 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
     destinations.set(NATIONAL_PORTAL, new NationalPortalDestination(client, registry, attachments, outbound));
   }
   destinations.set(WEBHOOK, new WebhookDestination(registry, config.delivery.webhookTimeoutMs, outbound));
+  const postal = await setUpPostal(config, outbound, signing.devPkiDir, logger);
+  if (postal) {
+    destinations.set(POSTAL, new PostalDestination(db, postal.client, outbound, postal.allocateItemCode));
+    closers.push(async () => {
+      await postal.client.close();
+      await postal.simulator?.close();
+    });
+  }
   closers.push(async () => {
     for (const d of destinations.values()) await d.close?.();
   });
@@ -151,6 +163,11 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
     auditWriter.start();
     closers.push(() => auditWriter.stop());
     if (config.auditLog.bodyRetentionDays !== undefined) startRetention(db, config.auditLog.bodyRetentionDays, logger, closers);
+    if (postal) {
+      const poller = new PostalPoller(workerRedis, config.redisPrefix, db, registry, postal.client, config.postal.pollIntervalMs, queues, logger);
+      poller.start();
+      closers.push(() => poller.close());
+    }
     sweeper = new Sweeper(db, queues, config.delivery.sweepIntervalMs, logger);
     sweeper.start();
     closers.push(() => sweeper!.stop());
@@ -168,6 +185,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       fileLinks,
       trust: signing.trust,
       audit: { origin: logKey.origin, verifierKey: logKey.verifierKey, witnesses },
+      postalEnabled: postal !== undefined,
       maxFileBytes: config.maxFileBytes,
       pingRedis: () => redis.ping(),
       redis,

@@ -44,6 +44,17 @@ export interface Config {
     /** Bodies older than this are pruned (the leaves and proofs stay); unset keeps them. */
     bodyRetentionDays: number | undefined;
   };
+  postal: {
+    /** The operator's order API base; unset (outside development) means no postal operator. */
+    url: string | undefined;
+    tokenUrl: string | undefined;
+    consumerKey: string | undefined;
+    consumerSecret: string | undefined;
+    customerCode: string;
+    variant: 'direct' | 'lgsp';
+    pollIntervalMs: number;
+    simulatorStepMs: number;
+  };
   protection: {
     partnerPerMinute: number;
     anonymousPerMinute: number;
@@ -170,6 +181,16 @@ export function loadConfig(env: Env = process.env): Config {
       batchSize: int('AUDIT_BATCH_SIZE', 256, 1, 10_000),
       bodyRetentionDays: str('AUDIT_BODY_RETENTION_DAYS') === undefined ? undefined : int('AUDIT_BODY_RETENTION_DAYS', 0, 1, 36_500),
     },
+    postal: {
+      url: url('POSTAL_URL'),
+      tokenUrl: url('POSTAL_TOKEN_URL'),
+      consumerKey: str('POSTAL_CONSUMER_KEY'),
+      consumerSecret: str('POSTAL_CONSUMER_SECRET'),
+      customerCode: str('POSTAL_CUSTOMER_CODE') ?? 'LGSP',
+      variant: str('POSTAL_VARIANT') === 'lgsp' ? 'lgsp' : 'direct',
+      pollIntervalMs: int('POSTAL_POLL_INTERVAL_MS', 120_000, 100, 86_400_000),
+      simulatorStepMs: int('POSTAL_SIMULATOR_STEP_MS', 5_000, 10, 3_600_000),
+    },
     protection: {
       partnerPerMinute: int('RATE_LIMIT_PARTNER_PER_MINUTE', 12_000, 1, 100_000_000),
       anonymousPerMinute: int('RATE_LIMIT_ANONYMOUS_PER_MINUTE', 300, 1, 100_000_000),
@@ -218,6 +239,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (signing.p12File && signing.keyFiles.length > 0) problems.push('Give the signing key either as SIGNING_P12_FILE or as SIGNING_CERT_FILE + SIGNING_KEY_FILE, not both');
   if (signing.p12File && !signing.keyPassword.value && !signing.keyPassword.file) problems.push('SIGNING_P12_FILE needs SIGNING_KEY_PASSWORD or SIGNING_KEY_PASSWORD_FILE');
+  const postalVariant = str('POSTAL_VARIANT');
+  if (postalVariant && postalVariant !== 'direct' && postalVariant !== 'lgsp') problems.push(`POSTAL_VARIANT must be "direct" or "lgsp", got "${postalVariant}"`);
+  if (config.postal.url && (!config.postal.tokenUrl || !config.postal.consumerKey || !config.postal.consumerSecret)) {
+    problems.push('POSTAL_URL needs POSTAL_TOKEN_URL, POSTAL_CONSUMER_KEY and POSTAL_CONSUMER_SECRET');
+  }
   if (signing.keyPassword.value && signing.keyPassword.file) problems.push('Give SIGNING_KEY_PASSWORD or SIGNING_KEY_PASSWORD_FILE, not both');
   if (Boolean(tls.certificateFile) !== Boolean(tls.keyFile)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together');
 

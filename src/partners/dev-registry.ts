@@ -47,6 +47,8 @@ export async function ensureDevRegistry(dataDir: string, devPkiDir?: string): Pr
       agencies: [{ code: DEV_AGENCY_CODE, name: 'Development agency' }],
       ...(role === 'one-stop' ? { anyAgency: true } : {}),
       certificates: { sha256: await devCertificateFingerprint(devPkiDir, partnerId) },
+      // Operators' status pushes must be signed, as a province would configure them.
+      ...(role === 'postal-operator' && devPkiDir ? { mustSign: true } : {}),
     });
   }
   await writeFile(file, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 });

@@ -179,6 +179,44 @@ CREATE TABLE audit_cosignatures (
 ALTER TABLE messages ADD COLUMN traceparent text;
 `,
   },
+  {
+    id: 5,
+    name: 'postal shipments',
+    sql: `
+-- Postal public service shipments (docs/postal.md). order_state follows the order at the operator;
+-- status is the canonical status its reports brought, null until the first one.
+CREATE TABLE shipments (
+  id uuid PRIMARY KEY,
+  partner_id text NOT NULL,
+  kind text NOT NULL,
+  dossier_code text NOT NULL,
+  order_number text NOT NULL UNIQUE,
+  request jsonb NOT NULL,
+  order_state text NOT NULL DEFAULT 'pending',
+  status text,
+  item_code text,
+  order_error text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX shipments_open ON shipments (updated_at) WHERE order_state = 'created' AND status IS DISTINCT FROM 'delivered' AND status IS DISTINCT FROM 'returned' AND status IS DISTINCT FROM 'cancelled';
+CREATE INDEX shipments_dossier ON shipments (dossier_code);
+
+-- Every report seen, by poll or push, once: the trail. disposition says what it did to the shipment.
+CREATE TABLE shipment_events (
+  shipment_id uuid NOT NULL REFERENCES shipments (id),
+  event_key text NOT NULL,
+  status text NOT NULL,
+  operator_code text NOT NULL,
+  at timestamptz NOT NULL,
+  report jsonb NOT NULL,
+  disposition text NOT NULL,
+  source text NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (shipment_id, event_key)
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<void> {

@@ -103,7 +103,7 @@ describe('partner signatures on POST /v1/dossiers (Hà Nội must sign)', () => 
     ['a certificate from a CA outside the trust store', (p) => p.hanoiOneStop.untrusted, 'certificate_untrusted', /.+/],
     ['a certificate without a signing key usage', (p) => p.hanoiOneStop.wrongUsage, 'certificate_untrusted', /usage/i],
     ["another partner's valid certificate", (p) => p.partners['other-one-stop'], 'certificate_untrusted', /another partner/],
-    ['a valid certificate registered for nobody', (p) => p.partners.postal, 'certificate_untrusted', /not registered/],
+    ['a valid certificate registered for nobody', (p) => p.partners.payment, 'certificate_untrusted', /not registered/],
   ];
   for (const [what, credential, code, detail] of refusedCertificates) {
     it(`refuses a signature made with ${what}: ${code}`, async () => {
@@ -293,7 +293,7 @@ describe('mTLS: partners authenticated by their client certificate', () => {
     ['a revoked certificate', (p) => p.hanoiOneStop.revoked, 'certificate_revoked'],
     ['an expired certificate', (p) => p.hanoiOneStop.expired, 'certificate_untrusted'],
     ['a certificate from an untrusted CA', (p) => p.hanoiOneStop.untrusted, 'certificate_untrusted'],
-    ['a trusted certificate registered for nobody', (p) => p.partners.postal, 'certificate_untrusted'],
+    ['a trusted certificate registered for nobody', (p) => p.partners.payment, 'certificate_untrusted'],
   ];
   for (const [what, credential, code] of refused) {
     it(`refuses ${what}: ${code}`, async () => {

@@ -21,6 +21,7 @@ export const KEYS = {
   otherOneStop: 'test-key-one-stop-other-000000000000000000000',
   admin: 'test-key-admin-00000000000000000000000000000000',
   auditor: 'test-key-auditor-000000000000000000000000000000',
+  postal: 'test-key-postal-operator-0000000000000000000000',
 };
 
 /** The agencies the main test partner acts for: those of the golden fixtures, and one more. */
@@ -92,6 +93,15 @@ export function partnersDocument(pki: TestPki, options: { webhookUrl?: string | 
       },
       { id: 'ops', name: 'Operations', roles: ['admin'], apiKeys: [{ id: 'k1', sha256: hashApiKey(KEYS.admin) }], agencies: [] },
       { id: 'inspectorate', name: 'Inspectorate', roles: ['auditor'], apiKeys: [{ id: 'k1', sha256: hashApiKey(KEYS.auditor) }], agencies: [] },
+      {
+        id: 'postal',
+        name: 'Bưu điện tỉnh',
+        roles: ['postal-operator'],
+        apiKeys: [{ id: 'k1', sha256: hashApiKey(KEYS.postal) }],
+        agencies: [],
+        certificates: { sha256: [pki.partners.postal.fingerprint] },
+        mustSign: true,
+      },
     ],
   };
 }

@@ -1,0 +1,281 @@
+// The VNPost order API client: the OAuth2 client-credentials token, create, cancel and track.
+// It never throws for what the operator or the network does; it answers with a kind whose
+// messages are sanitised, because they end up stored with deliveries and shown in the API.
+import { Agent } from 'undici';
+import { sanitizePortalMessage } from '../national-portal/client.js';
+import { fromVnpostEvent, toVnpostOrder, type OrderRequest, type VnpostReport } from './translate.js';
+import type { VnpostCancel, VnpostEvent, VnpostVariant } from './wire.js';
+
+export interface VnpostClientOptions {
+  /** The order API base: `{base}/order/post`, `{base}/order/cancel`, `{base}/order`. */
+  baseUrl: string;
+  tokenUrl: string;
+  consumerKey: string;
+  consumerSecret: string;
+  customerCode: string;
+  variant: VnpostVariant;
+  /** Per request, for headers and for body. Default 30 s. */
+  timeoutMs?: number;
+  /** Signs each request body (the empty body of a GET too); the answer goes in `x-jws-signature`. */
+  sign?: (body: Buffer) => string;
+  /** lgsp variant, required there: the next item code of the range the operator allocated to the province. */
+  itemCodes?: () => string;
+  /** Events asked per track page. Default 50; keep it at or under the operator's maximum. */
+  pageSize?: number;
+}
+
+/** Per call: the W3C traceparent of the work the call belongs to, sent on each of its requests. */
+export interface CallOptions {
+  traceparent?: string;
+}
+
+export type OrderAnswer =
+  | { kind: 'ok'; itemCode?: string }
+  | { kind: 'refused'; code: string; message: string }
+  | { kind: 'unavailable'; reason: string };
+
+/** `sent`: the exact order body, once it went out at least once, for the message log. */
+export type CreateAnswer = OrderAnswer & { sent?: Buffer };
+
+export type TrackAnswer =
+  | {
+      kind: 'ok';
+      itemCode?: string;
+      /** In the operator's order; duplicates are left for the caller, which keys them by eventId. */
+      events: VnpostReport[];
+      /** Events whose status code is not in the table or whose time cannot be read. */
+      ignored: number;
+    }
+  | { kind: 'unavailable'; reason: string };
+
+/** The `Status` values that mean success, by variant (README.md: the direct one is the simulator's convention). */
+export const SUCCESS_STATUSES: Record<VnpostVariant, readonly string[]> = { direct: ['00'], lgsp: ['100', '101'] };
+
+/** The token is renewed once this share of its lifetime has passed. */
+const RENEW_AT_SHARE = 0.8;
+/** Assumed when a token answer gives no usable expires_in. */
+const DEFAULT_TOKEN_SECONDS = 300;
+/** A track that needs more pages than this is an operator whose paging does not end. */
+const MAX_PAGES = 100;
+
+type Unavailable = { kind: 'unavailable'; reason: string };
+type RawAnswer = { kind: 'answer'; status: number; body: Record<string, unknown> } | Unavailable;
+/** `attempted`: whether the request reached the network (a token failure stops it before). */
+type AuthorisedAnswer = { raw: RawAnswer; attempted: boolean };
+
+interface Redaction {
+  secrets: string[];
+  keep: string[];
+}
+
+interface Request {
+  url: URL;
+  method: 'GET' | 'POST';
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
+export class VnpostClient {
+  readonly #agent = new Agent();
+  readonly #base: URL;
+  readonly #tokenUrl: URL;
+  readonly #opts: VnpostClientOptions;
+  readonly #timeoutMs: number;
+  readonly #pageSize: number;
+  #token: { value: string; renewAt: number } | undefined;
+  /** The token request in flight, shared by every call that needs a token meanwhile. */
+  #refreshing: Promise<string | Unavailable> | undefined;
+
+  constructor(opts: VnpostClientOptions) {
+    if (opts.variant === 'lgsp' && !opts.itemCodes) throw new TypeError('the lgsp variant needs itemCodes: the province pre-allocates item codes');
+    this.#opts = opts;
+    this.#base = new URL(opts.baseUrl.replace(/\/+$/, ''));
+    this.#tokenUrl = new URL(opts.tokenUrl);
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#pageSize = opts.pageSize ?? 50;
+  }
+
+  async createOrder(request: OrderRequest, call: CallOptions = {}): Promise<CreateAnswer> {
+    // A retried create keeps its item code, so that the operator sees the same order again.
+    const itemCode = this.#opts.variant === 'lgsp' ? (request.itemCode ?? this.#opts.itemCodes?.()) : undefined;
+    const order = toVnpostOrder(request, { customerCode: this.#opts.customerCode, variant: this.#opts.variant, ...(itemCode ? { itemCode } : {}) });
+    const bytes = Buffer.from(JSON.stringify(order));
+    const redaction = this.#redaction([order.OrderNumber, request.dossierCode], [request.sender, request.receiver].flatMap((p) => [p.name, p.phone, p.email ?? '', p.address.line]));
+    const { raw, attempted } = await this.#authorised('POST', this.#path('/order/post'), bytes, redaction, call);
+    const answer = this.#classify(raw, redaction);
+    const sent = attempted ? { sent: bytes } : {};
+    if (answer.kind !== 'ok') return { ...answer, ...sent };
+    const allocated = raw.kind === 'answer' && typeof raw.body.ItemCode === 'string' && raw.body.ItemCode !== '' ? raw.body.ItemCode : itemCode;
+    return { kind: 'ok', ...(allocated ? { itemCode: allocated } : {}), ...sent };
+  }
+
+  async cancelOrder(orderNumber: string, call: CallOptions = {}): Promise<OrderAnswer> {
+    const body: VnpostCancel = { CustomerCode: this.#opts.customerCode, OrderNumber: orderNumber };
+    const redaction = this.#redaction([orderNumber], []);
+    const { raw } = await this.#authorised('POST', this.#path('/order/cancel'), Buffer.from(JSON.stringify(body)), redaction, call);
+    return this.#classify(raw, redaction);
+  }
+
+  async track(orderNumber: string, call: CallOptions = {}): Promise<TrackAnswer> {
+    const redaction = this.#redaction([orderNumber], []);
+    const events: VnpostReport[] = [];
+    let ignored = 0;
+    let itemCode: string | undefined;
+    let lastId = '';
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const query = new URLSearchParams({ CustomerCode: this.#opts.customerCode, OrderNumber: orderNumber, pagesize: String(this.#pageSize), lastId });
+      const { raw } = await this.#authorised('GET', `${this.#path('/order')}?${query.toString()}`, Buffer.alloc(0), redaction, call);
+      const answer = this.#classify(raw, redaction);
+      if (answer.kind === 'unavailable') return answer;
+      // Tracking an order the operator refuses to show is not a verdict on the shipment: poll again later.
+      if (answer.kind === 'refused') return { kind: 'unavailable', reason: `track refused (Status ${answer.code}): ${answer.message}` };
+      const body = (raw as Extract<RawAnswer, { kind: 'answer' }>).body;
+      if (!Array.isArray(body.Events)) return { kind: 'unavailable', reason: 'track answer without Events' };
+      if (typeof body.ItemCode === 'string' && body.ItemCode !== '') itemCode ??= body.ItemCode;
+      const list = body.Events.filter(isObject) as unknown as VnpostEvent[];
+      for (const event of list) {
+        const report = fromVnpostEvent(event);
+        if (report) events.push(report);
+        else ignored += 1;
+      }
+      if (body.Events.length < this.#pageSize) return { kind: 'ok', ...(itemCode ? { itemCode } : {}), events, ignored };
+      const next = list.at(-1)?.Id;
+      if (next === undefined || String(next) === lastId) return { kind: 'unavailable', reason: 'track paging did not advance (no new lastId)' };
+      lastId = String(next);
+    }
+    return { kind: 'unavailable', reason: `track needed more than ${MAX_PAGES} pages` };
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  // --- token ----------------------------------------------------------------------------------
+
+  #currentToken(call: CallOptions): Promise<string | Unavailable> {
+    if (this.#token && Date.now() < this.#token.renewAt) return Promise.resolve(this.#token.value);
+    this.#refreshing ??= this.#requestToken(call).finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #requestToken(call: CallOptions): Promise<string | Unavailable> {
+    const startedAt = Date.now();
+    const basic = Buffer.from(`${this.#opts.consumerKey}:${this.#opts.consumerSecret}`).toString('base64');
+    const raw = await this.#send(
+      {
+        url: this.#tokenUrl,
+        method: 'POST',
+        body: Buffer.from('grant_type=client_credentials'),
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      call,
+    );
+    const redaction = this.#redaction([], []);
+    if (raw.kind === 'unavailable') return { kind: 'unavailable', reason: `token request failed: ${raw.reason}` };
+    const token = raw.body.access_token;
+    if (raw.status >= 300 || typeof token !== 'string' || token === '') {
+      // Wrong credentials are a configuration problem, not a fault of the shipments: they wait and retry.
+      const said = sanitizePortalMessage(raw.body.error_description ?? raw.body.error ?? raw.body.message, redaction);
+      return { kind: 'unavailable', reason: `token refused (HTTP ${raw.status})${said ? `: ${said}` : ''}` };
+    }
+    const seconds = typeof raw.body.expires_in === 'number' && raw.body.expires_in > 0 ? raw.body.expires_in : DEFAULT_TOKEN_SECONDS;
+    this.#token = { value: token, renewAt: startedAt + seconds * 1000 * RENEW_AT_SHARE };
+    return token;
+  }
+
+  // --- requests -------------------------------------------------------------------------------
+
+  /** One request with the token; after a 401, one new token and the same request again. */
+  async #authorised(method: 'GET' | 'POST', path: string, body: Buffer, redaction: Redaction, call: CallOptions): Promise<AuthorisedAnswer> {
+    let attempted = false;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const token = await this.#currentToken(call);
+      if (typeof token !== 'string') return { raw: token, attempted };
+      redaction.secrets.push(token);
+      const headers: Record<string, string> =
+        this.#opts.variant === 'lgsp' ? { access_token: token } : { authorization: `Bearer ${token}` };
+      if (method === 'POST') headers['content-type'] = 'application/json; charset=utf-8';
+      attempted = true;
+      const raw = await this.#send({ url: new URL(path, this.#base), method, body, headers }, call);
+      if (raw.kind === 'unavailable' || raw.status !== 401) return { raw, attempted };
+      // Forget the token that met the 401 unless a concurrent call has already replaced it.
+      if (this.#token?.value === token) this.#token = undefined;
+    }
+    return { raw: { kind: 'unavailable', reason: 'the operator refused a freshly issued token (HTTP 401)' }, attempted };
+  }
+
+  async #send(request: Request, call: CallOptions): Promise<RawAnswer> {
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+    if (this.#opts.sign) headers['x-jws-signature'] = this.#opts.sign(request.body);
+    if (call.traceparent) headers.traceparent = call.traceparent;
+    let status: number;
+    let text: string;
+    try {
+      const res = await this.#agent.request({
+        origin: request.url.origin,
+        path: request.url.pathname + request.url.search,
+        method: request.method,
+        headers,
+        ...(request.method === 'POST' ? { body: request.body } : {}),
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (err) {
+      // Only the error's code: its message may quote the request.
+      return { kind: 'unavailable', reason: `network error (${errorName(err)})` };
+    }
+    if (status >= 500 || status === 408 || status === 429) return { kind: 'unavailable', reason: `HTTP ${status}` };
+    // A 404 means a wrong base URL or an operator being redeployed, never a bad order.
+    if (status === 404) return { kind: 'unavailable', reason: 'HTTP 404 (check the operator URLs)' };
+    const body = parseObject(text);
+    if (body) return { kind: 'answer', status, body };
+    if (status === 401 || status === 400) return { kind: 'answer', status, body: {} };
+    return { kind: 'unavailable', reason: `unparseable answer (HTTP ${status})` };
+  }
+
+  #classify(raw: RawAnswer, redaction: Redaction): OrderAnswer {
+    if (raw.kind === 'unavailable') return raw;
+    const code = codeText(raw.body.Status);
+    const message = sanitizePortalMessage(raw.body.Message ?? raw.body.message, redaction);
+    if (raw.status >= 400) return { kind: 'refused', code: code ?? `http-${raw.status}`, message };
+    if (code === undefined) return { kind: 'unavailable', reason: 'answer without Status' };
+    if (SUCCESS_STATUSES[this.#opts.variant].includes(code)) return { kind: 'ok' };
+    return { kind: 'refused', code, message };
+  }
+
+  #path(suffix: string): string {
+    return this.#base.pathname.replace(/\/+$/, '') + suffix;
+  }
+
+  #redaction(keep: string[], personal: string[]): Redaction {
+    return { secrets: [this.#opts.consumerSecret, ...personal], keep };
+  }
+}
+
+function codeText(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  return undefined;
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function errorName(err: unknown): string {
+  if (isObject(err) && typeof err.code === 'string') return err.code;
+  return err instanceof Error ? err.name : 'unknown';
+}

@@ -1,0 +1,32 @@
+// The VNPost adapter (bưu chính công ích): translation, status table, client and the simulator.
+export * from './wire.js';
+export { eventTimeToRfc3339, toEventTime } from './dates.js';
+export { VNPOST_STATUSES, canonicalStatus, vnpostStatus, type VnpostStatus } from './statuses.js';
+export {
+  toVnpostOrder,
+  fromVnpostEvent,
+  addressText,
+  FLAG_CONFIG,
+  DESCRIPTION_PREFIX,
+  type OrderRequest,
+  type OrderContext,
+  type VnpostReport,
+} from './translate.js';
+export {
+  VnpostClient,
+  SUCCESS_STATUSES,
+  type VnpostClientOptions,
+  type CallOptions,
+  type OrderAnswer,
+  type CreateAnswer,
+  type TrackAnswer,
+} from './client.js';
+export {
+  startPostalSimulator,
+  type PostalSimulator,
+  type PostalSimulatorOptions,
+  type PostalSimulatorFaults,
+  type SimulatedOrder,
+  type SimulatorCall,
+  type SimulatorPush,
+} from './simulator.js';

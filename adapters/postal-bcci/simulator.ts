@@ -1,0 +1,446 @@
+// A stand-in for VNPost's order API: a real HTTP server with the same token, create, cancel and
+// track endpoints, which plays each order's life on a clock, pushes the events to the gateway's
+// callback, signed, and fails on demand. Used by the tests, in development, and for demos.
+import { randomBytes, randomInt } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { toEventTime } from './dates.js';
+import { vnpostStatus } from './statuses.js';
+import { DESCRIPTION_PREFIX, FLAG_CONFIG } from './translate.js';
+import type { VnpostEvent, VnpostOrder, VnpostPush, VnpostVariant } from './wire.js';
+
+export interface PostalSimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** The consumer key/secret pairs the token endpoint accepts. */
+  consumers: { key: string; secret: string }[];
+  /** The only CustomerCode orders may carry. */
+  customerCode: string;
+  /** Default 3600. */
+  tokenTtlSeconds?: number;
+  /** Default 'direct'. */
+  variant?: VnpostVariant;
+  /** The clock: every open order moves one step each stepMs. Without it, only advance() moves them. */
+  stepMs?: number;
+  /** Where each new event is pushed, the operator's own signer for X-JWS-Signature, and headers the callback needs (an API key). */
+  push?: { url: string; sign: (body: Buffer) => string; headers?: Record<string, string> };
+}
+
+export interface PostalSimulatorFaults {
+  /** The next N order API calls answer HTTP 500. */
+  failNextCalls?: number;
+  /** Every answer (the token endpoint's too) waits this long. */
+  delayMs?: number;
+  /** Each new event is listed twice by track and pushed twice. */
+  duplicateEvents?: boolean;
+  /** Each new event is held back and listed and pushed after the next one. */
+  outOfOrderEvents?: boolean;
+  /** Pushes carry a signature over other bytes than the body. */
+  badPushSignature?: boolean;
+  /** The next N authorised calls answer 401 and revoke their token, as if it had expired. */
+  rejectTokens?: number;
+  /** The last step fails (401 Phát không thành công), and the next one returns the item (501). */
+  failDelivery?: boolean;
+}
+
+export interface SimulatedOrder {
+  order: VnpostOrder;
+  kind: 'pickup' | 'delivery';
+  itemCode: string;
+  /** As track lists them: in Id order. */
+  events: VnpostEvent[];
+  /** How many steps of its life the order has made. */
+  step: number;
+  lastCode: string;
+  /** The event held back by outOfOrderEvents. */
+  held?: VnpostEvent;
+  /** The instant of the latest event, ms since epoch. */
+  lastEventAt?: number;
+}
+
+export interface SimulatorCall {
+  method: string;
+  path: string;
+  auth: 'bearer' | 'access_token' | 'basic' | 'none';
+  /** The Status answered, or `http-NNN` when the HTTP status says it all. */
+  answer: string;
+  orderNumber?: string;
+  traceparent?: string;
+  /** The X-JWS-Signature header received, and the exact body it should cover. */
+  signature: { header: string | undefined; body: Buffer };
+}
+
+export interface SimulatorPush {
+  body: Buffer;
+  signature: string;
+  /** The gateway's HTTP status, or the network error's code. */
+  outcome: number | string;
+}
+
+export interface PostalSimulator {
+  /** The order API base. */
+  url: string;
+  tokenUrl: string;
+  orders: Map<string, SimulatedOrder>;
+  calls: SimulatorCall[];
+  pushes: SimulatorPush[];
+  faults: { set(f: PostalSimulatorFaults): void; clear(): void; readonly current: Readonly<PostalSimulatorFaults> };
+  /** Moves one order, or every open order, one step now; resolves once the pushes are answered. */
+  advance(orderNumber?: string): Promise<void>;
+  /** Where pushes go from now on (a gateway started after the simulator); undefined stops them. */
+  setPush(push: PostalSimulatorOptions['push']): void;
+  close(): Promise<void>;
+}
+
+type Answer = { status: number; body: Record<string, unknown> };
+
+// The simulator's Status values (README.md): success by variant, and the refusals.
+const REFUSAL = { invalid: '01', customer: '02', exists: '03', notFound: '04', notCancellable: '05' } as const;
+const LIFE = { pickup: ['200', '201', '301', '400'], delivery: ['300', '302', '400'] } as const;
+const FINAL_CODES = new Set(['400', '501', '102']);
+const CANCELLABLE_CODES = new Set(['100', '101', '200']);
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
+const REQUIRED = ['OrderNumber', 'SenderName', 'SenderAddress', 'SenderTel', 'ReceiverName', 'ReceiverAddress', 'ReceiverTel', 'Description'] as const;
+
+export async function startPostalSimulator(opts: PostalSimulatorOptions): Promise<PostalSimulator> {
+  const variant = opts.variant ?? 'direct';
+  const ttlMs = (opts.tokenTtlSeconds ?? 3600) * 1000;
+  const tokens = new Map<string, number>(); // token → expiry, ms since epoch
+  const inFlightPushes = new Set<Promise<void>>();
+  let faults: PostalSimulatorFaults = {};
+  let lastEventId = 0;
+
+  let pushTarget = opts.push;
+  const sim: PostalSimulator = {
+    url: '',
+    tokenUrl: '',
+    setPush(push) {
+      pushTarget = push;
+    },
+    orders: new Map(),
+    calls: [],
+    pushes: [],
+    faults: {
+      set(f) {
+        faults = { ...faults, ...f };
+      },
+      clear() {
+        faults = {};
+      },
+      get current() {
+        return faults;
+      },
+    },
+    async advance(orderNumber) {
+      const orders = orderNumber === undefined ? [...sim.orders.values()] : [sim.orders.get(orderNumber)].filter((o) => o !== undefined);
+      for (const order of orders) step(order);
+      await Promise.all(inFlightPushes);
+    },
+    close: () => Promise.resolve(),
+  };
+
+  const ok = (body: Record<string, unknown> = {}, status = variant === 'lgsp' ? '100' : '00'): Answer => ({
+    status: 200,
+    body: { Status: status, Message: 'Thành công', ...body },
+  });
+  const refuse = (status: string, message: string): Answer => ({ status: 200, body: { Status: status, Message: message } });
+
+  // --- the life of an order --------------------------------------------------------------------
+
+  function step(order: SimulatedOrder): void {
+    const code = nextCode(order);
+    if (!code) return;
+    order.step += 1;
+    record(order, code === '400' && faults.failDelivery ? '401' : code);
+  }
+
+  function nextCode(order: SimulatedOrder): string | undefined {
+    if (FINAL_CODES.has(order.lastCode)) return undefined;
+    if (order.lastCode === '401') return '501';
+    return LIFE[order.kind][order.step];
+  }
+
+  /** A new event: kept for track and pushed, or held back one step when outOfOrderEvents is set. */
+  function record(order: SimulatedOrder, code: string): void {
+    order.lastCode = code;
+    const event = newEvent(order, code);
+    if (faults.outOfOrderEvents && !order.held && nextCode(order)) {
+      order.held = event;
+      return;
+    }
+    const batch = [event];
+    if (order.held) batch.push(order.held);
+    order.held = undefined;
+    for (const e of batch) e.Id = ++lastEventId; // ids follow the order of listing, times the order of the life
+    const copies = faults.duplicateEvents ? 2 : 1;
+    for (let i = 0; i < copies; i++) order.events.push(...batch);
+    for (let i = 0; i < copies; i++) push({ OrderNumber: order.order.OrderNumber, ItemCode: order.itemCode, Events: batch });
+  }
+
+  function newEvent(order: SimulatedOrder, code: string): VnpostEvent {
+    // Times strictly increase within an order (EventTime has whole seconds), so that the order of
+    // the life can be told from them even when advance() runs several steps in one second.
+    const at = Math.max(Date.now(), (order.lastEventAt ?? 0) + 1000);
+    order.lastEventAt = at;
+    const atDestination = ['302', '303', '400', '401'].includes(code);
+    return {
+      ItemCode: order.itemCode,
+      StatusCode: code,
+      StatusMessage: vnpostStatus(code)?.message ?? code,
+      EventTime: toEventTime(new Date(at)),
+      POSID: `${atDestination ? order.order.ReceiverProvince : order.order.SenderProvince}000`,
+      Notes: code === '401' ? 'Không liên lạc được người nhận' : '',
+    };
+  }
+
+  function push(message: VnpostPush): void {
+    if (!pushTarget) return;
+    const { url, sign, headers } = pushTarget;
+    const body = Buffer.from(JSON.stringify(message));
+    const signature = faults.badPushSignature ? sign(Buffer.concat([body, Buffer.from(' ')])) : sign(body);
+    const sending = request(url, { method: 'POST', body, headers: { ...headers, 'content-type': 'application/json; charset=utf-8', 'x-jws-signature': signature } })
+      .then(async (res) => {
+        await res.body.dump();
+        sim.pushes.push({ body, signature, outcome: res.statusCode });
+      })
+      .catch((err: unknown) => {
+        sim.pushes.push({ body, signature, outcome: errorCode(err) });
+      })
+      .finally(() => inFlightPushes.delete(sending));
+    inFlightPushes.add(sending);
+  }
+
+  // --- protocol ----------------------------------------------------------------------------------
+
+  function token(req: IncomingMessage, raw: Buffer): Answer {
+    const [scheme, encoded] = (req.headers.authorization ?? '').split(' ');
+    const [key, secret] = Buffer.from(scheme?.toLowerCase() === 'basic' ? (encoded ?? '') : '', 'base64').toString('utf8').split(':');
+    if (new URLSearchParams(raw.toString('utf8')).get('grant_type') !== 'client_credentials') {
+      return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials' } };
+    }
+    if (!opts.consumers.some((c) => c.key === key && c.secret === secret)) {
+      return { status: 401, body: { error: 'invalid_client', error_description: 'Client Authentication failed.' } };
+    }
+    const value = randomBytes(24).toString('hex');
+    tokens.set(value, Date.now() + ttlMs);
+    return { status: 200, body: { access_token: value, scope: 'default', token_type: 'Bearer', expires_in: ttlMs / 1000 } };
+  }
+
+  function create(body: Record<string, unknown>): Answer {
+    const missing = REQUIRED.find((f) => typeof body[f] !== 'string' || (body[f] as string).trim() === '');
+    if (missing) return refuse(REFUSAL.invalid, `Dữ liệu không hợp lệ: thiếu ${missing}`);
+    const problem = orderProblem(body);
+    if (problem) return refuse(REFUSAL.invalid, `Dữ liệu không hợp lệ: ${problem}`);
+    if (body.CustomerCode !== opts.customerCode) return refuse(REFUSAL.customer, 'Mã khách hàng không đúng');
+    const order = body as unknown as VnpostOrder;
+    if (sim.orders.has(order.OrderNumber)) return refuse(REFUSAL.exists, `Đơn hàng đã tồn tại: ${order.OrderNumber}`);
+    const kind =
+      variant === 'lgsp' ? (order.FlagConfig === FLAG_CONFIG.delivery ? 'delivery' : 'pickup') : order.Description.startsWith(DESCRIPTION_PREFIX.delivery) ? 'delivery' : 'pickup';
+    const itemCode = variant === 'lgsp' ? (order.ItemCode ?? '') : s10ItemCode();
+    const simulated: SimulatedOrder = { order, kind, itemCode, events: [], step: 0, lastCode: '' };
+    sim.orders.set(order.OrderNumber, simulated);
+    record(simulated, '100');
+    // lgsp: 101 says the pre-allocated item code was registered; direct: the code the operator allocated.
+    return variant === 'lgsp' ? ok({ ItemCode: itemCode }, '101') : ok({ ItemCode: itemCode });
+  }
+
+  function orderProblem(body: Record<string, unknown>): string | undefined {
+    if (typeof body.CODAmount !== 'number' || !Number.isInteger(body.CODAmount) || body.CODAmount < 0) return 'CODAmount phải là số nguyên không âm';
+    for (const role of ['Sender', 'Receiver']) {
+      if (!/^\d{2}$/.test(String(body[`${role}Province`]))) return `${role}Province phải gồm 2 chữ số`;
+      if (!/^(\d{3})?$/.test(String(body[`${role}District`] ?? ''))) return `${role}District phải gồm 3 chữ số hoặc để trống`;
+    }
+    if (variant === 'lgsp') {
+      if (typeof body.ItemCode !== 'string' || body.ItemCode === '') return 'thiếu ItemCode';
+      if (body.FlagConfig !== FLAG_CONFIG.pickup && body.FlagConfig !== FLAG_CONFIG.delivery) return 'FlagConfig phải là 1 hoặc 2';
+    }
+    return undefined;
+  }
+
+  function cancel(body: Record<string, unknown>): Answer {
+    if (body.CustomerCode !== opts.customerCode) return refuse(REFUSAL.customer, 'Mã khách hàng không đúng');
+    const order = typeof body.OrderNumber === 'string' ? sim.orders.get(body.OrderNumber) : undefined;
+    if (!order) return refuse(REFUSAL.notFound, `Không tìm thấy đơn hàng: ${String(body.OrderNumber)}`);
+    // Cancelling twice is not an error: a retried cancel must not be refused.
+    if (order.lastCode === '102') return ok();
+    if (!CANCELLABLE_CODES.has(order.lastCode)) return refuse(REFUSAL.notCancellable, `Không thể hủy đơn hàng đã thu gom: ${order.order.OrderNumber}`);
+    record(order, '102');
+    return ok();
+  }
+
+  function track(query: URLSearchParams): Answer {
+    if (query.get('CustomerCode') !== opts.customerCode) return refuse(REFUSAL.customer, 'Mã khách hàng không đúng');
+    const orderNumber = query.get('OrderNumber') ?? '';
+    const order = sim.orders.get(orderNumber);
+    if (!order) return refuse(REFUSAL.notFound, `Không tìm thấy đơn hàng: ${orderNumber}`);
+    const pageSize = Number(query.get('pagesize') || DEFAULT_PAGE_SIZE);
+    const lastId = query.get('lastId') ?? '';
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) return refuse(REFUSAL.invalid, `pagesize phải từ 1 đến ${MAX_PAGE_SIZE}`);
+    if (!/^\d*$/.test(lastId)) return refuse(REFUSAL.invalid, 'lastId không hợp lệ');
+    const after = lastId === '' ? 0 : Number(lastId);
+    const events = order.events.filter((e) => Number(e.Id) > after).slice(0, pageSize);
+    return ok({ OrderNumber: order.order.OrderNumber, ItemCode: order.itemCode, Events: events });
+  }
+
+  // --- HTTP --------------------------------------------------------------------------------------
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, { status: 500, body: { Status: '500', Message: 'Lỗi hệ thống' } });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    if (url.pathname.startsWith('/__simulator/')) return control(req, res, url.pathname);
+    const raw = await readBody(req);
+    if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
+    const route = `${req.method ?? ''} ${url.pathname}`;
+    const body = parseJson(raw);
+    const answer = route === 'POST /token' ? token(req, raw) : api(req, route, url, body);
+    const header = req.headers['x-jws-signature'];
+    const call: SimulatorCall = {
+      method: req.method ?? '',
+      path: url.pathname,
+      auth: authKind(req),
+      answer: answer.status === 200 && typeof answer.body.Status === 'string' ? answer.body.Status : `http-${answer.status}`,
+      signature: { header: typeof header === 'string' ? header : undefined, body: raw },
+    };
+    const orderNumber = body?.OrderNumber ?? url.searchParams.get('OrderNumber');
+    if (typeof orderNumber === 'string') call.orderNumber = orderNumber;
+    if (typeof req.headers.traceparent === 'string') call.traceparent = req.headers.traceparent;
+    sim.calls.push(call);
+    send(res, answer);
+  }
+
+  function api(req: IncomingMessage, route: string, url: URL, body: Record<string, unknown> | undefined): Answer {
+    const handler = route === 'POST /api/order/post' ? create : route === 'POST /api/order/cancel' ? cancel : route === 'GET /api/order' ? () => track(url.searchParams) : undefined;
+    if (!handler) return { status: 404, body: { Status: '404', Message: 'Không tìm thấy' } };
+    if (take('failNextCalls')) return { status: 500, body: { Status: '500', Message: 'Lỗi hệ thống' } };
+    const presented = presentedToken(req);
+    const expiry = presented === undefined ? undefined : tokens.get(presented);
+    if (presented === undefined || expiry === undefined || expiry < Date.now()) return { status: 401, body: { Status: '401', Message: 'Token không hợp lệ hoặc đã hết hạn' } };
+    if (take('rejectTokens')) {
+      tokens.delete(presented);
+      return { status: 401, body: { Status: '401', Message: 'Token không hợp lệ hoặc đã hết hạn' } };
+    }
+    if (route !== 'GET /api/order' && !body) return refuse(REFUSAL.invalid, 'JSON không hợp lệ');
+    return handler(body ?? {});
+  }
+
+  /** direct: `Authorization: Bearer`; lgsp: the `access_token` header. The other style is not read. */
+  function presentedToken(req: IncomingMessage): string | undefined {
+    if (variant === 'lgsp') return typeof req.headers.access_token === 'string' ? req.headers.access_token : undefined;
+    const [scheme, value] = (req.headers.authorization ?? '').split(' ');
+    return scheme?.toLowerCase() === 'bearer' && value ? value : undefined;
+  }
+
+  function take(name: 'failNextCalls' | 'rejectTokens'): boolean {
+    const left = faults[name] ?? 0;
+    if (left <= 0) return false;
+    faults = { ...faults, [name]: left - 1 };
+    return true;
+  }
+
+  async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (req.method === 'GET' && path === '/__simulator/state') {
+      return send(res, {
+        status: 200,
+        body: {
+          variant,
+          orders: [...sim.orders.values()].map((o) => ({ orderNumber: o.order.OrderNumber, itemCode: o.itemCode, kind: o.kind, lastCode: o.lastCode, events: o.events.length })),
+          tokens: tokens.size,
+          pushes: sim.pushes.length,
+          faults,
+          lastCalls: sim.calls.slice(-20).map(({ signature, ...call }) => ({ ...call, signed: signature.header !== undefined })),
+        },
+      });
+    }
+    if (req.method === 'POST' && path === '/__simulator/faults') {
+      const body = parseJson(await readBody(req));
+      if (!body) return send(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
+      sim.faults.set(body as PostalSimulatorFaults);
+      return send(res, { status: 200, body: { faults } });
+    }
+    if (req.method === 'DELETE' && path === '/__simulator/faults') {
+      sim.faults.clear();
+      return send(res, { status: 200, body: { faults } });
+    }
+    if (req.method === 'POST' && path === '/__simulator/advance') {
+      const body = parseJson(await readBody(req));
+      await sim.advance(typeof body?.orderNumber === 'string' ? body.orderNumber : undefined);
+      return send(res, { status: 200, body: { orders: sim.orders.size } });
+    }
+    return send(res, { status: 404, body: { error: 'unknown simulator route' } });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const origin = `http://${host}:${address.port}`;
+  sim.url = `${origin}/api`;
+  sim.tokenUrl = `${origin}/token`;
+  const clock = opts.stepMs ? setInterval(() => void sim.advance(), opts.stepMs) : undefined;
+  clock?.unref();
+  sim.close = async () => {
+    clearInterval(clock);
+    await Promise.all(inFlightPushes);
+    await new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  };
+  return sim;
+}
+
+/** A UPU S10 item code (EL 12345678 C VN) with its check digit, as the operator allocates them. */
+function s10ItemCode(): string {
+  const serial = String(randomInt(0, 100_000_000)).padStart(8, '0');
+  const sum = [...serial].reduce((acc, digit, i) => acc + Number(digit) * ([8, 6, 4, 2, 3, 5, 9, 7][i] ?? 0), 0);
+  const check = 11 - (sum % 11);
+  return `EL${serial}${check === 10 ? 0 : check === 11 ? 5 : check}VN`;
+}
+
+function authKind(req: IncomingMessage): SimulatorCall['auth'] {
+  if (typeof req.headers.access_token === 'string') return 'access_token';
+  const scheme = (req.headers.authorization ?? '').split(' ')[0]?.toLowerCase();
+  return scheme === 'bearer' ? 'bearer' : scheme === 'basic' ? 'basic' : 'none';
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(raw: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(raw.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function send(res: ServerResponse, answer: Answer): void {
+  const payload = JSON.stringify(answer.body);
+  res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+function errorCode(err: unknown): string {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'network-error';
+}

@@ -1,0 +1,78 @@
+// Polling the operator for open shipments, on a short interval, through BullMQ: each poll is a job
+// (retried with backoff when the operator is unavailable) whose id names the shipment and the time
+// slot, so that two gateway instances scheduling the same slot make one poll.
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { VnpostClient } from '../../adapters/postal-bcci/index.js';
+import type { Enqueuer } from '../delivery/processor.js';
+import type { PartnerRegistry } from '../partners/registry.js';
+import type { Db } from '../store/db.js';
+import { applyReports } from './reports.js';
+
+const QUEUE = 'postal-track';
+
+interface TrackJob {
+  shipmentId: string;
+  orderNumber: string;
+}
+
+export class PostalPoller {
+  private readonly queue: Queue<TrackJob>;
+  private readonly worker: Worker<TrackJob>;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    connection: Redis,
+    prefix: string,
+    private readonly db: Db,
+    registry: PartnerRegistry,
+    client: VnpostClient,
+    private readonly intervalMs: number,
+    webhooks: Enqueuer,
+    private readonly logger: Logger,
+  ) {
+    this.queue = new Queue(QUEUE, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 4, backoff: { type: 'exponential', delay: 2_000 } } });
+    this.worker = new Worker<TrackJob>(
+      QUEUE,
+      async (job) => {
+        const answer = await client.track(job.data.orderNumber);
+        if (answer.kind !== 'ok') throw new Error(`postal operator unavailable: ${answer.reason}`);
+        const result = await applyReports(db, registry, job.data.orderNumber, answer.events, 'poll', {
+          direction: 'in',
+          partnerId: undefined,
+          endpoint: 'postal:track',
+          body: Buffer.from(JSON.stringify(answer.events)),
+          outcome: 'accepted',
+        });
+        for (const m of result?.enqueue ?? []) await webhooks.enqueue(m.id, m.lane).catch(() => undefined);
+      },
+      { connection, prefix, autorun: false, concurrency: 4 },
+    );
+    this.worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'postal poll worker error'));
+  }
+
+  start(): void {
+    void this.worker.run();
+    this.timer = setInterval(() => void this.schedule().catch((err) => this.logger.warn({ err: { message: (err as Error).message } }, 'postal poll scheduling failed')), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Queues one poll per open shipment for the current time slot; answers how many. */
+  async schedule(now = Date.now()): Promise<number> {
+    const open = await this.db.query<{ id: string; order_number: string }>(
+      `SELECT id, order_number FROM shipments
+        WHERE order_state = 'created' AND status IS DISTINCT FROM 'delivered' AND status IS DISTINCT FROM 'returned' AND status IS DISTINCT FROM 'cancelled'
+        ORDER BY updated_at LIMIT 5000`,
+    );
+    const slot = Math.floor(now / this.intervalMs);
+    for (const s of open) await this.queue.add('track', { shipmentId: s.id, orderNumber: s.order_number }, { jobId: `track:${s.id}:${slot}` });
+    return open.length;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.worker.close();
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,66 @@
+// Which postal operator the gateway talks to: the configured one, or in development the simulator,
+// which then pushes its reports to this gateway's own callback, signed with the development postal
+// operator's key, as a real operator would.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { startPostalSimulator, VnpostClient, type PostalSimulator } from '../../adapters/postal-bcci/index.js';
+import type { Config } from '../config/config.js';
+import { loadPemSigner } from '../crypto/file-signer.js';
+import { signDetachedJws } from '../crypto/jws.js';
+import type { OutboundSigner } from '../crypto/outbound-signer.js';
+
+const DEV_CONSUMER = { key: 'lgsp-dev', secret: 'lgsp-dev-secret' };
+
+export interface PostalOperator {
+  client: VnpostClient;
+  simulator: PostalSimulator | undefined;
+  /** lgsp variant: item codes of the range the operator allocated (here: made up, the simulator takes any). */
+  allocateItemCode: (() => string) | undefined;
+}
+
+export async function setUpPostal(config: Config, outbound: OutboundSigner, devPkiDir: string | undefined, logger: Logger): Promise<PostalOperator | undefined> {
+  const { postal } = config;
+  let simulator: PostalSimulator | undefined;
+  let endpoints = postal.url ? { baseUrl: postal.url, tokenUrl: postal.tokenUrl!, consumerKey: postal.consumerKey!, consumerSecret: postal.consumerSecret! } : undefined;
+  if (!endpoints && config.mode === 'development' && config.roles.has('simulators') && devPkiDir) {
+    simulator = await startPostalSimulator({
+      consumers: [DEV_CONSUMER],
+      customerCode: postal.customerCode,
+      variant: postal.variant,
+      stepMs: postal.simulatorStepMs,
+      push: await devPush(config, devPkiDir),
+    });
+    endpoints = { baseUrl: simulator.url, tokenUrl: simulator.tokenUrl, consumerKey: DEV_CONSUMER.key, consumerSecret: DEV_CONSUMER.secret };
+    logger.info({ url: simulator.url }, 'postal simulator listening');
+  }
+  if (!endpoints) return undefined;
+  let next = 0;
+  // S10-shaped codes (EL + 8 digits + check digit + VN). A real deployment draws from the range its
+  // operator allocated; that range is not configurable yet, so the lgsp variant is for the simulator.
+  const allocateItemCode = postal.variant === 'lgsp' ? () => `EL${String((Date.now() * 100 + next++) % 1e8).padStart(8, '0')}0VN` : undefined;
+  const client = new VnpostClient({
+    ...endpoints,
+    customerCode: postal.customerCode,
+    variant: postal.variant,
+    sign: (body) => outbound.jws(body),
+    ...(allocateItemCode ? { itemCodes: allocateItemCode } : {}),
+  });
+  return { client, simulator, allocateItemCode };
+}
+
+/** The development postal operator pushes to this gateway with its own API key and certificate. */
+async function devPush(config: Config, devPkiDir: string): Promise<{ url: string; sign: (body: Buffer) => string; headers: Record<string, string> } | undefined> {
+  try {
+    const credentials = JSON.parse(await readFile(path.join(config.dataDir, 'dev-credentials.json'), 'utf8')) as Record<string, { apiKey: string }>;
+    const apiKey = credentials['postal-operator']?.apiKey;
+    if (!apiKey) return undefined;
+    const signer = await loadPemSigner({
+      certificateFile: path.join(devPkiDir, 'partners', 'dev-postal-operator.cert.pem'),
+      keyFile: path.join(devPkiDir, 'partners', 'dev-postal-operator.key.pem'),
+    });
+    return { url: `http://127.0.0.1:${config.port}/v1/postal/callbacks`, sign: (body) => signDetachedJws(body, signer), headers: { 'x-api-key': apiKey } };
+  } catch {
+    return undefined; // a registry the developer wrote by hand: no pushes, polling still works
+  }
+}

@@ -1,0 +1,151 @@
+// The postal API: one-stop systems request pickups and deliveries and read their progress; postal
+// operators push status reports to /v1/postal/callbacks (signed; the partner registry makes them
+// mustSign). Reports learned by polling go through the same application as pushed ones.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { fromVnpostEvent } from '../../adapters/postal-bcci/index.js';
+import { ShipmentRequest } from '../../schemas/shipment.js';
+import { Problem } from '../core/problems.js';
+import type { Enqueuer } from '../delivery/processor.js';
+import type { PartnerRegistry } from '../partners/registry.js';
+import { partnerOf, requireRole } from '../plugins/auth.js';
+import { applyReports, type IncomingReport } from '../postal/reports.js';
+import { requestCancel, requestShipment, shipmentView, type WriteContext } from '../postal/shipments.js';
+import type { Db } from '../store/db.js';
+import { ProblemResponse } from './problem-schema.js';
+
+export interface PostalRouteOptions {
+  db: Db;
+  registry: PartnerRegistry;
+  queue: Enqueuer;
+  /** Without a postal operator, requests are refused rather than queued for nobody. */
+  enabled: boolean;
+}
+
+const ShipmentId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+const Accepted = Type.Object({ id: Type.String(), messageId: Type.String(), links: Type.Object({ shipment: Type.String() }) });
+
+/** The operator's push (adapters/postal-bcci/README.md), as VNPost-style systems send it. */
+const PushEvent = Type.Object(
+  {
+    Id: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Integer()])),
+    ItemCode: Type.Optional(Type.String({ maxLength: 64 })),
+    StatusCode: Type.Union([Type.String({ minLength: 1, maxLength: 20 }), Type.Integer()]),
+    StatusMessage: Type.Optional(Type.String({ maxLength: 500 })),
+    EventTime: Type.String({ minLength: 1, maxLength: 40 }),
+    POSID: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Integer()])),
+    Notes: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+  },
+  { additionalProperties: true },
+);
+const Push = Type.Object(
+  {
+    OrderNumber: Type.String({ minLength: 1, maxLength: 80 }),
+    ItemCode: Type.Optional(Type.String({ maxLength: 64 })),
+    Events: Type.Array(PushEvent, { minItems: 1, maxItems: 200 }),
+  },
+  { additionalProperties: true },
+);
+const PushAnswer = Type.Object({
+  received: Type.Integer(),
+  applied: Type.Integer(),
+  duplicate: Type.Integer(),
+  stale: Type.Integer(),
+  contradicting: Type.Integer(),
+});
+
+const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, { db, registry, queue, enabled }) => {
+  const tags = ['postal'];
+  const enqueue = async (items: { id: string; lane: 'live' | 'bulk' }[]) => {
+    for (const m of items) {
+      await queue.enqueue(m.id, m.lane).catch((err) => app.log.warn({ err: { message: (err as Error).message }, messageId: m.id }, 'enqueue failed; the sweeper will retry'));
+    }
+  };
+
+  app.post(
+    '/v1/postal/shipments',
+    {
+      preHandler: requireRole('one-stop'),
+      schema: { tags, summary: 'Request a pickup of application papers or a delivery of results', body: ShipmentRequest, response: { 202: Accepted, '4xx': ProblemResponse } },
+    },
+    async (request, reply) => {
+      if (!enabled) throw new Problem('unavailable', 'No postal operator is configured (POSTAL_URL)');
+      const { id, messageId } = await requestShipment(db, writeContext(request, 'POST /v1/postal/shipments'), request.body);
+      await enqueue([{ id: messageId, lane: 'live' }]);
+      return reply.code(202).send({ id, messageId, links: { shipment: `/v1/postal/shipments/${id}` } });
+    },
+  );
+
+  app.get(
+    '/v1/postal/shipments/:id',
+    {
+      preHandler: requireRole('one-stop', 'admin'),
+      schema: {
+        tags,
+        summary: "A shipment: the operator's item code, its status, and every report in the trail",
+        params: Type.Object({ id: ShipmentId }),
+        response: { 200: Type.Record(Type.String(), Type.Unknown()), '4xx': ProblemResponse },
+      },
+    },
+    async (request) => shipmentView(db, partnerOf(request), request.params.id),
+  );
+
+  app.post(
+    '/v1/postal/shipments/:id/cancel',
+    {
+      preHandler: requireRole('one-stop'),
+      schema: { tags, summary: 'Cancel a shipment at the operator', params: Type.Object({ id: ShipmentId }), response: { 202: Type.Object({ messageId: Type.String() }), '4xx': ProblemResponse } },
+    },
+    async (request, reply) => {
+      const { messageId } = await requestCancel(db, writeContext(request, 'POST /v1/postal/shipments/{id}/cancel'), request.params.id);
+      await enqueue([{ id: messageId, lane: 'live' }]);
+      return reply.code(202).send({ messageId });
+    },
+  );
+
+  app.post(
+    '/v1/postal/callbacks',
+    {
+      preHandler: requireRole('postal-operator'),
+      schema: {
+        tags,
+        summary: "An operator's signed status report (push); duplicates are acknowledged and applied once",
+        body: Push,
+        response: { 200: PushAnswer, '4xx': ProblemResponse },
+      },
+    },
+    async (request) => {
+      const reports: IncomingReport[] = [];
+      for (const event of request.body.Events) {
+        const report = fromVnpostEvent(event as never);
+        if (!report) throw new Problem('invalid-request', `Unknown status code or event time in event ${String(event.Id ?? '')}`.trim());
+        reports.push(report);
+      }
+      const ctx = writeContext(request, 'POST /v1/postal/callbacks');
+      const result = await applyReports(db, registry, request.body.OrderNumber, reports, 'push', {
+        direction: 'in',
+        partnerId: ctx.partner.id,
+        endpoint: ctx.endpoint,
+        body: ctx.rawBody,
+        outcome: 'accepted',
+        signature: ctx.signature,
+      });
+      if (!result) throw new Problem('shipment-not-found', `No shipment with order number ${request.body.OrderNumber}`);
+      await enqueue(result.enqueue);
+      return { received: reports.length, ...result.counts };
+    },
+  );
+
+  function writeContext(request: FastifyRequest, endpoint: string): WriteContext {
+    return {
+      partner: partnerOf(request),
+      endpoint,
+      rawBody: request.rawBody ?? Buffer.alloc(0),
+      signature: request.signature,
+      traceparent: request.traceparent,
+    };
+  }
+};
+
+export default postalRoutes;
