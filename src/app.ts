@@ -86,7 +86,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   await app.register(fileRoutes, { db, maxFileBytes: deps.maxFileBytes, fileLinks: deps.fileLinks });
   await app.register(adminRoutes, { db, queue: deps.queue });
   await app.register(auditRoutes, { db, ...deps.audit });
-  await app.register(postalRoutes, { db, registry: deps.accept.registry, queue: deps.queue, enabled: deps.postalEnabled });
+  await app.register(postalRoutes, { accept: deps.accept, queue: deps.queue, enabled: deps.postalEnabled });
   await app.register(consoleRoutes);
   return app;
 }

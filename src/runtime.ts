@@ -164,7 +164,8 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
     closers.push(() => auditWriter.stop());
     if (config.auditLog.bodyRetentionDays !== undefined) startRetention(db, config.auditLog.bodyRetentionDays, logger, closers);
     if (postal) {
-      const poller = new PostalPoller(workerRedis, config.redisPrefix, db, registry, postal.client, config.postal.pollIntervalMs, queues, logger);
+      const accept = { db, registry, attachmentUrlAllowlist: config.attachmentUrlAllowlist };
+      const poller = new PostalPoller(workerRedis, config.redisPrefix, db, accept, postal.client, config.postal.pollIntervalMs, queues, logger);
       poller.start();
       closers.push(() => poller.close());
     }

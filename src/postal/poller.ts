@@ -6,9 +6,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { VnpostClient } from '../../adapters/postal-bcci/index.js';
 import type { Enqueuer } from '../delivery/processor.js';
-import type { PartnerRegistry } from '../partners/registry.js';
+import type { AcceptContext } from '../dossiers/accept.js';
 import type { Db } from '../store/db.js';
 import { applyReports } from './reports.js';
+import { settleReports } from './settle.js';
 
 const QUEUE = 'postal-track';
 
@@ -26,10 +27,10 @@ export class PostalPoller {
     connection: Redis,
     prefix: string,
     private readonly db: Db,
-    registry: PartnerRegistry,
+    accept: AcceptContext,
     client: VnpostClient,
     private readonly intervalMs: number,
-    webhooks: Enqueuer,
+    queue: Enqueuer,
     private readonly logger: Logger,
   ) {
     this.queue = new Queue(QUEUE, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 4, backoff: { type: 'exponential', delay: 2_000 } } });
@@ -38,14 +39,14 @@ export class PostalPoller {
       async (job) => {
         const answer = await client.track(job.data.orderNumber);
         if (answer.kind !== 'ok') throw new Error(`postal operator unavailable: ${answer.reason}`);
-        const result = await applyReports(db, registry, job.data.orderNumber, answer.events, 'poll', {
+        const result = await applyReports(db, accept.registry, job.data.orderNumber, answer.events, 'poll', {
           direction: 'in',
           partnerId: undefined,
           endpoint: 'postal:track',
           body: Buffer.from(JSON.stringify(answer.events)),
           outcome: 'accepted',
         });
-        for (const m of result?.enqueue ?? []) await webhooks.enqueue(m.id, m.lane).catch(() => undefined);
+        if (result) await settleReports(result, { accept, queue, logger });
       },
       { connection, prefix, autorun: false, concurrency: 4 },
     );

@@ -22,6 +22,8 @@ export interface ApplyResult {
   counts: Record<Disposition | 'duplicate', number>;
   /** Webhook messages to enqueue once the transaction has committed. */
   enqueue: { id: string; lane: Lane }[];
+  /** When a delivered report was applied: its time. */
+  deliveredAt?: string;
 }
 
 export function eventKey(report: IncomingReport): string {
@@ -43,6 +45,7 @@ export async function applyReports(
     if (!shipment) return undefined;
     const counts = { applied: 0, stale: 0, contradicting: 0, duplicate: 0 };
     const enqueue: { id: string; lane: Lane }[] = [];
+    let deliveredAt: string | undefined;
     let current = shipment.status;
     // Within one delivery, order is restored by the operator's event time.
     const ordered = [...reports].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
@@ -60,6 +63,7 @@ export async function applyReports(
       counts[disposition] += 1;
       if (disposition !== 'applied') continue;
       current = report.status;
+      if (report.status === 'delivered') deliveredAt = report.at;
       const notification = await notify(tx, registry, shipment, report);
       if (notification) enqueue.push(notification);
     }
@@ -71,7 +75,7 @@ export async function applyReports(
     if (current !== shipment.status || (itemCode && !shipment.item_code)) {
       await tx.query('UPDATE shipments SET status = $2, item_code = COALESCE(item_code, $3), updated_at = now() WHERE id = $1', [shipment.id, current, itemCode ?? null]);
     }
-    return { shipment: { ...shipment, status: current as ShipmentStatus | null }, counts, enqueue };
+    return { shipment: { ...shipment, status: current as ShipmentStatus | null }, counts, enqueue, ...(deliveredAt ? { deliveredAt } : {}) };
   });
 }
 

@@ -8,16 +8,16 @@ import { fromVnpostEvent } from '../../adapters/postal-bcci/index.js';
 import { ShipmentRequest } from '../../schemas/shipment.js';
 import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/processor.js';
-import type { PartnerRegistry } from '../partners/registry.js';
+import type { AcceptContext } from '../dossiers/accept.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import { applyReports, type IncomingReport } from '../postal/reports.js';
+import { settleReports } from '../postal/settle.js';
 import { requestCancel, requestShipment, shipmentView, type WriteContext } from '../postal/shipments.js';
-import type { Db } from '../store/db.js';
+import type { Logger } from 'pino';
 import { ProblemResponse } from './problem-schema.js';
 
 export interface PostalRouteOptions {
-  db: Db;
-  registry: PartnerRegistry;
+  accept: AcceptContext;
   queue: Enqueuer;
   /** Without a postal operator, requests are refused rather than queued for nobody. */
   enabled: boolean;
@@ -55,7 +55,8 @@ const PushAnswer = Type.Object({
   contradicting: Type.Integer(),
 });
 
-const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, { db, registry, queue, enabled }) => {
+const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, { accept, queue, enabled }) => {
+  const { db, registry } = accept;
   const tags = ['postal'];
   const enqueue = async (items: { id: string; lane: 'live' | 'bulk' }[]) => {
     for (const m of items) {
@@ -132,7 +133,7 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
         signature: ctx.signature,
       });
       if (!result) throw new Problem('shipment-not-found', `No shipment with order number ${request.body.OrderNumber}`);
-      await enqueue(result.enqueue);
+      await settleReports(result, { accept, queue, logger: request.log as unknown as Logger });
       return { received: reports.length, ...result.counts };
     },
   );

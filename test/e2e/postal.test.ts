@@ -9,6 +9,7 @@ import { startPostalSimulator, type PostalSimulator } from '../../adapters/posta
 import type { ShipmentRequest } from '../../schemas/shipment.js';
 import { JWS_HEADER, signDetachedJws } from '../../src/crypto/jws.js';
 import { SHIPMENT_TRANSITIONS } from '../../src/postal/transitions.js';
+import { sampleDossier } from '../support/dossiers.js';
 import { KEYS, eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { testPki, type TestPki } from '../support/pki.js';
 
@@ -123,6 +124,22 @@ describe('postal shipments through the VNPost simulator', () => {
     expect((await view(id)).orderNumber).toBe('POSTAL-D-1-KQ');
     expect(sim.orders.get('POSTAL-D-1-KQ')?.order.CODAmount).toBe(50_000);
     sim.faults.clear();
+  });
+
+  it('moves the dossier to RETURNED when its delivered result shipment asked for it, and tells the national portal', async () => {
+    expect((await gw.call('POST', '/v1/dossiers', { key: KEYS.oneStop, body: sampleDossier('POSTAL-RET-1', { status: 'COMPLETED' }) })).status).toBe(202);
+    const created = await gw.call('POST', '/v1/postal/shipments', { key: KEYS.oneStop, body: { ...shipment('delivery', 'POSTAL-RET-1'), returnDossierOnDelivery: true } });
+    expect(created.status).toBe(202);
+    const id = created.body.id as string;
+    await eventually(async () => (await view(id)).orderState === 'created', 'ordered');
+    for (let step = 0; step < 4; step++) await sim.advance('POSTAL-RET-1-KQ');
+    await eventually(async () => (await gw.call('GET', '/v1/dossiers/POSTAL-RET-1', { key: KEYS.oneStop })).body.status === 'RETURNED', 'dossier RETURNED');
+    await eventually(() => gw.sim.receivedOrder.includes('progress:POSTAL-RET-1:10'), 'RETURNED sent to the portal');
+  });
+
+  it('refuses returnDossierOnDelivery on a pickup', async () => {
+    const refused = await gw.call('POST', '/v1/postal/shipments', { key: KEYS.oneStop, body: { ...shipment('pickup', 'POSTAL-RET-2'), returnDossierOnDelivery: true } });
+    expect(refused.status).toBe(400);
   });
 
   it('signs every call to the operator and records each order with its signature for the auditors', async () => {
