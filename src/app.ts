@@ -22,6 +22,10 @@ import type { CosignatureVerifier } from './audit/cosignature.js';
 import adminRoutes from './routes/admin.js';
 import auditRoutes from './routes/audit.js';
 import postalRoutes from './routes/postal.js';
+import paymentRoutes from './routes/payments.js';
+import { mismatchAlert } from './payments/mismatch-alert.js';
+import type { PaymentDeps } from './payments/notifications.js';
+import type { PaymentProvider } from './payments/provider.js';
 import consoleRoutes from './routes/console.js';
 import dossierRoutes from './routes/dossiers.js';
 import fileRoutes from './routes/files.js';
@@ -35,6 +39,7 @@ export interface AppDeps {
   audit: { origin: string; verifierKey: string; witnesses: readonly CosignatureVerifier[] };
   /** Whether a postal operator (or its simulator) is configured. */
   postalEnabled: boolean;
+  payments: { providers: ReadonlyMap<string, PaymentProvider>; expiryMinutes: number };
   maxFileBytes: number;
   pingRedis: () => Promise<unknown>;
   /** Where request-rate counters live, shared by every API instance. */
@@ -52,6 +57,19 @@ export interface MutualTls {
   cert: Buffer;
   /** CA certificates named in the certificate request, so clients pick the right certificate. */
   ca: (string | Buffer)[];
+}
+
+/** The payment core's collaborators, as the API and the worker both build them. */
+export function paymentDeps(deps: Pick<AppDeps, 'accept' | 'queue' | 'logger' | 'metrics'>): PaymentDeps {
+  return {
+    accept: deps.accept,
+    queue: deps.queue,
+    logger: deps.logger,
+    onAlert: (kind, detail) => {
+      deps.metrics.paymentAlerts.inc({ kind });
+      if (kind === 'double-payment') deps.logger.error(detail, 'double payment');
+    },
+  };
 }
 
 export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<FastifyInstance> {
@@ -87,6 +105,12 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   await app.register(adminRoutes, { db, queue: deps.queue });
   await app.register(auditRoutes, { db, ...deps.audit });
   await app.register(postalRoutes, { accept: deps.accept, queue: deps.queue, enabled: deps.postalEnabled });
+  await app.register(paymentRoutes, {
+    deps: paymentDeps(deps),
+    providers: deps.payments.providers,
+    expiryMinutes: deps.payments.expiryMinutes,
+    onMismatch: mismatchAlert(deps.metrics, deps.logger),
+  });
   await app.register(consoleRoutes);
   return app;
 }

@@ -8,7 +8,11 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { NationalPortalClient, startNationalPortalSimulator, type PortalSimulator, type TranslateContext } from '../adapters/national-portal/index.js';
-import { buildApp, type AppDeps } from './app.js';
+import { buildApp, paymentDeps, type AppDeps } from './app.js';
+import { DailyReconciliation } from './payments/daily-reconciliation.js';
+import { mismatchAlert } from './payments/mismatch-alert.js';
+import { PendingPayments } from './payments/pending.js';
+import { setUpPayments } from './payments/payment-setup.js';
 import type { Config } from './config/config.js';
 import type { Destination } from './delivery/destination.js';
 import { NationalPortalDestination } from './delivery/portal-destination.js';
@@ -147,6 +151,8 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   closers.push(async () => {
     for (const d of destinations.values()) await d.close?.();
   });
+  const payments = await setUpPayments(config, outbound, logger);
+  closers.push(() => payments.close());
   const metrics = new GatewayMetrics();
   metrics.watch(db, queues);
   const processor = new DeliveryProcessor({ db, destinations, registry, delivery: config.delivery, queue: queues, logger, metrics });
@@ -169,6 +175,17 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       poller.start();
       closers.push(() => poller.close());
     }
+    const pending = new PendingPayments(
+      paymentDeps({ accept: { db, registry, attachmentUrlAllowlist: config.attachmentUrlAllowlist }, queue: queues, logger, metrics }),
+      payments.providers,
+      { queryAfterMs: config.payments.queryAfterMs, intervalMs: config.payments.checkIntervalMs },
+      logger,
+    );
+    pending.start();
+    closers.push(async () => pending.stop());
+    const daily = new DailyReconciliation(db, payments.providers, mismatchAlert(metrics, logger), logger);
+    daily.start();
+    closers.push(async () => daily.stop());
     sweeper = new Sweeper(db, queues, config.delivery.sweepIntervalMs, logger);
     sweeper.start();
     closers.push(() => sweeper!.stop());
@@ -187,6 +204,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       trust: signing.trust,
       audit: { origin: logKey.origin, verifierKey: logKey.verifierKey, witnesses },
       postalEnabled: postal !== undefined,
+      payments: { providers: payments.providers, expiryMinutes: config.payments.expiryMinutes },
       maxFileBytes: config.maxFileBytes,
       pingRedis: () => redis.ping(),
       redis,

@@ -55,6 +55,14 @@ export interface Config {
     pollIntervalMs: number;
     simulatorStepMs: number;
   };
+  payments: {
+    expiryMinutes: number;
+    queryAfterMs: number;
+    checkIntervalMs: number;
+    /** The gateway's public base for providers' notifications; dev: this gateway. */
+    national: { url: string | undefined; partnerCode: string | undefined; secret: string | undefined; token: string | undefined };
+    vnpay: { payUrl: string | undefined; apiUrl: string | undefined; statementUrl: string | undefined; tmnCode: string | undefined; hashSecret: string | undefined };
+  };
   protection: {
     partnerPerMinute: number;
     anonymousPerMinute: number;
@@ -191,6 +199,13 @@ export function loadConfig(env: Env = process.env): Config {
       pollIntervalMs: int('POSTAL_POLL_INTERVAL_MS', 120_000, 100, 86_400_000),
       simulatorStepMs: int('POSTAL_SIMULATOR_STEP_MS', 5_000, 10, 3_600_000),
     },
+    payments: {
+      expiryMinutes: int('PAYMENT_EXPIRY_MINUTES', 15, 1, 7 * 24 * 60),
+      queryAfterMs: int('PAYMENT_QUERY_AFTER_MS', 5 * 60_000, 100, 86_400_000),
+      checkIntervalMs: int('PAYMENT_CHECK_INTERVAL_MS', 60_000, 50, 86_400_000),
+      national: { url: url('NATIONAL_PAYMENT_URL'), partnerCode: str('NATIONAL_PAYMENT_PARTNER_CODE'), secret: str('NATIONAL_PAYMENT_SECRET'), token: str('NATIONAL_PAYMENT_TOKEN') },
+      vnpay: { payUrl: url('VNPAY_PAY_URL'), apiUrl: url('VNPAY_API_URL'), statementUrl: url('VNPAY_STATEMENT_URL'), tmnCode: str('VNPAY_TMN_CODE'), hashSecret: str('VNPAY_HASH_SECRET') },
+    },
     protection: {
       partnerPerMinute: int('RATE_LIMIT_PARTNER_PER_MINUTE', 12_000, 1, 100_000_000),
       anonymousPerMinute: int('RATE_LIMIT_ANONYMOUS_PER_MINUTE', 300, 1, 100_000_000),
@@ -239,6 +254,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (signing.p12File && signing.keyFiles.length > 0) problems.push('Give the signing key either as SIGNING_P12_FILE or as SIGNING_CERT_FILE + SIGNING_KEY_FILE, not both');
   if (signing.p12File && !signing.keyPassword.value && !signing.keyPassword.file) problems.push('SIGNING_P12_FILE needs SIGNING_KEY_PASSWORD or SIGNING_KEY_PASSWORD_FILE');
+  if (config.payments.national.url && (!config.payments.national.partnerCode || !config.payments.national.secret)) {
+    problems.push('NATIONAL_PAYMENT_URL needs NATIONAL_PAYMENT_PARTNER_CODE and NATIONAL_PAYMENT_SECRET');
+  }
+  if (config.payments.vnpay.payUrl && (!config.payments.vnpay.tmnCode || !config.payments.vnpay.hashSecret || !config.payments.vnpay.apiUrl)) {
+    problems.push('VNPAY_PAY_URL needs VNPAY_API_URL, VNPAY_TMN_CODE and VNPAY_HASH_SECRET');
+  }
   const postalVariant = str('POSTAL_VARIANT');
   if (postalVariant && postalVariant !== 'direct' && postalVariant !== 'lgsp') problems.push(`POSTAL_VARIANT must be "direct" or "lgsp", got "${postalVariant}"`);
   if (config.postal.url && (!config.postal.tokenUrl || !config.postal.consumerKey || !config.postal.consumerSecret)) {

@@ -14,6 +14,8 @@ export class GatewayMetrics {
   readonly deliveries: Counter<'destination' | 'outcome'>;
   readonly deliveryLatency: Histogram<'destination'>;
   readonly signatureFailures: Counter<'code'>;
+  readonly paymentAlerts: Counter<'kind'>;
+  readonly reconciliationMismatches: Counter<'provider'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'lgsp_process_' });
@@ -35,6 +37,18 @@ export class GatewayMetrics {
       help: 'From acceptance to confirmed delivery',
       labelNames: ['destination'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers: [this.registry],
+    });
+    this.paymentAlerts = new Counter({
+      name: 'lgsp_payment_alerts_total',
+      help: 'Payment notifications refused, and double payments that need a refund',
+      labelNames: ['kind'],
+      registers: [this.registry],
+    });
+    this.reconciliationMismatches = new Counter({
+      name: 'lgsp_reconciliation_mismatches_total',
+      help: 'Reconciliation lines missing on either side or with another amount',
+      labelNames: ['provider'],
       registers: [this.registry],
     });
     this.signatureFailures = new Counter({

@@ -50,7 +50,8 @@ export default fp<ProtectionOptions>(
       ...(options.redis ? { redis: options.redis, nameSpace: `${options.redisPrefix}:rate:` } : {}),
       timeWindow: 60_000,
       // Signed attachment links are fetched anonymously by the national portal, many at a time.
-      max: (request) => (request.partner || request.url.startsWith('/files/') ? options.partnerPerMinute : options.anonymousPerMinute),
+      // Payment providers notify anonymously too (their signature authenticates them).
+      max: (request) => (request.partner || request.url.startsWith('/files/') || request.url.startsWith('/v1/payments/notifications/') ? options.partnerPerMinute : options.anonymousPerMinute),
       keyGenerator: keyOf,
       allowList: (request) => UNLIMITED.has(request.url.split('?')[0]!),
       // Redis unavailable must not turn into refusing every partner: the limit is a guard, not a gate.

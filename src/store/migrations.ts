@@ -217,6 +217,52 @@ CREATE TABLE shipment_events (
 );
 `,
   },
+  {
+    id: 6,
+    name: 'payments',
+    sql: `
+-- Fee payments (docs/payments.md). state: creating, pending, paid, failed, expired.
+CREATE TABLE payments (
+  id uuid PRIMARY KEY,
+  partner_id text NOT NULL,
+  dossier_code text NOT NULL,
+  provider text NOT NULL,
+  amount bigint NOT NULL,
+  lines jsonb NOT NULL,
+  payer jsonb NOT NULL,
+  return_url text NOT NULL,
+  payment_url text,
+  state text NOT NULL DEFAULT 'creating',
+  provider_txn_id text,
+  bank_code text,
+  paid_at timestamptz,
+  expires_at timestamptz NOT NULL,
+  receipt bytea,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX payments_dossier ON payments (dossier_code);
+CREATE INDEX payments_pending ON payments (created_at) WHERE state = 'pending';
+CREATE INDEX payments_paid_day ON payments (provider, paid_at) WHERE state = 'paid';
+
+-- A fee line of a dossier is paid once: the key refuses a second charge for it.
+CREATE TABLE paid_fees (
+  dossier_code text NOT NULL,
+  fee_code text NOT NULL,
+  payment_id uuid NOT NULL REFERENCES payments (id),
+  PRIMARY KEY (dossier_code, fee_code)
+);
+
+CREATE TABLE reconciliations (
+  id uuid PRIMARY KEY,
+  provider text NOT NULL,
+  day date NOT NULL,
+  report jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX reconciliations_day ON reconciliations (provider, day);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<void> {

@@ -1,0 +1,138 @@
+// The payment platform's transport: the Bearer token (configured, or client credentials at a token
+// URL), `POST {base}/payment` with JSON, and the first reading of answers. It never throws for what
+// the platform or the network does; reasons are sanitised, they end up stored and shown.
+import { Agent } from 'undici';
+import { sanitizePortalMessage } from '../../national-portal/client.js';
+
+/** A token issued out of band, or the OAuth2 client credentials of a token endpoint. */
+export type NationalPaymentCredentials = { token: string } | { tokenUrl: string; clientId: string; clientSecret: string };
+
+export type NationalPaymentClientOptions = NationalPaymentCredentials & {
+  /** The platform's API base: requests go to `{base}/payment`. */
+  baseUrl: string;
+  /** Per request, for headers and for body. Default 30 s. */
+  timeoutMs?: number;
+  /** Signs each request body; the answer goes in `x-jws-signature`. */
+  sign?: (body: Buffer) => string;
+};
+
+export type PlatformReply = { kind: 'answer'; status: number; body: Record<string, unknown> } | Unavailable;
+
+type Unavailable = { kind: 'unavailable'; reason: string };
+
+/** The token is renewed once this share of its lifetime has passed. */
+const RENEW_AT_SHARE = 0.8;
+/** Assumed when a token answer gives no usable expires_in. */
+const DEFAULT_TOKEN_SECONDS = 300;
+
+export class NationalPaymentClient {
+  readonly #agent = new Agent();
+  readonly #opts: NationalPaymentClientOptions;
+  readonly #url: URL;
+  readonly #timeoutMs: number;
+  #token: { value: string; renewAt: number } | undefined;
+  /** The token request in flight, shared by every call that needs a token meanwhile. */
+  #refreshing: Promise<string | Unavailable> | undefined;
+
+  constructor(opts: NationalPaymentClientOptions) {
+    this.#opts = opts;
+    this.#url = new URL(`${opts.baseUrl.replace(/\/+$/, '')}/payment`);
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  /** One message; after a 401, with a token URL, one new token and the same bytes again. */
+  async send(message: object): Promise<PlatformReply> {
+    const body = Buffer.from(JSON.stringify(message));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const token = await this.#currentToken();
+      if (typeof token !== 'string') return token;
+      const reply = await this.#post(this.#url, body, { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=utf-8' });
+      if (reply.kind === 'unavailable' || reply.status !== 401) return reply;
+      // A configured token cannot be renewed here: someone has to configure a new one.
+      if ('token' in this.#opts) return { kind: 'unavailable', reason: 'the platform refused the configured token (HTTP 401)' };
+      if (this.#token?.value === token) this.#token = undefined;
+    }
+    return { kind: 'unavailable', reason: 'the platform refused a freshly issued token (HTTP 401)' };
+  }
+
+  /** Values that must never appear in a stored message: the secrets this client holds. */
+  secrets(): string[] {
+    if ('token' in this.#opts) return [this.#opts.token];
+    return [this.#opts.clientSecret, ...(this.#token ? [this.#token.value] : [])];
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  #currentToken(): Promise<string | Unavailable> {
+    if ('token' in this.#opts) return Promise.resolve(this.#opts.token);
+    if (this.#token && Date.now() < this.#token.renewAt) return Promise.resolve(this.#token.value);
+    this.#refreshing ??= this.#requestToken(this.#opts).finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #requestToken(creds: { tokenUrl: string; clientId: string; clientSecret: string }): Promise<string | Unavailable> {
+    const startedAt = Date.now();
+    const basic = Buffer.from(`${creds.clientId}:${creds.clientSecret}`).toString('base64');
+    const reply = await this.#post(new URL(creds.tokenUrl), Buffer.from('grant_type=client_credentials'), {
+      authorization: `Basic ${basic}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    if (reply.kind === 'unavailable') return { kind: 'unavailable', reason: `token request failed: ${reply.reason}` };
+    const token = reply.body.access_token;
+    if (reply.status >= 300 || typeof token !== 'string' || token === '') {
+      const said = sanitizePortalMessage(reply.body.error_description ?? reply.body.error, { secrets: [creds.clientSecret] });
+      return { kind: 'unavailable', reason: `token refused (HTTP ${reply.status})${said ? `: ${said}` : ''}` };
+    }
+    const seconds = typeof reply.body.expires_in === 'number' && reply.body.expires_in > 0 ? reply.body.expires_in : DEFAULT_TOKEN_SECONDS;
+    this.#token = { value: token, renewAt: startedAt + seconds * 1000 * RENEW_AT_SHARE };
+    return token;
+  }
+
+  async #post(url: URL, body: Buffer, extra: Record<string, string>): Promise<PlatformReply> {
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
+    if (this.#opts.sign) headers['x-jws-signature'] = this.#opts.sign(body);
+    let status: number;
+    let text: string;
+    try {
+      const res = await this.#agent.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers,
+        body,
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (err) {
+      // Only the error's code: its message may quote the request.
+      return { kind: 'unavailable', reason: `network error (${errorName(err)})` };
+    }
+    if (status >= 500 || status === 408 || status === 429) return { kind: 'unavailable', reason: `HTTP ${status}` };
+    // A 404 means a wrong base URL or a platform being redeployed, never a bad payment.
+    if (status === 404) return { kind: 'unavailable', reason: 'HTTP 404 (check the platform URLs)' };
+    const parsed = parseObject(text);
+    if (parsed) return { kind: 'answer', status, body: parsed };
+    if (status >= 400) return { kind: 'answer', status, body: {} };
+    return { kind: 'unavailable', reason: `unparseable answer (HTTP ${status})` };
+  }
+}
+
+export function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorName(err: unknown): string {
+  if (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string') return (err as { code: string }).code;
+  return err instanceof Error ? err.name : 'unknown';
+}

@@ -1,0 +1,493 @@
+// A stand-in for the national portal's payment platform: a real HTTP server with the token and
+// `/payment` endpoints (INIT, QUERY, GET_BILL, STATEMENT), a payer page with pay and cancel, and
+// signed notifications to the gateway, with faults on demand. Used by tests, in development, demos.
+import { randomBytes, randomInt } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { authCode, authFieldValues, signMessage, verifyAuthCode, type AuthMessage } from './auth-code.js';
+import { parseObject } from './client.js';
+import { toTransactionTime } from './dates.js';
+import { NOTIFY_MESSAGE, PLATFORM_CODE, PROTOCOL_VERSION, TRANSACTION_STATE, type InitRequest, type Notification, type StatementEntry } from './wire.js';
+
+export interface NationalPaymentSimulatorOptions {
+  /** The only MaDoiTac the platform knows. */
+  partnerCode: string;
+  /** That partner's MaXacThuc secret. */
+  secret: string;
+  /** The gateway's notification URL; setNotifyUrl() changes it. Without one, nothing is sent. */
+  notifyUrl?: string;
+  /** A token issued out of band, accepted on every call. Default: a random one, in `token`. */
+  token?: string;
+  /** Client credentials `POST /token` issues tokens for. */
+  clients?: { id: string; secret: string }[];
+  /** Default 3600. */
+  tokenTtlSeconds?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+}
+
+export interface NationalPaymentSimulatorFaults {
+  /** Each notification is sent twice. */
+  duplicateNotification?: boolean;
+  /** Each notification waits this long before it is sent. */
+  lateNotificationMs?: number;
+  /** Notifications carry 1,000 VND more than the INIT, correctly signed. */
+  wrongAmount?: boolean;
+  /** Notifications carry a MaXacThuc made with another secret. */
+  badSignature?: boolean;
+  /** No notification at all: only QUERY tells. */
+  neverNotify?: boolean;
+  /** The next N calls of `/payment` answer HTTP 500. */
+  failNextCalls?: number;
+}
+
+export interface SimulatedPayment {
+  init: InitRequest;
+  /** TrangThaiGD. */
+  state: string;
+  paymentUrl: string;
+  /** MaGiaoDich, once the payer paid or cancelled. */
+  txnId?: string;
+  bankCode: string;
+  /** When the payer paid or cancelled. */
+  settledAt?: Date;
+}
+
+export interface SimulatedNotification {
+  body: Notification;
+  /** The gateway's answer, parsed; undefined when it was not JSON or never came. */
+  answer: Record<string, unknown> | undefined;
+  /** The gateway's HTTP status, or the network error's code. */
+  outcome: number | string;
+  /** Whether the answer's MaXacThuc is the gateway's, for this notification. */
+  answerAuthentic: boolean;
+}
+
+export interface SimulatorCall {
+  path: string;
+  /** LoaiBanTin, when the body had one. */
+  messageType?: string;
+  /** The answer's MaLoi, or `http-NNN` when the HTTP status says it all. */
+  answer: string;
+  /** The x-jws-signature header received, and the exact body it should cover. */
+  signature: { header: string | undefined; body: Buffer };
+}
+
+export interface NationalPaymentSimulator {
+  /** The API base: `{url}/payment`. */
+  url: string;
+  tokenUrl: string;
+  /** The out-of-band token. */
+  token: string;
+  /** By MaThamChieu. */
+  payments: Map<string, SimulatedPayment>;
+  notifications: SimulatedNotification[];
+  /** Requests to `/token` and `/payment`, in order. */
+  calls: SimulatorCall[];
+  faults: { set(f: NationalPaymentSimulatorFaults): void; clear(): void; readonly current: Readonly<NationalPaymentSimulatorFaults> };
+  setNotifyUrl(url: string | undefined): void;
+  /** As the payer clicking Pay; resolves once the notification(s) were answered. */
+  pay(paymentId: string): Promise<void>;
+  /** As the payer clicking Cancel; resolves once the notification(s) were answered. */
+  cancel(paymentId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Answer = { status: number; body: Record<string, unknown> };
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const BANKS = ['VCB', 'BIDV', 'VTB', 'AGRIBANK'];
+const REQUIRED_INIT = ['PhienBan', 'MaDoiTac', 'MaThamChieu', 'MaKenhThanhToan', 'MaThietBi', 'ThoiGianGD', 'Ip', 'UrlTraVe', 'MaXacThuc'] as const;
+
+export async function startNationalPaymentSimulator(opts: NationalPaymentSimulatorOptions): Promise<NationalPaymentSimulator> {
+  const ttlMs = (opts.tokenTtlSeconds ?? 3600) * 1000;
+  const issued = new Map<string, number>(); // token → expiry, ms since epoch
+  const inFlight = new Set<Promise<void>>();
+  let faults: NationalPaymentSimulatorFaults = {};
+  let notifyUrl = opts.notifyUrl;
+  let origin = '';
+
+  const sim: NationalPaymentSimulator = {
+    url: '',
+    tokenUrl: '',
+    token: opts.token ?? randomBytes(24).toString('hex'),
+    payments: new Map(),
+    notifications: [],
+    calls: [],
+    faults: {
+      set(f) {
+        faults = { ...faults, ...f };
+      },
+      clear() {
+        faults = {};
+      },
+      get current() {
+        return faults;
+      },
+    },
+    setNotifyUrl(url) {
+      notifyUrl = url;
+    },
+    pay: (paymentId) => track(settle(paymentId, 'paid')),
+    cancel: (paymentId) => track(settle(paymentId, 'cancelled')),
+    close: () => Promise.resolve(),
+  };
+
+  /** Keeps a payer's action known to close(), which waits for its notifications. */
+  function track(work: Promise<void>): Promise<void> {
+    const tracked = work.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    return tracked;
+  }
+
+  // --- the payer and the notifications ------------------------------------------------------------
+
+  async function settle(paymentId: string, outcome: 'paid' | 'cancelled'): Promise<void> {
+    const payment = sim.payments.get(paymentId);
+    if (!payment) throw new Error(`no payment ${paymentId}`);
+    if (payment.state !== TRANSACTION_STATE.pending) throw new Error(`payment ${paymentId} is no longer pending`);
+    payment.state = outcome === 'paid' ? TRANSACTION_STATE.paid : TRANSACTION_STATE.cancelled;
+    payment.txnId = `PG${Date.now()}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+    payment.settledAt = new Date();
+    if (outcome === 'paid' && payment.bankCode === '') payment.bankCode = BANKS[randomInt(0, BANKS.length)] ?? 'VCB';
+    if (faults.neverNotify || !notifyUrl) return;
+    if (faults.lateNotificationMs) await new Promise((resolve) => setTimeout(resolve, faults.lateNotificationMs));
+    const message = notification(payment, outcome === 'paid' ? PLATFORM_CODE.ok : PLATFORM_CODE.cancelledByPayer);
+    for (let i = 0; i < (faults.duplicateNotification ? 2 : 1); i++) await deliver(message);
+  }
+
+  function notification(payment: SimulatedPayment, code: string): Notification {
+    const unsigned: Omit<Notification, 'MaXacThuc'> = {
+      LoaiBanTin: NOTIFY_MESSAGE,
+      MaLoi: code,
+      MaDoiTac: opts.partnerCode,
+      MaThamChieu: payment.init.MaThamChieu,
+      SoTien: payment.init.SoTien + (faults.wrongAmount ? 1000 : 0),
+      MaTienTe: 'VND',
+      MaGiaoDich: payment.txnId ?? '',
+      MaNganHang: payment.bankCode,
+      ThoiGianGD: toTransactionTime(payment.settledAt ?? new Date()),
+      ThongTinGiaoDich: payment.init.ThongTinGiaoDich,
+    };
+    const values = authFieldValues('NOTIFY', unsigned as unknown as Record<string, unknown>) ?? [];
+    return { ...unsigned, MaXacThuc: authCode(values, faults.badSignature ? `${opts.secret}-not` : opts.secret) };
+  }
+
+  async function deliver(message: Notification): Promise<void> {
+    const url = notifyUrl;
+    if (!url) return;
+    try {
+      const res = await request(url, { method: 'POST', body: JSON.stringify(message), headers: { 'content-type': 'application/json; charset=utf-8' } });
+      const answer = parseObject(await res.body.text());
+      const bound = answer && { ...answer, MaDoiTac: opts.partnerCode, MaThamChieu: message.MaThamChieu };
+      // The gateway cannot know the reference of a notification it could not read; '' is allowed then.
+      const authentic = bound !== undefined && (verifyAuthCode('NOTIFY_ANSWER', bound, opts.secret) || verifyAuthCode('NOTIFY_ANSWER', { ...bound, MaThamChieu: '' }, opts.secret));
+      sim.notifications.push({ body: message, answer, outcome: res.statusCode, answerAuthentic: authentic });
+    } catch (err) {
+      sim.notifications.push({ body: message, answer: undefined, outcome: errorCode(err), answerAuthentic: false });
+    }
+  }
+
+  // --- /payment -------------------------------------------------------------------------------------
+
+  const signed = (message: AuthMessage, body: Record<string, unknown>): Answer => ({ status: 200, body: { ...body, MaXacThuc: signMessage(message, body, opts.secret) } });
+  const plain = (body: Record<string, unknown>): Answer => ({ status: 200, body });
+
+  function init(body: Record<string, unknown>): Answer {
+    const ref = typeof body.MaThamChieu === 'string' ? body.MaThamChieu : '';
+    const refuse = (code: string, message: string) => signed('INIT_ANSWER', { MaLoi: code, MoTaLoi: message, MaDoiTac: opts.partnerCode, MaThamChieu: ref, UrlThanhToan: '' });
+    const missing = REQUIRED_INIT.find((f) => typeof body[f] !== 'string' || body[f] === '');
+    if (missing) return refuse(PLATFORM_CODE.invalidData, `Dữ liệu không hợp lệ: thiếu ${missing}`);
+    if (!verifyAuthCode('INIT', body, opts.secret)) return refuse(PLATFORM_CODE.invalidAuthCode, 'Mã xác thực không hợp lệ');
+    if (body.MaDoiTac !== opts.partnerCode) return refuse(PLATFORM_CODE.invalidData, 'Mã đối tác không đúng');
+    if (body.LoaiHinhThanhToan !== 'PAY' || body.MaTienTe !== 'VND' || body.NgonNgu !== 'vi-VN') return refuse(PLATFORM_CODE.invalidData, 'Dữ liệu không hợp lệ');
+    const receipt = body.ThongTinBienLai as { PhiLePhi?: unknown } | undefined;
+    const lines = Array.isArray(receipt?.PhiLePhi) ? (receipt.PhiLePhi as { SoTien?: unknown }[]) : undefined;
+    if (typeof body.SoTien !== 'number' || !Number.isSafeInteger(body.SoTien) || body.SoTien <= 0) return refuse(PLATFORM_CODE.invalidAmount, 'Số tiền không hợp lệ');
+    if (!lines || lines.reduce((sum, l) => sum + (typeof l.SoTien === 'number' ? l.SoTien : NaN), 0) !== body.SoTien) {
+      return refuse(PLATFORM_CODE.invalidAmount, 'Tổng phí, lệ phí không khớp số tiền');
+    }
+    const existing = sim.payments.get(ref);
+    // A retried INIT of the same unpaid payment gets the same page; anything else is a clash.
+    if (existing && (existing.state !== TRANSACTION_STATE.pending || existing.init.SoTien !== body.SoTien)) return refuse(PLATFORM_CODE.duplicate, `Mã tham chiếu đã tồn tại: ${ref}`);
+    const message = body as unknown as InitRequest;
+    const payment = existing ?? { init: message, state: TRANSACTION_STATE.pending, paymentUrl: `${origin}/pay/${encodeURIComponent(ref)}`, bankCode: message.MaNganHang ?? '' };
+    sim.payments.set(ref, payment);
+    return signed('INIT_ANSWER', { MaLoi: PLATFORM_CODE.ok, MoTaLoi: 'Thành công', MaDoiTac: opts.partnerCode, MaThamChieu: ref, UrlThanhToan: payment.paymentUrl });
+  }
+
+  function query(body: Record<string, unknown>): Answer {
+    const ref = String(body.MaThamChieu ?? '');
+    const answer = (code: string, message: string, more: Record<string, unknown> = {}) =>
+      signed('QUERY_ANSWER', { MaLoi: code, MoTaLoi: message, MaDoiTac: opts.partnerCode, MaThamChieu: ref, ...more });
+    if (!verifyAuthCode('QUERY', body, opts.secret)) return answer(PLATFORM_CODE.invalidAuthCode, 'Mã xác thực không hợp lệ');
+    const payment = body.MaDoiTac === opts.partnerCode ? sim.payments.get(ref) : undefined;
+    if (!payment) return answer(PLATFORM_CODE.notFound, 'Không tìm thấy giao dịch');
+    return answer(PLATFORM_CODE.ok, 'Thành công', {
+      SoTien: payment.init.SoTien,
+      TrangThaiGD: payment.state,
+      MaGiaoDich: payment.txnId ?? '',
+      MaNganHang: payment.bankCode,
+      ThoiGianGD: toTransactionTime(payment.settledAt ?? new Date()),
+    });
+  }
+
+  function bill(body: Record<string, unknown>): Answer {
+    const ref = String(body.MaThamChieu ?? '');
+    if (!verifyAuthCode('GET_BILL', body, opts.secret)) return plain({ MaLoi: PLATFORM_CODE.invalidAuthCode, MoTaLoi: 'Mã xác thực không hợp lệ', MaThamChieu: ref });
+    const payment = body.MaDoiTac === opts.partnerCode ? sim.payments.get(ref) : undefined;
+    if (!payment) return plain({ MaLoi: PLATFORM_CODE.notFound, MoTaLoi: 'Không tìm thấy giao dịch', MaThamChieu: ref });
+    if (payment.state !== TRANSACTION_STATE.paid) return plain({ MaLoi: PLATFORM_CODE.noReceipt, MoTaLoi: 'Giao dịch chưa có biên lai', MaThamChieu: ref });
+    return plain({ MaLoi: PLATFORM_CODE.ok, MoTaLoi: 'Thành công', MaThamChieu: ref, BienLai: receiptPdf(payment).toString('base64') });
+  }
+
+  function statement(body: Record<string, unknown>): Answer {
+    const day = String(body.Ngay ?? '');
+    if (!verifyAuthCode('STATEMENT', body, opts.secret)) return plain({ MaLoi: PLATFORM_CODE.invalidAuthCode, MoTaLoi: 'Mã xác thực không hợp lệ', Ngay: day });
+    if (body.MaDoiTac !== opts.partnerCode || !/^\d{8}$/.test(day)) return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: 'Dữ liệu không hợp lệ', Ngay: day });
+    const entries: StatementEntry[] = [...sim.payments.values()]
+      .filter((p) => p.settledAt && toTransactionTime(p.settledAt).startsWith(day))
+      .map((p) => ({ MaThamChieu: p.init.MaThamChieu, MaGiaoDich: p.txnId ?? '', SoTien: p.init.SoTien, TrangThaiGD: p.state, ThoiGianGD: toTransactionTime(p.settledAt ?? new Date()) }));
+    return plain({ MaLoi: PLATFORM_CODE.ok, MoTaLoi: 'Thành công', Ngay: day, DanhSachGiaoDich: entries });
+  }
+
+  function api(req: IncomingMessage, body: Record<string, unknown> | undefined): Answer {
+    if (takeFailure()) return { status: 500, body: { MaLoi: PLATFORM_CODE.systemError, MoTaLoi: 'Lỗi hệ thống' } };
+    if (!authorised(req)) return { status: 401, body: { MaLoi: '401', MoTaLoi: 'Token không hợp lệ hoặc đã hết hạn' } };
+    if (!body) return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: 'JSON không hợp lệ' });
+    if (body.PhienBan !== PROTOCOL_VERSION) return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: `Phiên bản phải là ${PROTOCOL_VERSION}` });
+    switch (body.LoaiBanTin) {
+      case 'INIT':
+        return init(body);
+      case 'QUERY':
+        return query(body);
+      case 'GET_BILL':
+        return bill(body);
+      case 'STATEMENT':
+        return statement(body);
+      default:
+        return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: 'LoaiBanTin không hợp lệ' });
+    }
+  }
+
+  function authorised(req: IncomingMessage): boolean {
+    const [scheme, value] = (req.headers.authorization ?? '').split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !value) return false;
+    const expiry = issued.get(value);
+    return value === sim.token || (expiry !== undefined && expiry > Date.now());
+  }
+
+  function issueToken(req: IncomingMessage, raw: Buffer): Answer {
+    const [scheme, encoded] = (req.headers.authorization ?? '').split(' ');
+    const [id, secret] = Buffer.from(scheme?.toLowerCase() === 'basic' ? (encoded ?? '') : '', 'base64').toString('utf8').split(':');
+    if (new URLSearchParams(raw.toString('utf8')).get('grant_type') !== 'client_credentials') {
+      return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials' } };
+    }
+    if (!(opts.clients ?? []).some((c) => c.id === id && c.secret === secret)) return { status: 401, body: { error: 'invalid_client', error_description: 'Client Authentication failed.' } };
+    const value = randomBytes(24).toString('hex');
+    issued.set(value, Date.now() + ttlMs);
+    return { status: 200, body: { access_token: value, token_type: 'Bearer', expires_in: ttlMs / 1000 } };
+  }
+
+  function takeFailure(): boolean {
+    const left = faults.failNextCalls ?? 0;
+    if (left <= 0) return false;
+    faults = { ...faults, failNextCalls: left - 1 };
+    return true;
+  }
+
+  // --- HTTP -------------------------------------------------------------------------------------------
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, { status: 500, body: { MaLoi: PLATFORM_CODE.systemError, MoTaLoi: 'Lỗi hệ thống' } });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const raw = await readBody(req);
+    if (url.pathname.startsWith('/__simulator/')) return control(req, res, url.pathname, raw);
+    const payer = /^\/(pay|cancel)\/([^/]+)$/.exec(url.pathname);
+    if (payer) return payerPage(req, res, payer[1] as 'pay' | 'cancel', decodeURIComponent(payer[2] ?? ''));
+    const body = url.pathname === '/api/payment' ? parseObject(raw.toString('utf8')) : undefined;
+    const answer =
+      req.method !== 'POST'
+        ? { status: 404, body: { MaLoi: '404', MoTaLoi: 'Không tìm thấy' } }
+        : url.pathname === '/token'
+          ? issueToken(req, raw)
+          : url.pathname === '/api/payment'
+            ? api(req, body)
+            : { status: 404, body: { MaLoi: '404', MoTaLoi: 'Không tìm thấy' } };
+    const header = req.headers['x-jws-signature'];
+    sim.calls.push({
+      path: url.pathname,
+      ...(typeof body?.LoaiBanTin === 'string' ? { messageType: body.LoaiBanTin } : {}),
+      answer: answer.status === 200 && typeof answer.body.MaLoi === 'string' ? answer.body.MaLoi : `http-${answer.status}`,
+      signature: { header: typeof header === 'string' ? header : undefined, body: raw },
+    });
+    send(res, answer);
+  }
+
+  /** GET /pay/{ref}: the page; POST /pay/{ref} or /cancel/{ref}: the payer's choice, then back to UrlTraVe. */
+  function payerPage(req: IncomingMessage, res: ServerResponse, action: 'pay' | 'cancel', ref: string): void {
+    const payment = sim.payments.get(ref);
+    if (!payment) return html(res, 404, '<p>Không tìm thấy giao dịch</p>');
+    if (req.method === 'GET' && action === 'pay') return html(res, 200, page(payment));
+    if (req.method !== 'POST') return html(res, 405, '<p>Phương thức không được hỗ trợ</p>');
+    if (payment.state !== TRANSACTION_STATE.pending) return html(res, 409, '<p>Giao dịch đã kết thúc</p>');
+    // The browser goes back at once; the notification follows on its own, as on the platform.
+    void (action === 'pay' ? sim.pay(ref) : sim.cancel(ref)).catch(() => undefined);
+    const back = new URL(payment.init.UrlTraVe);
+    back.searchParams.set('MaThamChieu', ref);
+    back.searchParams.set('TrangThaiGD', payment.state);
+    res.writeHead(303, { location: back.toString(), 'content-length': 0 });
+    res.end();
+  }
+
+  async function control(req: IncomingMessage, res: ServerResponse, path: string, raw: Buffer): Promise<void> {
+    if (req.method === 'GET' && path === '/__simulator/state') {
+      return send(res, {
+        status: 200,
+        body: {
+          payments: [...sim.payments.values()].map((p) => ({ paymentId: p.init.MaThamChieu, amount: p.init.SoTien, state: p.state, txnId: p.txnId ?? null })),
+          notifications: sim.notifications.length,
+          lastCalls: sim.calls.slice(-20).map(({ signature, ...call }) => ({ ...call, signed: signature.header !== undefined })),
+          notifyUrl: notifyUrl ?? null,
+          faults,
+        },
+      });
+    }
+    const body = parseObject(raw.toString('utf8'));
+    if (req.method === 'POST' && path === '/__simulator/faults') {
+      if (!body) return send(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
+      sim.faults.set(body as NationalPaymentSimulatorFaults);
+      return send(res, { status: 200, body: { faults } });
+    }
+    if (req.method === 'DELETE' && path === '/__simulator/faults') {
+      sim.faults.clear();
+      return send(res, { status: 200, body: { faults } });
+    }
+    if (req.method === 'POST' && path === '/__simulator/notify-url') {
+      sim.setNotifyUrl(typeof body?.url === 'string' ? body.url : undefined);
+      return send(res, { status: 200, body: { notifyUrl: notifyUrl ?? null } });
+    }
+    const action = /^\/__simulator\/(pay|cancel)\/([^/]+)$/.exec(path);
+    if (req.method === 'POST' && action) {
+      const ref = decodeURIComponent(action[2] ?? '');
+      const state = sim.payments.get(ref)?.state;
+      if (state !== TRANSACTION_STATE.pending) return send(res, { status: 409, body: { error: 'no pending payment with that reference' } });
+      await (action[1] === 'pay' ? sim.pay(ref) : sim.cancel(ref));
+      return send(res, { status: 200, body: { state: sim.payments.get(ref)?.state } });
+    }
+    return send(res, { status: 404, body: { error: 'unknown simulator route' } });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  origin = `http://${host}:${address.port}`;
+  sim.url = `${origin}/api`;
+  sim.tokenUrl = `${origin}/token`;
+  sim.close = async () => {
+    await Promise.allSettled(inFlight);
+    await new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  };
+  return sim;
+}
+
+function page(payment: SimulatedPayment): string {
+  const ref = encodeURIComponent(payment.init.MaThamChieu);
+  const lines = payment.init.ThongTinBienLai.PhiLePhi.map((l) => `<li>${escapeHtml(l.TenPhiLePhi)}: ${l.SoTien.toLocaleString('vi-VN')} đ</li>`).join('');
+  return [
+    '<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Thanh toán trực tuyến</title></head><body>',
+    `<h1>Thanh toán hồ sơ ${escapeHtml(payment.init.ThongTinBienLai.MaHoSo)}</h1>`,
+    `<p>${escapeHtml(payment.init.ThongTinGiaoDich)}</p><ul>${lines}</ul>`,
+    `<p>Số tiền: <strong>${payment.init.SoTien.toLocaleString('vi-VN')} đ</strong></p>`,
+    `<form method="post" action="/pay/${ref}"><button type="submit" name="action" value="pay">Thanh toán</button></form>`,
+    `<form method="post" action="/cancel/${ref}"><button type="submit" name="action" value="cancel">Hủy giao dịch</button></form>`,
+    '</body></html>',
+  ].join('\n');
+}
+
+/** A one-page PDF 1.4 with the receipt's text in Helvetica, its cross-reference offsets counted. */
+function receiptPdf(payment: SimulatedPayment): Buffer {
+  const info = payment.init.ThongTinBienLai;
+  const lines = [
+    'BIEN LAI THU PHI, LE PHI',
+    `Ma tham chieu: ${payment.init.MaThamChieu}`,
+    `Ma giao dich: ${payment.txnId ?? ''}`,
+    `Ma ho so: ${info.MaHoSo}`,
+    `Nguoi nop: ${info.HoTenNguoiNop}`,
+    ...info.PhiLePhi.map((l) => `${l.TenPhiLePhi}: ${l.SoTien} VND`),
+    `Tong so tien: ${payment.init.SoTien} VND`,
+  ];
+  const content = lines.map((line, i) => `BT /F1 12 Tf 50 ${780 - i * 20} Td (${pdfText(line)}) Tj ET`).join('\n');
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>',
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((object, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${object}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+/** ASCII only (Helvetica's standard encoding has no Vietnamese), PDF string escapes applied. */
+function pdfText(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'D')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/[\\()]/g, '\\$&');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function html(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, answer: Answer): void {
+  const payload = JSON.stringify(answer.body);
+  res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+function errorCode(err: unknown): string {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'network-error';
+}

@@ -1,0 +1,159 @@
+// A provider's word that money moved, applied once in effect: the payment row is locked, a repeat
+// (or a concurrent duplicate) finds it paid and is acknowledged without changing anything, and the
+// one-stop system and the national portal are each told through the retrying queue.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Dossier } from '../../schemas/dossier.js';
+import { appendLog } from '../audit/message-log.js';
+import { sha256Hex } from '../core/hash.js';
+import { Problem } from '../core/problems.js';
+import type { Enqueuer } from '../delivery/processor.js';
+import { WEBHOOK } from '../delivery/processor.js';
+import { acceptDossier, type AcceptContext } from '../dossiers/accept.js';
+import type { Queryable } from '../store/db.js';
+import { insertMessage, type Lane } from '../store/messages.js';
+import type { NotificationOutcome, NotificationRequest, ParsedNotification, PaymentProvider, ProviderAnswer } from './provider.js';
+import type { PaymentRow } from './requests.js';
+
+export interface PaymentDeps {
+  accept: AcceptContext;
+  queue: Enqueuer;
+  logger: Logger;
+  /** Counts double payments and refused notifications for the operator. */
+  onAlert?: (kind: 'double-payment' | 'refused-notification', detail: Record<string, unknown>) => void;
+}
+
+type Verified = Extract<ParsedNotification, { kind: 'valid' }>;
+
+export async function receiveNotification(deps: PaymentDeps, provider: PaymentProvider, request: NotificationRequest): Promise<ProviderAnswer> {
+  const parsed = provider.parseNotification(request);
+  if (parsed.kind !== 'valid') {
+    const outcome: NotificationOutcome = parsed.kind === 'invalid-signature' ? 'invalid-signature' : 'malformed';
+    await refusal(deps, provider, outcome);
+    return provider.answer(outcome, parsed);
+  }
+  const outcome = await settle(deps, provider, parsed, request.body, 'notification');
+  if (outcome === 'not-found' || outcome === 'invalid-amount') await refusal(deps, provider, outcome);
+  return provider.answer(outcome, parsed);
+}
+
+/** Applies a verified result (from a notification or a query) to its payment. */
+export async function settle(deps: PaymentDeps, provider: PaymentProvider, result: Verified, body: Buffer, via: 'notification' | 'query'): Promise<NotificationOutcome> {
+  const { db } = deps.accept;
+  let paidNow: PaymentRow | undefined;
+  const enqueue: { id: string; lane: Lane }[] = [];
+  const outcome = await db.transaction(async (tx): Promise<NotificationOutcome> => {
+    const [payment] = await tx.query<PaymentRow>('SELECT * FROM payments WHERE id = $1 AND provider = $2 FOR UPDATE', [result.paymentId, provider.id]);
+    if (!payment) return 'not-found';
+    if (Number(payment.amount) !== result.amount) return 'invalid-amount';
+    if (payment.state === 'paid') {
+      paidNow = payment; // told again: make sure the portal heard (idempotent)
+      return 'already-confirmed';
+    }
+    await appendLog(tx, {
+      direction: 'in',
+      partnerId: undefined,
+      endpoint: `payment:${provider.id}:${via}`,
+      dossierCode: payment.dossier_code,
+      body,
+      outcome: 'accepted',
+    });
+    if (!result.paid) {
+      await tx.query(`UPDATE payments SET state = 'failed', updated_at = now() WHERE id = $1 AND state <> 'paid'`, [payment.id]);
+      const note = await notify(tx, deps, payment, 'payment.failed', { resultCode: result.resultCode });
+      if (note) enqueue.push(note);
+      return 'confirmed';
+    }
+    const [updated] = await tx.query<PaymentRow>(
+      `UPDATE payments SET state = 'paid', provider_txn_id = $2, bank_code = $3, paid_at = $4, updated_at = now() WHERE id = $1 RETURNING *`,
+      [payment.id, result.providerTxnId, result.bankCode ?? null, result.paidAt ?? new Date()],
+    );
+    const codes = payment.lines.map((l) => l.code);
+    const kept = await tx.query<{ fee_code: string }>(
+      `INSERT INTO paid_fees (dossier_code, fee_code, payment_id) SELECT $1, code, $2 FROM unnest($3::text[]) AS code
+       ON CONFLICT (dossier_code, fee_code) DO NOTHING RETURNING fee_code`,
+      [payment.dossier_code, payment.id, codes],
+    );
+    if (kept.length < codes.length) {
+      // Two payments for the same fee both went through: the money moved twice and needs a refund.
+      deps.logger.error({ paymentId: payment.id, dossierCode: payment.dossier_code }, 'double payment: a fee line was already paid by another payment');
+      deps.onAlert?.('double-payment', { paymentId: payment.id });
+    }
+    const note = await notify(tx, deps, updated!, 'payment.paid', { providerTransaction: result.providerTxnId });
+    if (note) enqueue.push(note);
+    paidNow = updated;
+    return 'confirmed';
+  });
+  for (const m of enqueue) await deps.queue.enqueue(m.id, m.lane).catch(() => undefined);
+  if (paidNow) {
+    await tellPortal(deps, paidNow);
+    if (outcome === 'confirmed') await keepReceipt(deps, provider, paidNow);
+  }
+  return outcome;
+}
+
+/** The provider's electronic receipt (GET_BILL), kept with the payment; a failure leaves it to be asked again. */
+async function keepReceipt(deps: PaymentDeps, provider: PaymentProvider, payment: PaymentRow): Promise<void> {
+  if (!provider.receipt) return;
+  try {
+    const pdf = await provider.receipt({ paymentId: payment.id });
+    if (pdf) await deps.accept.db.query('UPDATE payments SET receipt = $2 WHERE id = $1', [payment.id, pdf]);
+  } catch (error) {
+    deps.logger.warn({ paymentId: payment.id, err: { message: (error as Error).message } }, 'receipt not fetched');
+  }
+}
+
+async function notify(tx: Queryable, deps: PaymentDeps, payment: PaymentRow, type: string, extra: Record<string, unknown>) {
+  const partner = deps.accept.registry.get(payment.partner_id);
+  if (!partner?.webhookUrl) return undefined;
+  const id = randomUUID();
+  await insertMessage(tx, {
+    id,
+    destination: WEBHOOK,
+    kind: 'payment-status',
+    partnerId: partner.id,
+    dossierCode: payment.dossier_code,
+    orderKey: `${partner.id}|payment:${payment.id}`,
+    lane: 'live',
+    batchKey: `${WEBHOOK}|${partner.id}`,
+    payload: { type, paymentId: payment.id, dossierCode: payment.dossier_code, amount: Number(payment.amount), fees: payment.lines.map((l) => l.code), ...extra },
+  });
+  return { id, lane: 'live' as Lane };
+}
+
+/**
+ * The national portal learns the fees are paid (DuocThanhToanTrucTuyen) by an update of the
+ * dossier. The idempotency key makes it happen once, however often a payment is settled.
+ */
+async function tellPortal(deps: PaymentDeps, payment: PaymentRow): Promise<void> {
+  const { accept } = deps;
+  const partner = accept.registry.get(payment.partner_id);
+  const [row] = await accept.db.query<{ body: Dossier }>('SELECT body FROM dossiers WHERE code = $1', [payment.dossier_code]);
+  if (!partner || !row) return;
+  const fees = [...(row.body.fees ?? [])];
+  for (const line of payment.lines) {
+    const at = fees.findIndex((f) => f.code === line.code);
+    const paid = { ...(at >= 0 ? fees[at]! : { code: line.code, name: line.name, amount: line.amount, kind: line.kind }), collection: 'online' as const, paidOnline: true };
+    if (at >= 0) fees[at] = paid;
+    else fees.push(paid);
+  }
+  const dossier: Dossier = { ...row.body, fees };
+  const body = Buffer.from(JSON.stringify(dossier));
+  try {
+    const accepted = await acceptDossier(
+      accept,
+      { partner, endpoint: 'payment:paid', rawBodySha256: sha256Hex(body), rawBody: body, idempotencyKey: `payment-paid:${payment.id}`, lane: 'live' },
+      dossier,
+    );
+    for (const m of accepted.enqueue) await deps.queue.enqueue(m.id, m.lane).catch(() => undefined);
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+    deps.logger.warn({ paymentId: payment.id, code: error.code }, 'payment recorded, but the dossier update for the national portal was refused');
+  }
+}
+
+async function refusal(deps: PaymentDeps, provider: PaymentProvider, outcome: NotificationOutcome): Promise<void> {
+  // Metadata only: a forged or wrong notification's body is not kept.
+  await appendLog(deps.accept.db, { direction: 'in', partnerId: undefined, endpoint: `payment:${provider.id}:notification`, outcome: 'refused', errorCode: outcome });
+  deps.onAlert?.('refused-notification', { provider: provider.id, outcome });
+}

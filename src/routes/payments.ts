@@ -1,0 +1,146 @@
+// The payment API: one-stop systems ask for payments and read them; providers notify at
+// /v1/payments/notifications/{provider}, answered in each provider's own terms (their signature, not
+// an API key, authenticates them); operators run reconciliations.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PaymentRequest } from '../../schemas/payment.js';
+import { Problem } from '../core/problems.js';
+import { partnerOf, requireRole } from '../plugins/auth.js';
+import { receiveNotification, type PaymentDeps } from '../payments/notifications.js';
+import type { PaymentProvider } from '../payments/provider.js';
+import { reconcile, reconciliationCsv, type ReconciliationReport } from '../payments/reconciliation.js';
+import { ownPayment, paymentView, requestPayment, type PaymentRow } from '../payments/requests.js';
+import { ProblemResponse } from './problem-schema.js';
+
+export interface PaymentRouteOptions {
+  deps: PaymentDeps;
+  providers: ReadonlyMap<string, PaymentProvider>;
+  expiryMinutes: number;
+  onMismatch: (report: ReconciliationReport) => void;
+}
+
+const Id = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+const View = Type.Record(Type.String(), Type.Unknown());
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A day in Vietnam time (UTC+7)' });
+
+const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app, { deps, providers, expiryMinutes, onMismatch }) => {
+  const { db } = deps.accept;
+  const tags = ['payments'];
+
+  // Providers may notify with a form body; its bytes are kept for the record like JSON's.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    done(null, {});
+  });
+
+  app.post(
+    '/v1/payments',
+    {
+      preHandler: requireRole('one-stop'),
+      schema: { tags, summary: "Ask for a payment of a dossier's fees; answers the payer's URL", body: PaymentRequest, response: { 201: View, '4xx': ProblemResponse, '5xx': ProblemResponse } },
+    },
+    async (request, reply) => {
+      const row = await requestPayment(db, providers, { partner: partnerOf(request), rawBody: request.rawBody ?? Buffer.alloc(0), signature: request.signature }, request.body, { expiryMinutes });
+      return reply.code(201).send(paymentView(row));
+    },
+  );
+
+  app.get(
+    '/v1/payments/:id',
+    { preHandler: requireRole('one-stop', 'admin'), schema: { tags, summary: 'One payment', params: Type.Object({ id: Id }), response: { 200: View, '4xx': ProblemResponse } } },
+    async (request) => paymentView(await ownPayment(db, partnerOf(request), request.params.id)),
+  );
+
+  app.get(
+    '/v1/payments/:id/receipt',
+    { preHandler: requireRole('one-stop', 'admin'), schema: { tags, summary: "The provider's electronic receipt (PDF), once paid", params: Type.Object({ id: Id }) } },
+    async (request, reply) => {
+      const row = await ownPayment(db, partnerOf(request), request.params.id);
+      if (!row.receipt) throw new Problem('not-found', 'No receipt for this payment (yet)');
+      return reply.type('application/pdf').header('content-disposition', `attachment; filename="bien-lai-${row.id}.pdf"`).send(Buffer.from(row.receipt));
+    },
+  );
+
+  app.get(
+    '/v1/payments',
+    {
+      preHandler: requireRole('one-stop', 'admin'),
+      schema: {
+        tags,
+        summary: "A dossier's payments",
+        querystring: Type.Object({ dossierCode: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: Type.Object({ payments: Type.Array(View) }), '4xx': ProblemResponse },
+      },
+    },
+    async (request) => {
+      const partner = partnerOf(request);
+      const rows = await db.query<PaymentRow>(
+        `SELECT * FROM payments WHERE dossier_code = $1 AND (partner_id = $2 OR $3) ORDER BY created_at`,
+        [request.query.dossierCode, partner.id, partner.roles.has('admin')],
+      );
+      return { payments: rows.map(paymentView) };
+    },
+  );
+
+  const notification = {
+    schema: {
+      tags,
+      summary: "A provider's payment notification, answered in the provider's protocol",
+      params: Type.Object({ provider: Type.String({ pattern: '^[a-z0-9-]{1,30}$' }) }),
+      querystring: Type.Record(Type.String(), Type.String({ maxLength: 2000 })),
+    },
+  };
+  const notify = async (request: FastifyRequest<{ Params: { provider: string }; Querystring: Record<string, string> }>, reply: FastifyReply) => {
+    const provider = providers.get(request.params.provider);
+    if (!provider) throw new Problem('not-found', `No payment provider "${request.params.provider}"`);
+    const answer = await receiveNotification(deps, provider, {
+      method: request.method === 'POST' ? 'POST' : 'GET',
+      query: request.query,
+      body: request.rawBody ?? Buffer.alloc(0),
+      contentType: request.headers['content-type'],
+    });
+    return reply.code(answer.status).type(answer.contentType).send(answer.body);
+  };
+  app.get('/v1/payments/notifications/:provider', notification, notify);
+  app.post('/v1/payments/notifications/:provider', notification, notify);
+
+  app.post(
+    '/v1/admin/reconciliations',
+    {
+      preHandler: requireRole('admin'),
+      schema: {
+        tags,
+        summary: "Reconcile a day's payments with the provider's transactions (đối soát)",
+        body: Type.Object({ provider: Type.String({ minLength: 1, maxLength: 30 }), day: Day }, { additionalProperties: false }),
+        response: { 201: View, '4xx': ProblemResponse, '5xx': ProblemResponse },
+      },
+    },
+    async (request, reply) => {
+      const provider = providers.get(request.body.provider);
+      if (!provider) throw new Problem('invalid-request', `No payment provider "${request.body.provider}"`);
+      const report = await reconcile(db, provider, request.body.day);
+      onMismatch(report);
+      return reply.code(201).send(report as never);
+    },
+  );
+
+  app.get(
+    '/v1/admin/reconciliations/:id',
+    {
+      preHandler: requireRole('admin'),
+      schema: { tags, summary: 'A reconciliation report, as JSON or (format=csv) as a spreadsheet', params: Type.Object({ id: Id }), querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) }) },
+    },
+    async (request, reply) => {
+      const [row] = await db.query<{ report: ReconciliationReport }>('SELECT report FROM reconciliations WHERE id = $1', [request.params.id]);
+      if (!row) throw new Problem('not-found', `No reconciliation ${request.params.id}`);
+      if (request.query.format !== 'csv') return reply.type('application/json').send(row.report);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="doi-soat-${row.report.provider}-${row.report.day}.csv"`)
+        .send(reconciliationCsv(row.report));
+    },
+  );
+};
+
+export default paymentRoutes;
