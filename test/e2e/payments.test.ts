@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNationalPaymentSimulator, type NationalPaymentSimulator } from '../../adapters/payment/national/index.js';
+import { signMessage, startNationalPaymentSimulator, type NationalPaymentSimulator } from '../../adapters/payment/national/index.js';
 import { startVnpaySimulator, type VnpaySimulator } from '../../adapters/payment/vnpay/index.js';
 import type { PaymentRequest } from '../../schemas/payment.js';
 import { sampleDossier } from '../support/dossiers.js';
@@ -121,6 +121,30 @@ describe('payments through the national payment platform and a VNPay-like gatewa
     expect(answers.sort()).toEqual(['00', '02']);
     national.faults.clear();
     vnpay.faults.clear();
+  });
+
+  it('applies eight copies of one notification sent at the same instant once: one 00, seven 02 (PostgreSQL row lock)', async () => {
+    const id = await payFor('PAY-RACE-N', 'national');
+    const body: Record<string, unknown> = {
+      LoaiBanTin: 'NOTIFY',
+      MaLoi: '00',
+      MaDoiTac: NATIONAL.partnerCode,
+      MaThamChieu: id,
+      SoTien: 8_000,
+      MaTienTe: 'VND',
+      MaGiaoDich: 'GD-RACE-1',
+      MaNganHang: 'VCB',
+      ThoiGianGD: '20261123100000',
+      ThongTinGiaoDich: 'race',
+    };
+    body.MaXacThuc = signMessage('NOTIFY', body, NATIONAL.secret);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => gw.call('POST', '/v1/payments/notifications/national', { body })));
+    expect(answers.map((a) => a.body.MaLoi).sort()).toEqual(['00', '02', '02', '02', '02', '02', '02', '02']);
+    await eventually(() => told(id) === 1, 'webhook told');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(told(id)).toBe(1);
+    const [fees] = await gw.gateway.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM paid_fees WHERE dossier_code = 'PAY-RACE-N'`);
+    expect(fees!.n).toBe(1);
   });
 
   it("refuses a wrong amount and a bad signature in each provider's terms, changing nothing", async () => {
