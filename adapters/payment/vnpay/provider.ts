@@ -78,7 +78,7 @@ export class VnpayProvider implements PaymentProvider {
       vnp_Amount: toVnpAmount(input.amount),
       vnp_CurrCode: 'VND',
       vnp_TxnRef: input.paymentId,
-      vnp_OrderInfo: orderInfo(`${input.description} ${input.dossierCode}`),
+      vnp_OrderInfo: orderInfo(input.description),
       vnp_OrderType: ORDER_TYPE,
       vnp_Locale: this.#opts.locale ?? 'vn',
       vnp_ReturnUrl: input.returnUrl,
