@@ -9,10 +9,11 @@ describe('rate limits', () => {
   let first: TestGateway;
   let second: TestGateway;
   beforeAll(async () => {
+    // PostgreSQL: two PGlite instances starting one after the other can take most of a minute on a busy machine.
     const env = { RATE_LIMIT_PARTNER_PER_MINUTE: '5', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '3' };
-    first = await startTestGateway({ engine: 'pglite', roles: 'api', env });
+    first = await startTestGateway({ engine: 'postgres', roles: 'api', env });
     // The same Redis prefix: the second instance counts in the same place, as replicas do.
-    second = await startTestGateway({ engine: 'pglite', roles: 'api', env: { ...env, REDIS_PREFIX: first.redisPrefix } });
+    second = await startTestGateway({ engine: 'postgres', roles: 'api', env: { ...env, REDIS_PREFIX: first.redisPrefix } });
   });
   afterAll(async () => {
     await second?.close();
