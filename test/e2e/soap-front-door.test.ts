@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import soap from 'soap';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dossier } from '../../schemas/dossier.js';
@@ -204,6 +205,14 @@ describe('the SOAP front door, called by python3-zeep', () => {
   it('accepts the x-api-key header instead of a UsernameToken', async () => {
     const answer = await zeep(gw, { operation: 'GetDossierState', params: { dossierCode: 'SOAP-ZEEP-0001' }, username: '', apiKeyHeader: KEYS.oneStop });
     expect(answer.result.dossier.code).toBe('SOAP-ZEEP-0001');
+  });
+
+  it("also serves the soap package's Node client, whose WS-Security header has mustUnderstand and a Timestamp", async () => {
+    const client = await soap.createClientAsync(`${gw.url}/soap/one-stop?wsdl`);
+    client.setSecurity(new soap.WSSecurity(PARTNER, KEYS.oneStop, { passwordType: 'PasswordText', hasTimeStamp: true, mustUnderstand: true }));
+    const [state] = await client.GetDossierStateAsync({ dossierCode: 'SOAP-ZEEP-0001' });
+    expect(state.dossier.applicant.name).toBe('Nguyễn Thị Hồng Nhung');
+    expect(state.dossier.documents.document).toHaveLength(2);
   });
 
   it('signs every response over soap:Body; xmlsec1 verifies it with the test CA, and refuses it altered', async () => {
