@@ -1,6 +1,7 @@
 // The SOAP front door for one-stop systems that speak only SOAP 1.1: the WSDL and its XSD, and one
 // endpoint whose operations join the canonical path of /v1. Everything here answers in SOAP terms,
 // refusals included (a Fault with the stable code in its detail), never in problem+json.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
@@ -31,8 +32,8 @@ export const SOAP_PATH = '/soap/one-stop';
 /** As for JSON: files travel by reference (POST /v1/files), so a dossier message stays small. */
 const MAX_SOAP_BYTES = 1024 * 1024;
 const XML_TYPE = 'text/xml; charset=utf-8';
-const WSDL_FILE = new URL('../../schemas/soap/one-stop.wsdl', import.meta.url);
-const XSD_FILE = new URL('../../schemas/soap/one-stop.xsd', import.meta.url);
+// tsc emits no .wsdl/.xsd: under tsx they are two levels up (src/routes), after a build three (dist/src/routes).
+const DESCRIPTION_FOLDERS = [new URL('../../schemas/soap/', import.meta.url), new URL('../../../schemas/soap/', import.meta.url)];
 const PLACEHOLDER_LOCATION = 'http://localhost:8080/soap/one-stop';
 
 /** What the refusal's log record says about a call, filled in as the call is read. */
@@ -44,7 +45,9 @@ interface CallTrace {
 
 const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { accept, queue, trust, signer, metrics }) => {
   const catalog = new CertificateCatalog(accept.db);
-  const [wsdl, xsd] = await Promise.all([readFile(WSDL_FILE, 'utf8'), readFile(XSD_FILE, 'utf8')]);
+  const folder = DESCRIPTION_FOLDERS.find((url) => existsSync(new URL('one-stop.wsdl', url)));
+  if (!folder) throw new Error(`The SOAP service description is in none of ${DESCRIPTION_FOLDERS.map((url) => url.pathname).join(', ')}`);
+  const [wsdl, xsd] = await Promise.all([readFile(new URL('one-stop.wsdl', folder), 'utf8'), readFile(new URL('one-stop.xsd', folder), 'utf8')]);
   const traces = new WeakMap<FastifyRequest, CallTrace>();
 
   app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'buffer', bodyLimit: MAX_SOAP_BYTES }, (_request, body, done) => done(null, body));
@@ -102,7 +105,7 @@ const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { ac
         if (!Buffer.isBuffer(raw)) throw new Problem('unsupported-media-type', 'Send a SOAP 1.1 envelope as text/xml');
         const call = readSoapCall(parseSoap(raw, MAX_SOAP_BYTES));
         trace.operation = call.operation;
-        const partner = soapPartner(call, request.partner, accept.registry);
+        const partner = soapPartner(call, { partner: request.partner, apiKeySent: request.headers['x-api-key'] !== undefined }, accept.registry);
         trace.partnerId = partner.id;
         if (!partner.roles.has('one-stop') && !partner.roles.has('agency-system')) {
           throw new Problem('forbidden-role', 'The SOAP front door is for the roles one-stop, agency-system');

@@ -34,8 +34,9 @@ function refusingXml<T>(parse: () => T): T {
  * The partner named by the request's credentials. Both forms may be present, but must name the same
  * partner; the UsernameToken's Username must be the id of the partner whose key is its Password.
  */
-export function soapPartner(call: SoapCall, headerPartner: Partner | undefined, registry: PartnerRegistry): Partner {
-  let partner = headerPartner;
+export function soapPartner(call: SoapCall, header: { partner: Partner | undefined; apiKeySent: boolean }, registry: PartnerRegistry): Partner {
+  if (header.apiKeySent && !header.partner) throw new Problem('unauthenticated', 'The x-api-key header names no partner');
+  let partner = header.partner;
   if (call.usernameToken) {
     const byToken = registry.authenticate(call.usernameToken.password);
     if (!byToken || byToken.id !== call.usernameToken.username) throw new Problem('unauthenticated', 'The UsernameToken does not name a partner and one of its API keys');

@@ -263,6 +263,13 @@ describe('the SOAP front door, called by python3-zeep', () => {
       await expectNothingStored(code, 'unauthenticated');
     });
 
+    it('refuses an x-api-key header that names no partner, even beside a good UsernameToken: unauthenticated', async () => {
+      const code = 'SOAP-BAD-HEADER-KEY';
+      const answer = await zeep(gw, { operation: 'SubmitDossier', params: { dossier: zeepDossier(sampleDossier(code)) }, apiKeyHeader: 'not-a-key' });
+      expect(answer.fault.detail.code).toBe('unauthenticated');
+      await expectNothingStored(code, 'unauthenticated');
+    });
+
     it('refuses malformed XML: malformed-xml, as a Fault in text/xml with HTTP 500', async () => {
       const code = 'SOAP-MALFORMED';
       const response = await post(gw, envelope(submit(sampleDossier(code))).replace('</soap:Body>', '</soap:Bdy>'));
