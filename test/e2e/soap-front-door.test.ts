@@ -299,6 +299,15 @@ describe('the SOAP front door, called by python3-zeep', () => {
       expect(soap12.text).toContain('<faultcode>soap:VersionMismatch</faultcode>');
     });
 
+    it('refuses a body that is not text/xml, JSON included: unsupported-media-type, still as a SOAP Fault', async () => {
+      for (const type of ['application/json', 'application/octet-stream']) {
+        const response = await post(gw, '{"code":"SOAP-JSON"}', { 'content-type': type });
+        expect(response.status).toBe(500);
+        expect(response.type).toMatch(/^text\/xml/);
+        expect(faultCode(response.text)).toBe('unsupported-media-type');
+      }
+    });
+
     it('refuses an oversized body before reading it: payload-too-large', async () => {
       const code = 'SOAP-OVERSIZED';
       const huge = envelope(submit(sampleDossier(code, { summary: 'Đ'.repeat(600_000) })));
