@@ -43,6 +43,16 @@ interface CallTrace {
   dossierCode?: string;
 }
 
+/** The validator Fastify compiles for /v1 bodies (same Ajv, same options), applied to what the XML said. */
+function canonicalValidator(request: FastifyRequest): Validate {
+  return (schema: TSchema, value: unknown, path: string) => {
+    const check = request.compileValidationSchema(schema);
+    if (check(value)) return;
+    const errors = (check.errors ?? []).slice(0, 20).map((e) => ({ path: `${path}${e.instancePath}` || '/', message: e.message ?? 'is invalid', keyword: e.keyword }));
+    throw new Problem('invalid-request', 'The message does not match the schema', { errors });
+  };
+}
+
 const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { accept, queue, trust, signer, metrics }) => {
   const catalog = new CertificateCatalog(accept.db);
   const folder = DESCRIPTION_FOLDERS.find((url) => existsSync(new URL('one-stop.wsdl', url)));
@@ -121,18 +131,12 @@ const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { ac
         } else if (partner.mustSign && write) {
           throw new Problem('signature_missing', 'This partner must sign its SOAP requests: an XML Signature over soap:Body');
         }
-        const validate: Validate = (schema: TSchema, value: unknown, path: string) => {
-          const check = request.compileValidationSchema(schema);
-          if (check(value)) return;
-          const errors = (check.errors ?? []).slice(0, 20).map((e) => ({ path: `${path}${e.instancePath}` || '/', message: e.message ?? 'is invalid', keyword: e.keyword }));
-          throw new Problem('invalid-request', 'The message does not match the schema', { errors });
-        };
         const result = await runOperation(
           {
             accept,
             queue,
             log: request.log,
-            validate,
+            validate: canonicalValidator(request),
             request: {
               partner,
               endpoint: `POST ${SOAP_PATH} ${call.operation}`,
