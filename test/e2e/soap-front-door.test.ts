@@ -157,6 +157,8 @@ describe('the SOAP front door, called by python3-zeep', () => {
     expect(String(wsdl.body)).toContain(`location="${gw.url}/soap/one-stop"`);
     const xsd = await gw.call('GET', '/soap/one-stop.xsd');
     expect(String(xsd.body)).toContain('<xs:complexType name="Dossier">');
+    const openapi = await gw.call('GET', '/docs/json');
+    expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/soap/one-stop', '/soap/one-stop.xsd']));
   });
 
   it('SubmitDossier with a UsernameToken stores the dossier exactly as POST /v1/dossiers would, and delivers it to the national portal', async () => {
