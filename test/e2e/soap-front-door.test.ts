@@ -352,7 +352,8 @@ describe('the SOAP front door, called by python3-zeep', () => {
 describe('the SOAP front door for a partner that must sign', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ engine: 'pglite', mustSign: true });
+    // PostgreSQL here and PGlite above: both engines, and no second PGlite start in one file on a busy machine.
+    gw = await startTestGateway({ engine: 'postgres', mustSign: true });
   });
   afterAll(async () => gw?.close());
 
