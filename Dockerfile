@@ -21,6 +21,8 @@ RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # The auditors' console is static files that tsc does not emit; the gateway serves them from src/console.
 COPY --from=build /app/src/console ./src/console
+# The SOAP front door serves its WSDL and XSD from schemas/soap, also not emitted by tsc.
+COPY --from=build /app/schemas/soap ./schemas/soap
 # The image's unprivileged "node" user owns only the data folder; the code stays read-only to it.
 RUN mkdir -p /data && chown node:node /data
 USER node

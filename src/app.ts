@@ -30,6 +30,8 @@ import consoleRoutes from './routes/console.js';
 import dossierRoutes from './routes/dossiers.js';
 import fileRoutes from './routes/files.js';
 import healthRoutes from './routes/health.js';
+import soapFrontDoor from './routes/soap-front-door.js';
+import type { Signer } from './crypto/signer.js';
 
 export interface AppDeps {
   accept: AcceptContext;
@@ -47,6 +49,8 @@ export interface AppDeps {
   protection: Omit<ProtectionOptions, 'redis'>;
   logger: Logger;
   metrics: GatewayMetrics;
+  /** The gateway's active signing key, for responses it signs itself (SOAP). */
+  signer: Signer;
 }
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -112,5 +116,6 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
     onMismatch: mismatchAlert(deps.metrics, deps.logger),
   });
   await app.register(consoleRoutes);
+  await app.register(soapFrontDoor, { accept: deps.accept, queue: deps.queue, trust: deps.trust, signer: deps.signer, metrics: deps.metrics });
   return app;
 }

@@ -211,6 +211,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       protection: { redisPrefix: config.redisPrefix, ...config.protection },
       logger,
       metrics,
+      signer: signing.keyRing.active,
     };
     app = await buildApp(appDeps);
     closers.push(() => app!.close());

@@ -5,6 +5,7 @@ export const PROBLEM_TYPES = {
   'invalid-request': { status: 400, title: 'The request does not match the schema' },
   'malformed-json': { status: 400, title: 'The body is not valid JSON' },
   'json-too-deep': { status: 400, title: 'The JSON body is nested too deeply' },
+  'malformed-xml': { status: 400, title: 'The body is not acceptable XML (malformed, too large, or with a DOCTYPE, entities, comments or processing instructions)' },
   'attachment-not-allowed': { status: 400, title: 'An attachment URL is not on the allow-list and is not a gateway file' },
   'unknown-file': { status: 400, title: 'A referenced file id is not one of your uploaded files' },
   unauthenticated: { status: 401, title: 'A valid x-api-key header or client certificate is required' },

@@ -10,7 +10,8 @@ export function sendProblem(reply: FastifyReply, problem: Problem, instance?: st
   return reply.code(problem.status).type('application/problem+json').send(problem.toJSON(instance));
 }
 
-function toProblem(error: FastifyError): Problem {
+/** Any error as the problem it stands for; unknown errors are internal-error. */
+export function toProblem(error: FastifyError): Problem {
   if (error instanceof Problem) return error;
   if (error.validation) {
     const errors = error.validation.slice(0, 20).map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'is invalid', keyword: v.keyword }));

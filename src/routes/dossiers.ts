@@ -4,12 +4,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { Dossier, DossierCode, DossierEvent } from '../../schemas/dossier.js';
-import { Problem } from '../core/problems.js';
-import { NATIONAL_PORTAL, acceptDossier, acceptEvent, type AcceptContext, type AcceptRequest, type Accepted } from '../dossiers/accept.js';
-import { deliveryView, DeliveryView } from '../dossiers/delivery-view.js';
+import { acceptDossier, acceptEvent, type AcceptContext, type AcceptRequest, type Accepted } from '../dossiers/accept.js';
+import { DeliveryView } from '../dossiers/delivery-view.js';
+import { enqueueAccepted } from '../dossiers/enqueue.js';
+import { dossierState } from '../dossiers/state.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
-import { messagesOfDossier } from '../store/messages.js';
 import { ProblemResponse } from './problem-schema.js';
 
 export interface DossierRouteOptions {
@@ -53,12 +53,7 @@ function writeOf(request: FastifyRequest, endpoint: string): AcceptRequest {
 }
 
 const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app, { accept, queue }) => {
-  const enqueueAfterCommit = async (accepted: Accepted) => {
-    for (const m of accepted.enqueue) {
-      // The 202 stands even if Redis is down: the message is committed and the sweeper will queue it.
-      await queue.enqueue(m.id, m.lane).catch((err) => app.log.warn({ err: { message: (err as Error).message }, messageId: m.id }, 'enqueue failed; the sweeper will retry'));
-    }
-  };
+  const enqueueAfterCommit = (accepted: Accepted) => enqueueAccepted(queue, accepted, app.log);
 
   app.post(
     '/v1/dossiers',
@@ -112,26 +107,7 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
         response: { 200: DossierView, '4xx': ProblemResponse },
       },
     },
-    async (request) => {
-      const partner = partnerOf(request);
-      const { code } = request.params;
-      const [row] = await accept.db.query<{ agency_code: string; status: string; body: Dossier }>('SELECT agency_code, status, body FROM dossiers WHERE code = $1', [code]);
-      if (!row || (!partner.roles.has('admin') && !accept.registry.actsFor(partner, row.agency_code))) {
-        throw new Problem('dossier-not-found', `No dossier ${code} among the agencies you act for`);
-      }
-      const events = await accept.db.query<{ body: DossierEvent; message_id: string }>(
-        'SELECT body, message_id FROM dossier_events WHERE dossier_code = $1 ORDER BY sequence',
-        [code],
-      );
-      const deliveries = (await messagesOfDossier(accept.db, NATIONAL_PORTAL, code)).map(deliveryView);
-      const byMessage = new Map(deliveries.map((d) => [d.messageId, d]));
-      return {
-        dossier: row.body,
-        status: row.status,
-        events: events.map((e) => ({ ...e.body, delivery: byMessage.get(e.message_id) ?? null })),
-        deliveries,
-      };
-    },
+    async (request) => dossierState(accept, partnerOf(request), request.params.code),
   );
 };
 

@@ -1,0 +1,35 @@
+// What the gateway knows of one dossier, as GET /v1/dossiers/{code} and the SOAP GetDossierState
+// show it: the dossier, its events, and how far each message got toward the national portal.
+import type { Dossier, DossierEvent } from '../../schemas/dossier.js';
+import { Problem } from '../core/problems.js';
+import type { Partner } from '../partners/registry.js';
+import { messagesOfDossier } from '../store/messages.js';
+import { NATIONAL_PORTAL, type AcceptContext } from './accept.js';
+import { deliveryView, type DeliveryView } from './delivery-view.js';
+
+export interface DossierState {
+  dossier: Dossier;
+  status: string;
+  events: (DossierEvent & { delivery: DeliveryView | null })[];
+  deliveries: DeliveryView[];
+}
+
+/** Refuses a dossier the partner may not see exactly like one that does not exist. */
+export async function dossierState(ctx: Pick<AcceptContext, 'db' | 'registry'>, partner: Partner, code: string): Promise<DossierState> {
+  const [row] = await ctx.db.query<{ agency_code: string; status: string; body: Dossier }>('SELECT agency_code, status, body FROM dossiers WHERE code = $1', [code]);
+  if (!row || (!partner.roles.has('admin') && !ctx.registry.actsFor(partner, row.agency_code))) {
+    throw new Problem('dossier-not-found', `No dossier ${code} among the agencies you act for`);
+  }
+  const events = await ctx.db.query<{ body: DossierEvent; message_id: string }>(
+    'SELECT body, message_id FROM dossier_events WHERE dossier_code = $1 ORDER BY sequence',
+    [code],
+  );
+  const deliveries = (await messagesOfDossier(ctx.db, NATIONAL_PORTAL, code)).map(deliveryView);
+  const byMessage = new Map(deliveries.map((d) => [d.messageId, d]));
+  return {
+    dossier: row.body,
+    status: row.status,
+    events: events.map((e) => ({ ...e.body, delivery: byMessage.get(e.message_id) ?? null })),
+    deliveries,
+  };
+}
