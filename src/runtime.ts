@@ -211,6 +211,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       protection: { redisPrefix: config.redisPrefix, ...config.protection },
       logger,
       metrics,
+      dashboardQueues: Object.values(queues.queues),
     };
     app = await buildApp(appDeps);
     closers.push(() => app!.close());
