@@ -1,6 +1,8 @@
 // The operator's view of a running gateway: every metric an on-call operator alerts on is scraped
 // and seen to move after real dossiers (delivered, dead-lettered, refused for a bad signature), and
 // the queue dashboard opens for the admin role only, from a browser (HTTP Basic) or a script.
+import path from 'node:path';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS, eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { sampleDossier } from '../support/dossiers.js';
@@ -50,8 +52,9 @@ describe('the operator view', () => {
 
       const after = await eventually(async () => {
         const s = await scrape();
-        return value(s, 'lgsp_audit_checkpoint_tree_size') > value(before, 'lgsp_audit_checkpoint_tree_size') && value(s, DELIVERED) > value(before, DELIVERED) && s;
-      }, 'a checkpoint covers the new records and the delivery is counted');
+        const settled = value(s, DELIVERED) > value(before, DELIVERED) && value(s, 'lgsp_messages{destination="national-portal",state="pending"}') === 0;
+        return settled && value(s, 'lgsp_audit_checkpoint_tree_size') > value(before, 'lgsp_audit_checkpoint_tree_size') && s;
+      }, 'the delivery is counted, nothing is pending, and a checkpoint covers the new records');
       expect(value(after, ACCEPTED)).toBe(value(before, ACCEPTED) + 1);
       expect(after.get('lgsp_http_request_duration_seconds_bucket{le="+Inf",route="/v1/dossiers",method="POST",status="202",partner="hanoi-one-stop"}')).toBe(value(after, ACCEPTED));
       expect(value(after, LATENCY)).toBe(value(before, LATENCY) + 1);
@@ -62,7 +65,6 @@ describe('the operator view', () => {
       const age = after.get('lgsp_audit_checkpoint_age_seconds');
       expect(age).toBeGreaterThanOrEqual(0);
       expect(age).toBeLessThan(3_600);
-      expect(value(after, 'lgsp_messages{destination="national-portal",state="pending"}')).toBe(0);
       expect(after.has('lgsp_process_process_resident_memory_bytes')).toBe(true);
     });
 
@@ -165,6 +167,40 @@ describe('the operator view', () => {
       expect(await gw.gateway.queues.queues.live.isPaused()).toBe(false);
       expect((await gw.call('POST', '/v1/dossiers', { key: KEYS.oneStop, body: sampleDossier('AFTER-DASHBOARD') })).status).toBe(202);
       await eventually(() => gw.sim.dossiers.has('AFTER-DASHBOARD'), 'the live lane still delivers');
+    });
+  });
+
+  describe('a worker-only process', () => {
+    let worker: TestGateway | undefined;
+    afterAll(async () => worker?.close());
+
+    it('serves its own delivery counts on METRICS_PORT (admin only), with health, and no API', async () => {
+      // A second worker on the same database, queues, portal and log key: deliveries split between the two.
+      worker = await startTestGateway({
+        engine: 'postgres',
+        roles: 'worker',
+        sim: gw.sim,
+        env: { DATABASE_URL: gw.databaseUrl!, REDIS_PREFIX: gw.redisPrefix, AUDIT_LOG_KEY_FILE: path.join(gw.dataDir, 'audit-log.key'), METRICS_PORT: '0' },
+      });
+      const base = worker.gateway.metricsUrl!;
+      expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const get = async (pathname: string, authorization?: string) => {
+        const r = await request(base + pathname, { headers: authorization ? { authorization } : {} });
+        return { status: r.statusCode, text: await r.body.text() };
+      };
+      const delivered = (text: string) => Number(/^lgsp_delivery_attempts_total\{destination="national-portal",outcome="delivered"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+      const both = async () => delivered((await get('/metrics', basic(KEYS.admin))).text) + delivered(String((await gw.call('GET', '/metrics', { key: KEYS.admin })).body));
+
+      expect((await get('/metrics')).status).toBe(401);
+      expect((await get('/metrics', basic(KEYS.oneStop))).status).toBe(403);
+      expect((await get('/healthz')).status).toBe(200);
+      expect((await get('/v1/dossiers')).status).toBe(404);
+
+      const start = await both();
+      const codes = ['SPLIT-1', 'SPLIT-2', 'SPLIT-3', 'SPLIT-4'];
+      for (const code of codes) expect((await gw.call('POST', '/v1/dossiers', { key: KEYS.oneStop, body: sampleDossier(code) })).status).toBe(202);
+      await eventually(() => codes.every((c) => gw.sim.dossiers.has(c)), 'both workers deliver');
+      await eventually(async () => (await both()) === start + codes.length, 'the two processes count every delivery once between them');
     });
   });
 });
