@@ -158,6 +158,10 @@ describe('the operator view', () => {
       const names = (r.body.queues as { name: string; readOnlyMode: boolean }[]).map((q) => q.name).sort();
       expect(names).toEqual(['deliveries-bulk', 'deliveries-live']);
       expect((r.body.queues as { readOnlyMode: boolean }[]).every((q) => q.readOnlyMode)).toBe(true);
+      // The dashboard's own routes stay out of the partners' OpenAPI document; /metrics is in it.
+      const paths = Object.keys((await gw.call('GET', '/docs/json')).body.paths);
+      expect(paths.filter((p) => p.startsWith('/admin/queues'))).toEqual([]);
+      expect(paths).toContain('/metrics');
     });
 
     it('is read-only: pausing a lane or cleaning it is refused and changes nothing', async () => {
