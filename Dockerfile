@@ -2,8 +2,9 @@
 # Production image: gateway, worker and simulators are the same image, chosen by PROCESS_ROLES.
 # The embedded defaults of `npm start` (PGlite, a private redis-server, dev keys) are not for
 # containers: set DATABASE_URL and REDIS_URL (see docker/compose.yaml).
+# Node.js 24, the current LTS; the code also runs on 20.19+, which CI keeps testing.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # Dependencies first, so source edits do not invalidate the npm ci layer.
 COPY package.json package-lock.json ./
@@ -11,7 +12,7 @@ RUN npm ci
 COPY . .
 RUN npm run build
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=8080 \
     DATA_DIR=/data

@@ -14,6 +14,8 @@ import protection, { type ProtectionOptions } from './plugins/protection.js';
 import signatures from './plugins/signatures.js';
 import docs from './plugins/docs.js';
 import metricsPlugin from './plugins/metrics.js';
+import queueDashboard, { QUEUE_DASHBOARD_PATH } from './plugins/queue-dashboard.js';
+import type { Queue } from 'bullmq';
 import type { GatewayMetrics } from './observability/metrics.js';
 import jsonBody from './plugins/json-body.js';
 import tracing from './plugins/tracing.js';
@@ -51,6 +53,8 @@ export interface AppDeps {
   metrics: GatewayMetrics;
   /** The gateway's active signing key, for responses it signs itself (SOAP). */
   signer: Signer;
+  /** The BullMQ queues the admin dashboard shows. */
+  dashboardQueues: readonly Queue[];
 }
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -102,7 +106,8 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   await app.register(protection, { redis: deps.redis, ...deps.protection });
   await app.register(signatures, { db, trust: deps.trust, registry: deps.accept.registry, metrics: deps.metrics });
   await app.register(docs);
-  await app.register(metricsPlugin, { metrics: deps.metrics });
+  await app.register(metricsPlugin, { metrics: deps.metrics, registry: deps.accept.registry });
+  await app.register(queueDashboard, { prefix: QUEUE_DASHBOARD_PATH, registry: deps.accept.registry, queues: deps.dashboardQueues });
   await app.register(healthRoutes, { db, pingRedis: deps.pingRedis });
   await app.register(dossierRoutes, { accept: deps.accept, queue: deps.queue });
   await app.register(fileRoutes, { db, maxFileBytes: deps.maxFileBytes, fileLinks: deps.fileLinks });

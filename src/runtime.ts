@@ -22,6 +22,7 @@ import { NATIONAL_PORTAL } from './dossiers/accept.js';
 import { FileLinkSigner } from './files/signed-url.js';
 import { startRedisServer, type RedisServer } from './infra/redis-server.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { startOpsListener } from './observability/ops-listener.js';
 import { ensureDevRegistry } from './partners/dev-registry.js';
 import { PartnerRegistry } from './partners/registry.js';
 import { DeliveryQueues } from './queue/delivery-queue.js';
@@ -54,6 +55,8 @@ export interface Gateway {
   url: string | undefined;
   /** The mTLS listener's address, when MTLS_PORT is set. */
   mtlsUrl: string | undefined;
+  /** A worker-only process's /metrics and health listener, when METRICS_PORT is set. */
+  metricsUrl: string | undefined;
   simulator: PortalSimulator | undefined;
   /** Stops accepting, lets in-flight requests and deliveries finish, then closes every connection. */
   close(): Promise<void>;
@@ -212,6 +215,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       logger,
       metrics,
       signer: signing.keyRing.active,
+      dashboardQueues: Object.values(queues.queues),
     };
     app = await buildApp(appDeps);
     closers.push(() => app!.close());
@@ -226,7 +230,15 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
     }
   }
 
-  return { config, db, registry, queues, processor, sweeper, app, url, mtlsUrl, simulator, close };
+  let metricsUrl: string | undefined;
+  if (!app && config.metricsPort !== undefined) {
+    const ops = await startOpsListener({ db, registry, metrics, pingRedis: () => redis.ping(), logger }, config.host, config.metricsPort);
+    closers.push(() => ops.app.close());
+    metricsUrl = ops.url;
+    logger.info({ url: metricsUrl }, 'metrics listener ready');
+  }
+
+  return { config, db, registry, queues, processor, sweeper, app, url, mtlsUrl, metricsUrl, simulator, close };
 }
 
 /** Prunes message bodies past the retention period, hourly; the leaves and every proof stay valid. */

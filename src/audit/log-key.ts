@@ -36,3 +36,23 @@ export async function ensureDevLogKey(dataDir: string, origin: string): Promise<
   await writeFile(`${file}.pub`, verifierKey + '\n');
   return loadLogKey(file, origin);
 }
+
+/** A verifier key given as itself or as the file holding it, as the command-line tools take it. */
+export async function readVerifierKey(value: string): Promise<string> {
+  if (isVerifierKey(value)) return value;
+  const text = await readFile(value, 'utf8').catch((error: Error) => {
+    throw new Error(`the log key is neither a verifier key nor a readable file: ${error.message}`);
+  });
+  const key = text.trim();
+  if (!isVerifierKey(key)) throw new Error(`${value} does not hold a log verifier key (<name>+<hex key id>+<base64>)`);
+  return key;
+}
+
+function isVerifierKey(text: string): boolean {
+  try {
+    parseVerifierKey(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { checkLog, type CheckLogResult } from '../audit/check-log.js';
-import { parseVerifierKey } from '../audit/note.js';
+import { readVerifierKey } from '../audit/log-key.js';
 import { verifyBundle } from '../audit/verify-bundle.js';
 import { watchOnce } from '../audit/watch.js';
 import { TrustStore } from '../crypto/trust-store.js';
@@ -69,7 +69,9 @@ async function run(command: Command, args: string[]): Promise<Outcome> {
     throw new InputError((error as Error).message);
   }
   const values = parsed.values as Record<string, string | undefined>;
-  const logKey = await readLogKey(required(values, 'log-key'));
+  const logKey = await readVerifierKey(required(values, 'log-key')).catch((error: Error) => {
+    throw new InputError(error.message);
+  });
   switch (command) {
     case 'verify':
       return verify(parsed.positionals, logKey, values['trust-store']);
@@ -166,26 +168,6 @@ function required(values: Record<string, string | undefined>, name: string): str
   const value = values[name];
   if (!value) throw new InputError(`--${name} is required`);
   return value;
-}
-
-/** The key itself, or the file holding it. */
-async function readLogKey(value: string): Promise<string> {
-  if (isVerifierKey(value)) return value;
-  const text = await readFile(value, 'utf8').catch((error: Error) => {
-    throw new InputError(`--log-key is neither a verifier key nor a readable file: ${error.message}`);
-  });
-  const key = text.trim();
-  if (!isVerifierKey(key)) throw new InputError(`${value} does not hold a log verifier key (<name>+<hex key id>+<base64>)`);
-  return key;
-}
-
-function isVerifierKey(text: string): boolean {
-  try {
-    parseVerifierKey(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function oneLine(text: string): string {

@@ -8,6 +8,8 @@ export interface Config {
   mode: 'development' | 'production';
   host: string;
   port: number;
+  /** A worker-only process serves /metrics and health here (the API serves them on its own port). */
+  metricsPort: number | undefined;
   publicBaseUrl: string | undefined;
   dataDir: string;
   databaseUrl: string | undefined;
@@ -158,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
     mode,
     host: str('HOST') ?? '0.0.0.0',
     port: int('PORT', 8080, 0, 65535),
+    metricsPort: str('METRICS_PORT') === undefined ? undefined : int('METRICS_PORT', 0, 0, 65535),
     publicBaseUrl: url('PUBLIC_BASE_URL'),
     dataDir: path.resolve(str('DATA_DIR') ?? './data'),
     databaseUrl: url('DATABASE_URL'),

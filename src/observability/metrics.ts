@@ -1,6 +1,8 @@
 // Prometheus metrics for the operator on call: traffic per route and partner, delivery outcomes and
-// latency, and gauges read at scrape time (queue depth, open and dead messages, message-log size).
+// latency, and gauges read at scrape time (queue depth, open and dead messages, message-log size,
+// the auditors' tree and the age of its latest signed checkpoint).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { treeSize } from '../audit/tree-store.js';
 import type { Db } from '../store/db.js';
 import type { Lane } from '../store/messages.js';
 
@@ -92,6 +94,38 @@ export class GatewayMetrics {
       async collect() {
         const [row] = await db.query<{ n: number }>('SELECT coalesce(max(seq), 0)::float8 AS n FROM message_log');
         this.set(row?.n ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'lgsp_audit_log_tree_size',
+      help: "Leaves in the auditors' Merkle tree (message-log records integrated by the log writer)",
+      registers: [this.registry],
+      async collect() {
+        this.set(await treeSize(db));
+      },
+    });
+    // Age rather than a timestamp, so an alert is a plain threshold: it grows while records wait
+    // uncovered, or while no log writer runs at all.
+    const latestCheckpoint = () =>
+      db.query<{ size: number; age: number }>(
+        'SELECT c.tree_size::float8 AS size, extract(epoch FROM now() - c.created_at)::float8 AS age FROM audit_checkpoints c ORDER BY c.tree_size DESC LIMIT 1',
+      );
+    new Gauge({
+      name: 'lgsp_audit_checkpoint_tree_size',
+      help: 'Tree size covered by the latest signed checkpoint',
+      registers: [this.registry],
+      async collect() {
+        const [row] = await latestCheckpoint();
+        this.set(row?.size ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'lgsp_audit_checkpoint_age_seconds',
+      help: 'Seconds since the latest signed checkpoint (NaN before the first one)',
+      registers: [this.registry],
+      async collect() {
+        const [row] = await latestCheckpoint();
+        this.set(row ? Math.max(0, row.age) : NaN);
       },
     });
   }

@@ -65,3 +65,12 @@ export function partnerOf(request: FastifyRequest): Partner {
   if (!request.partner) throw new Problem('unauthenticated');
   return request.partner;
 }
+
+/** The password of `Authorization: Basic …`, where a browser, or Prometheus' basic_auth, carries the API key on the routes that accept it. */
+export function basicAuthPassword(request: FastifyRequest): string | undefined {
+  const match = /^Basic ([A-Za-z0-9+/=]{1,400})$/.exec(request.headers.authorization ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : decoded.slice(colon + 1);
+}
