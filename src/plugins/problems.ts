@@ -51,7 +51,8 @@ export default fp<{ db: Db }>(
   async (app: FastifyInstance, { db }) => {
     app.setErrorHandler(async (error: FastifyError, request, reply) => {
       const problem = toProblem(error);
-      if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (problem.code === 'unavailable') request.log.warn({ err: { message: error.message } }, 'request refused: a dependency is unreachable');
+      else if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
       await logRefusal(db, request, problem).catch((err) => request.log.warn({ err: { message: (err as Error).message } }, 'could not log a refusal'));
       return sendProblem(reply, problem, request.url.split('?')[0]);
     });
