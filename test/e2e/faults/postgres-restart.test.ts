@@ -6,7 +6,7 @@ import { postgresRestart } from '../../support/fault-scenarios.js';
 
 describe('PostgreSQL restarted under traffic', () => {
   it('answers 503 while it is down, never a 202 it cannot keep, and delivers every accepted message exactly once', { timeout: 170_000 }, async () => {
-    const result = await postgresRestart({ dossiers: 40, concurrency: 4 });
+    const result = await postgresRestart({ dossiers: 40, concurrency: 4, deliveryTimeoutMs: 60_000 });
     const whileDown = result.facts.answersWhileDown as Record<string, number>;
     expect(whileDown['503'], JSON.stringify(whileDown)).toBeGreaterThanOrEqual(5);
     // 202, 503 or a retried connection error: never a 500.

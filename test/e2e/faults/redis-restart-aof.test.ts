@@ -6,7 +6,7 @@ import { redisRestart } from '../../support/fault-scenarios.js';
 
 describe('Redis restarted with appendonly yes, under traffic', () => {
   it('delivers every accepted dossier and event exactly once', { timeout: 150_000 }, async () => {
-    const result = await redisRestart({ dossiers: 40, concurrency: 4, postgresAdminUrl: inject('postgresUrl') }, true);
+    const result = await redisRestart({ dossiers: 40, concurrency: 4, postgresAdminUrl: inject('postgresUrl'), deliveryTimeoutMs: 60_000 }, true);
     expect(result.facts.openAtRestart, 'a backlog was queued when Redis went down').toBeGreaterThan(0);
     expect(result, JSON.stringify(result.facts)).toMatchObject({ complete: true, counts: { accepted: 80, delivered: 80, duplicates: 0, lost: 0 } });
     expect(result.messagesByState).toEqual({ delivered: 80 });
