@@ -13,6 +13,8 @@ export interface ScenarioSize {
   deliveryTimeoutMs?: number;
   /** PostgreSQL to make the database in; omitted, each scenario starts its own cluster. */
   postgresAdminUrl?: string | undefined;
+  /** Gateway settings that win over the scenario's own (the benchmark passes DELIVERY_* through). */
+  env?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -51,7 +53,7 @@ async function runScenario(
   const stack = await startFaultStack({
     postgresAdminUrl: size.postgresAdminUrl,
     ...stackOptions,
-    env: { ...DELIVERY_ENV, ...stackOptions.env },
+    env: { ...DELIVERY_ENV, ...stackOptions.env, ...size.env },
     log,
   });
   try {
