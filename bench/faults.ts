@@ -159,7 +159,7 @@ function renderSection(r: FaultsBenchResult, jsonFile: string | undefined): stri
   const facts = (f: Record<string, unknown>) =>
     Object.entries(f)
       .filter(([k]) => k !== 'gatewayOutput')
-      .map(([k, v]) => `${k} ${typeof v === 'object' ? answers(v as Record<string, number>) : String(v)}`)
+      .map(([k, v]) => `${k} ${v !== null && typeof v === 'object' ? answers(v as Record<string, number>) : String(v)}`)
       .join('; ');
   return [
     '',
