@@ -156,6 +156,7 @@ function renderSection(r: FaultsBenchResult, jsonFile: string | undefined): stri
       .sort(([x], [y]) => x.localeCompare(y))
       .map(([k, n]) => `${k}: ${n}`)
       .join(', ');
+  const overrides = answers(p.deliveryEnv as Record<string, number>);
   const facts = (f: Record<string, unknown>) =>
     Object.entries(f)
       .filter(([k]) => k !== 'gatewayOutput')
@@ -166,9 +167,9 @@ function renderSection(r: FaultsBenchResult, jsonFile: string | undefined): stri
     `## ${r.date.slice(0, 16).replace('T', ' ')} UTC · Faults (${p.dossiers} dossiers + ${p.dossiers} events per scenario)`,
     '',
     `- **Machine**: ${m.cpuModel}, ${m.cores} cores, ${m.ramGiB} GiB RAM; Node ${m.node}; ${m.os}; load average ${r.loadAverageAtStart.join(' ')} at the start; commit ${r.commit}`,
-    `- **Set-up**: per scenario a private redis-server (AOF on unless the scenario says no), PostgreSQL cluster (fsync off), portal simulator (answers after 50 ms) and gateway process (\`src/server.ts\`, roles api+worker, production mode, the test delivery settings: batches of 5, 2 workers, backoff 50–400 ms, 6 attempts, sweep every 300 ms). ${p.concurrency} senders offer each dossier, then its event, and retry a 503 or a refused connection with the same body. The fault strikes once a third of the messages are accepted. Portal outage: ${p.outageMs} ms (half 503s, half connections refused). Run with \`npm run bench:faults -- --dossiers ${p.dossiers} --concurrency ${p.concurrency}\`.`,
+    `- **Set-up**: per scenario a private redis-server (AOF on unless the scenario says no), PostgreSQL cluster (fsync off), portal simulator (answers after 50 ms) and gateway process (\`src/server.ts\`, roles api+worker, production mode, the test delivery settings: batches of 5, 2 workers, backoff 50–400 ms, 6 attempts, sweep every 300 ms${overrides ? `; overridden: ${overrides}` : ''}). ${p.concurrency} senders offer each dossier, then its event, and retry a 503 or a refused connection with the same body. The fault strikes once a third of the messages are accepted. Portal outage: ${p.outageMs} ms (half 503s, half connections refused). Run with \`npm run bench:faults -- --dossiers ${p.dossiers} --concurrency ${p.concurrency}\`.`,
     '- **How to read it**: *accepted* counts messages answered 202; *delivered* those whose effect the portal simulator holds; *duplicates* effects it recorded twice; *lost* accepted but never delivered; *resent* creates the portal already had, resent as identical updates (an at-least-once repeat it absorbs). *Answers* are what the senders got, retries included.',
-    ...(jsonFile ? [`- **Full figures**: \`${jsonFile}\``] : []),
+    ...(jsonFile ? [`- **Full figures**: [${jsonFile}](${jsonFile})`] : []),
     `- **Note**: ${r.note}`,
     '',
     '| Scenario | accepted | delivered | duplicates | lost | resent | answers | facts | s |',
