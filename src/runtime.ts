@@ -21,6 +21,7 @@ import { WebhookDestination } from './delivery/webhook-destination.js';
 import { NATIONAL_PORTAL } from './dossiers/accept.js';
 import { FileLinkSigner } from './files/signed-url.js';
 import { startRedisServer, type RedisServer } from './infra/redis-server.js';
+import { warnAboutRedisSettings } from './infra/redis-settings.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { startOpsListener } from './observability/ops-listener.js';
 import { ensureDevRegistry } from './partners/dev-registry.js';
@@ -165,12 +166,13 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
     if (!portalUrl) throw new Error('The worker needs NATIONAL_PORTAL_URL (or the simulators role in development)');
     const workerRedis = redis.duplicate();
     closers.push(() => workerRedis.quit());
-    const workers = new DeliveryWorkers(workerRedis, config.redisPrefix, processor, config.delivery, logger);
-    workers.start();
-    closers.push(() => workers.close());
+    // Closers run in reverse: the workers finish their deliveries before the audit writer's last checkpoint.
     const auditWriter = new AuditLogWriter(db, { key: logKey, ...config.auditLog }, logger);
     auditWriter.start();
     closers.push(() => auditWriter.stop());
+    const workers = new DeliveryWorkers(workerRedis, config.redisPrefix, processor, config.delivery, logger);
+    workers.start();
+    closers.push(() => workers.close());
     if (config.auditLog.bodyRetentionDays !== undefined) startRetention(db, config.auditLog.bodyRetentionDays, logger, closers);
     if (postal) {
       const accept = { db, registry, attachmentUrlAllowlist: config.attachmentUrlAllowlist };
@@ -259,18 +261,6 @@ async function embeddedRedis(config: Config, logger: Logger, closers: (() => Pro
   closers.push(() => server.stop());
   logger.info({ url: server.url }, 'embedded redis-server started');
   return server;
-}
-
-/** BullMQ loses jobs under eviction, and without AOF a restart forgets the queue (the sweeper then refills it). */
-async function warnAboutRedisSettings(redis: Redis, logger: Logger): Promise<void> {
-  try {
-    const policy = (await redis.config('GET', 'maxmemory-policy')) as string[];
-    const aof = (await redis.config('GET', 'appendonly')) as string[];
-    if (policy[1] !== 'noeviction') logger.warn({ policy: policy[1] }, 'Redis maxmemory-policy should be noeviction: evicted job keys are lost jobs');
-    if (aof[1] !== 'yes') logger.warn('Redis appendonly is off: after a restart the sweeper must re-queue every open message');
-  } catch {
-    logger.warn('could not read the Redis configuration (CONFIG GET refused); check noeviction and appendonly by hand');
-  }
 }
 
 async function loadRegistry(config: Config, logger: Logger, dev: boolean, devPkiDir: string | undefined): Promise<PartnerRegistry> {

@@ -42,6 +42,8 @@ export interface SimulatorFaults {
   poisonCodes?: string[];
   /** Refusals quote the whole request (session and personal data included), as careless servers do. */
   echoRequestInErrors?: boolean;
+  /** Every protocol call (login too) answers HTTP 503 before it is read: the portal is down for maintenance. */
+  unavailable?: boolean;
 }
 
 export interface SimulatorCall {
@@ -49,7 +51,7 @@ export interface SimulatorCall {
   service: string;
   isUpdating?: boolean;
   codes: string[];
-  /** The error_code answered, or `http-500` / `dropped` for injected faults. */
+  /** The error_code answered, or `http-500` / `http-503` / `dropped` for injected faults. */
   answer: string;
   /** The W3C traceparent header received. */
   traceparent?: string;
@@ -69,6 +71,8 @@ export interface PortalSimulator {
   faults: { set(f: SimulatorFaults): void; clear(): void; readonly current: Readonly<SimulatorFaults> };
   expireSessions(): void;
   close(): Promise<void>;
+  /** Listens again on the same address after close(), keeping what was accepted: the portal back from an outage. */
+  reopen(): Promise<void>;
 }
 
 type Answer = { status: number; body: Item };
@@ -114,6 +118,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
       sessions.clear();
     },
     close: () => Promise.resolve(),
+    reopen: () => Promise.resolve(),
   };
 
   // --- protocol -----------------------------------------------------------------------------
@@ -211,6 +216,11 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
       return send(res, { status: 404, body: { error_code: '404', message: 'Không tìm thấy' } });
     }
     const isIntegration = path === integrationPath;
+    if (faults.unavailable) {
+      sim.calls.push({ service: 'unknown', codes: [], answer: 'http-503' });
+      res.writeHead(503, { 'retry-after': '60', 'content-type': 'text/plain' }).end('Service Unavailable');
+      return;
+    }
     if (isIntegration && takeFault('dropNextConnections')) {
       sim.calls.push({ service: 'unknown', codes: [], answer: 'dropped' });
       req.socket.destroy();
@@ -293,6 +303,11 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
+    });
+  sim.reopen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(address.port, address.address, () => resolve());
     });
   return sim;
 }

@@ -91,6 +91,8 @@ export interface Config {
   };
   delivery: {
     maxAttempts: number;
+    /** A message that keeps failing for transient reasons is dead-lettered only once this old, too. */
+    giveUpAfterMs: number;
     backoffBaseMs: number;
     backoffMaxMs: number;
     batchSize: number;
@@ -234,6 +236,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     delivery: {
       maxAttempts: int('DELIVERY_MAX_ATTEMPTS', 12, 1, 1000),
+      giveUpAfterMs: int('DELIVERY_GIVE_UP_AFTER_MS', 24 * 3_600_000, 0, 30 * 24 * 3_600_000),
       backoffBaseMs: int('DELIVERY_BACKOFF_BASE_MS', 2_000, 1, 3_600_000),
       backoffMaxMs: int('DELIVERY_BACKOFF_MAX_MS', 15 * 60_000, 1, 24 * 3_600_000),
       batchSize: int('DELIVERY_BATCH_SIZE', 50, 1, 500),

@@ -9,6 +9,7 @@ import type { PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { claimBatch, insertMessage, markDelivered, markFailed, nextInLine, releaseLease, type Lane, type OutboundMessage } from '../store/messages.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { isConnectionError } from '../store/connection-errors.js';
 import { backoffDelayMs } from './backoff.js';
 import type { Destination, ItemOutcome } from './destination.js';
 
@@ -44,6 +45,8 @@ export class DeliveryProcessor {
     );
     const destination = head?.open && !head.leased ? this.deps.destinations.get(head.destination) : undefined;
     if (!destination) return { kind: 'done' };
+    // Taken before the claim, so never later than the lease the database grants.
+    const leaseEnds = Date.now() + delivery.leaseMs;
     const claim = await claimBatch(db, messageId, destination.maxBatch === 1 ? 1 : Math.min(destination.maxBatch, delivery.batchSize), delivery.leaseMs);
     if (claim.status === 'later') return { kind: 'later', at: claim.at };
     if (claim.status !== 'claimed') return { kind: 'done' };
@@ -56,15 +59,21 @@ export class DeliveryProcessor {
       this.deps.logger.error({ err: error, messageId }, 'destination threw; batch will be retried');
       outcomes = new Map(claim.messages.map((m) => [m.id, { result: 'retry', error: 'internal error in the gateway' } as ItemOutcome]));
     }
-    const follow: { id: string; lane: Lane; delayMs?: number }[] = [];
+    let follow: { id: string; lane: Lane; delayMs?: number }[] = [];
     let own: ProcessResult = { kind: 'done' };
-    await db.transaction(async (tx) => {
-      for (const message of claim.messages) {
-        const outcome = outcomes.get(message.id) ?? { result: 'retry', error: 'no outcome reported for this item' };
-        const after = await this.record(tx, destination, message, outcome, follow);
-        if (message.id === messageId && after?.state === 'failed') own = { kind: 'later', at: after.nextAttemptAt };
-      }
-    });
+    // The calls were made: a database that blinks now must not make us forget their outcome, or the
+    // sweeper would send them again. Retry while our lease still keeps other workers away.
+    await whileUnreachable(leaseEnds, () =>
+      db.transaction(async (tx) => {
+        follow = [];
+        own = { kind: 'done' };
+        for (const message of claim.messages) {
+          const outcome = outcomes.get(message.id) ?? { result: 'retry', error: 'no outcome reported for this item' };
+          const after = await this.record(tx, destination, message, outcome, follow);
+          if (message.id === messageId && after?.state === 'failed') own = { kind: 'later', at: after.nextAttemptAt };
+        }
+      }),
+    );
     for (const next of follow) await this.deps.queue.enqueue(next.id, next.lane, next.delayMs).catch(() => {});
     return own;
   }
@@ -88,6 +97,7 @@ export class DeliveryProcessor {
         : await markFailed(tx, message.id, outcome.error, {
             permanent: outcome.result === 'refused',
             maxAttempts: delivery.maxAttempts,
+            giveUpAfterMs: delivery.giveUpAfterMs,
             delayMs: backoffDelayMs(message.attempts + 1, delivery.backoffBaseMs, delivery.backoffMaxMs),
           });
     if (!after) return undefined; // replayed or finished elsewhere meanwhile
@@ -150,5 +160,19 @@ export class DeliveryProcessor {
       },
     });
     return { id, lane: message.lane };
+  }
+}
+
+const UNREACHABLE_RETRY_MS = 250;
+
+/** Runs fn again while it fails for want of a database connection, until `until` (ms since epoch). */
+async function whileUnreachable<T>(until: number, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!isConnectionError(error) || Date.now() + UNREACHABLE_RETRY_MS >= until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, UNREACHABLE_RETRY_MS));
+    }
   }
 }

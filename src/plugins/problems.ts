@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { appendLog } from '../audit/message-log.js';
 import { Problem, type ProblemCode } from '../core/problems.js';
+import { isConnectionError } from '../store/connection-errors.js';
 import type { Db } from '../store/db.js';
 
 export function sendProblem(reply: FastifyReply, problem: Problem, instance?: string): FastifyReply {
@@ -29,6 +30,8 @@ export function toProblem(error: FastifyError): Problem {
   if (code) return new Problem(code);
   if (error.statusCode === 429) return new Problem('rate-limited');
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return new Problem('invalid-request', 'The request was refused');
+  // Nothing was acknowledged: the client may retry, and an idempotent retry is answered as the first.
+  if (isConnectionError(error)) return new Problem('unavailable', 'The database is unreachable; nothing was accepted, retry later');
   return new Problem('internal-error');
 }
 
@@ -49,7 +52,8 @@ export default fp<{ db: Db }>(
   async (app: FastifyInstance, { db }) => {
     app.setErrorHandler(async (error: FastifyError, request, reply) => {
       const problem = toProblem(error);
-      if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (problem.code === 'unavailable') request.log.warn({ err: { message: error.message } }, 'request refused: a dependency is unreachable');
+      else if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
       await logRefusal(db, request, problem).catch((err) => request.log.warn({ err: { message: (err as Error).message } }, 'could not log a refusal'));
       return sendProblem(reply, problem, request.url.split('?')[0]);
     });

@@ -35,6 +35,11 @@ export function openPostgres(url: string): Db {
     },
     async transaction(fn) {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: a server that goes away (a restart, a failover)
+      // would emit an unhandled 'error' and end the process. Keep it, and have the pool drop the client.
+      let broken: Error | undefined;
+      const onError = (error: Error) => (broken = error);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn({
@@ -48,7 +53,8 @@ export function openPostgres(url: string): Db {
         await client.query('ROLLBACK').catch(() => {});
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     close: () => pool.end(),

@@ -149,14 +149,14 @@ export async function markFailed(
   q: Queryable,
   id: string,
   error: string,
-  options: { permanent: boolean; maxAttempts: number; delayMs: number },
+  options: { permanent: boolean; maxAttempts: number; giveUpAfterMs: number; delayMs: number },
 ): Promise<OutboundMessage | undefined> {
   const [row] = await q.query<OutboundMessage>(
     `UPDATE messages SET attempts = attempts + 1, last_error = $2, lease_until = NULL, updated_at = now(),
-            state = CASE WHEN $3 OR attempts + 1 >= $4 THEN 'dead' ELSE 'failed' END,
+            state = CASE WHEN $3 OR (attempts + 1 >= $4 AND created_at <= now() - $6 * interval '1 millisecond') THEN 'dead' ELSE 'failed' END,
             next_attempt_at = now() + $5 * interval '1 millisecond'
       WHERE id = $1 AND state IN ('pending', 'failed') RETURNING ${COLUMNS}`,
-    [id, error, options.permanent, options.maxAttempts, options.delayMs],
+    [id, error, options.permanent, options.maxAttempts, options.delayMs, options.giveUpAfterMs],
   );
   return row;
 }

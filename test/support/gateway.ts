@@ -106,28 +106,35 @@ export function partnersDocument(pki: TestPki, options: { webhookUrl?: string | 
   };
 }
 
-export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lgsp-gw-'));
+export interface GatewayEnvironmentOptions {
+  dataDir: string;
+  portalUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  databaseUrl: string | undefined;
+  webhookUrl?: string | undefined;
+  mustSign?: boolean | undefined;
+  env?: Record<string, string> | undefined;
+}
+
+/** The environment of a test gateway, in-process or in a process of its own: keys, partners and settings in dataDir. */
+export async function gatewayEnvironment(options: GatewayEnvironmentOptions): Promise<{ env: Record<string, string>; partnersFile: string }> {
+  const { dataDir, databaseUrl } = options;
   const partnersFile = path.join(dataDir, 'partners.json');
   const pki = await testPki();
   const logKey = generateNoteKey(TEST_LOG_ORIGIN);
   await writeFile(path.join(dataDir, 'audit-log.key'), logKey.signerKey + '\n');
   await writeFile(path.join(dataDir, 'audit-log.key.pub'), logKey.verifierKey + '\n');
   await writeFile(partnersFile, JSON.stringify(partnersDocument(pki, { webhookUrl: options.webhookUrl, mustSign: options.mustSign })));
-  const ownSim = !options.sim;
-  const sim = options.sim ?? (await startNationalPortalSimulator());
-  const databaseUrl = options.engine === 'postgres' ? await freshDatabaseUrl() : undefined;
-  const redisPrefix = freshRedisPrefix();
-  const redisUrl = options.env?.REDIS_URL ?? testRedisUrl();
   const env: Record<string, string> = {
     LGSP_MODE: 'production',
     HOST: '127.0.0.1',
     PORT: '0',
     DATA_DIR: dataDir,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: redisPrefix,
+    REDIS_URL: options.redisUrl,
+    REDIS_PREFIX: options.redisPrefix,
     PARTNERS_FILE: partnersFile,
-    NATIONAL_PORTAL_URL: sim.url,
+    NATIONAL_PORTAL_URL: options.portalUrl,
     NATIONAL_PORTAL_USERNAME: 'lgsp',
     NATIONAL_PORTAL_PASSWORD: 'lgsp-dev',
     NATIONAL_PORTAL_AGENCY_CODE: '000.00.00.H26',
@@ -149,6 +156,17 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     ...FAST_DELIVERY_ENV,
     ...options.env,
   };
+  return { env, partnersFile };
+}
+
+export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lgsp-gw-'));
+  const ownSim = !options.sim;
+  const sim = options.sim ?? (await startNationalPortalSimulator());
+  const databaseUrl = options.engine === 'postgres' ? await freshDatabaseUrl() : undefined;
+  const redisPrefix = freshRedisPrefix();
+  const redisUrl = options.env?.REDIS_URL ?? testRedisUrl();
+  const { env, partnersFile } = await gatewayEnvironment({ dataDir, portalUrl: sim.url, redisUrl, redisPrefix, databaseUrl, webhookUrl: options.webhookUrl, mustSign: options.mustSign, env: options.env });
   const config = loadConfig({ ...env, PROCESS_ROLES: options.roles ?? 'api,worker' });
   const gateway = await startGateway(config, createLogger({ level: env.LOG_LEVEL! }));
   const url = gateway.url ?? '';

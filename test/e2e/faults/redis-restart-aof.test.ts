@@ -1,0 +1,14 @@
+// Redis restarted under traffic, with its append-only file (the production setting): queued and
+// delayed jobs survive, and every accepted message reaches the portal once.
+import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { redisRestart } from '../../support/fault-scenarios.js';
+
+describe('Redis restarted with appendonly yes, under traffic', () => {
+  it('delivers every accepted dossier and event exactly once', { timeout: 150_000 }, async () => {
+    const result = await redisRestart({ dossiers: 40, concurrency: 4, postgresAdminUrl: inject('postgresUrl'), deliveryTimeoutMs: 60_000 }, true);
+    expect(result.facts.openAtRestart, 'a backlog was queued when Redis went down').toBeGreaterThan(0);
+    expect(result, JSON.stringify(result.facts)).toMatchObject({ complete: true, counts: { accepted: 80, delivered: 80, duplicates: 0, lost: 0 } });
+    expect(result.messagesByState).toEqual({ delivered: 80 });
+  });
+});
