@@ -63,13 +63,13 @@ describe('docker/compose.yaml', () => {
       expect(env.REDIS_URL).toBe('redis://redis:6379');
       expect(services[name]!.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
       // Long enough for the 30-second graceful drain of src/server.ts.
-      expect(services[name]!.stop_grace_period).toBe('35s');
+      expect(services[name]!.stop_grace_period).toBe('40s');
     }
   });
 
   it('runs Redis with AOF and noeviction, on a volume', () => {
     const redis = services.redis!;
-    expect(redis.command).toEqual(['redis-server', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction']);
+    expect(redis.command).toEqual(['redis-server', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction']);
     expect(redis.volumes).toEqual(['redis-data:/data']);
   });
 
