@@ -224,7 +224,7 @@ export function foldText(text: string): string {
 }
 
 // Values of these wire fields are personal data; if the portal echoes them back, they are masked.
-const PERSONAL_FIELDS = ['ChuHoSo', 'SoDienThoai', 'SoGiayToChuHoSo', 'Email', 'MaDoiTuong', 'NguoiXuLy'] as const;
+const PERSONAL_FIELDS = ['ChuHoSo', 'SoDienThoai', 'Fax', 'SoGiayToChuHoSo', 'Email', 'MaDoiTuong', 'NguoiXuLy'] as const;
 
 function redactionFor(account: PortalAccount, data: readonly unknown[]): Redaction {
   const secrets = [account.password];

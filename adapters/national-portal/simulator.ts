@@ -79,9 +79,9 @@ const CODE = { ok: '0', badRequest: '1', badLogin: '2', invalidData: '2', alread
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
 const DOSSIER_REQUIRED = ['MaHoSo', 'MaTTHC', 'TenTTHC', 'MaLinhVuc', 'TenLinhVuc', 'ChuHoSo', 'TrichYeuHoSo', 'DonViXuLy'];
-const DOSSIER_DATES = ['NgayNopHoSo', 'NgayTiepNhan', 'NgayHenTra', 'NgayTuChoi', 'NgayTra'];
+const DOSSIER_DATES = ['NgayNopHoSo', 'NgayTiepNhan', 'NgayHenTra', 'NgayTuChoi', 'NgayTra', 'NgayKetThucXuLy'];
 const DOSSIER_FLAGS = ['TaiKhoanDuocXacThucVoiVNeID', 'HoSoCoThanhPhanSoHoa', 'DuocThanhToanTrucTuyen'];
-const DOSSIER_LISTS = ['DinhDanhCHS', 'TaiLieuNop', 'DanhSachLePhi', 'DanhSachGiayToKetQua'];
+const DOSSIER_LISTS = ['DinhDanhCHS', 'TaiLieuNop', 'DanhSachLePhi', 'DanhSachGiayToKetQua', 'DanhSachTepDinhKemKhac', 'DanhSachHoSoBoSung'];
 const PROGRESS_REQUIRED = ['MaHoSo', 'NguoiXuLy'];
 const PROGRESS_DATES = ['NgayBatDau', 'NgayKetThucTheoQuyDinh'];
 
@@ -314,6 +314,8 @@ function dossierProblem(item: Item): string | undefined {
     listProblem(item.TaiLieuNop, ['TenTepDinhKem']) ??
     listProblem(item.DanhSachLePhi, ['TenPhiLePhi', 'Gia']) ??
     listProblem(item.DanhSachGiayToKetQua, ['TenGiayTo']) ??
+    listProblem(item.DanhSachTepDinhKemKhac, ['TenGiayTo']) ??
+    listProblem(item.DanhSachHoSoBoSung, ['HoSoBoSungId']) ??
     feePriceProblem(item.DanhSachLePhi)
   );
 }

@@ -46,6 +46,30 @@ export interface PortalResultDocument {
   MaGiayToKetQua: string;
 }
 
+/** A paper listed without a file (DanhSachTepDinhKemKhac). */
+export interface PortalOtherPaper {
+  TenGiayTo: string;
+  /** Number of copies, digits, or ''. */
+  SoLuong: string;
+  LoaiGiayTo: string;
+}
+
+/** A request for more papers and its answer (DanhSachHoSoBoSung). */
+export interface PortalSupplement {
+  HoSoBoSungId: string;
+  NguoiYeuCauBoSung: string;
+  NoiDungBoSung: string;
+  NgayBoSung: PortalDate;
+  NguoiTiepNhanBoSung: string;
+  ThongTinTiepNhan: string;
+  NgayTiepNhanBoSung: PortalDate;
+  TrangThaiBoSung: string;
+  DanhSachGiayToBoSung: PortalSubmittedDocument[];
+  DanhSachLePhiBoSung: PortalFee[];
+  NgayHenTraTruoc: PortalDate;
+  NgayHenTraMoi: PortalDate;
+}
+
 /** One item of a DongBoHoSoMC call. */
 export interface PortalDossierItem {
   MaHoSo: string;
@@ -63,6 +87,7 @@ export interface PortalDossierItem {
   DinhDanhCHS: PortalIdentity[];
   Email: string;
   SoDienThoai: string;
+  Fax: string;
   TaiKhoanDuocXacThucVoiVNeID: PortalFlag;
   TrichYeuHoSo: string;
   NgayNopHoSo: PortalDate;
@@ -82,6 +107,13 @@ export interface PortalDossierItem {
   TaiLieuNop: PortalSubmittedDocument[];
   DanhSachLePhi: PortalFee[];
   DanhSachGiayToKetQua: PortalResultDocument[];
+  SoBienNhan: string;
+  GhiChu: string;
+  ThongTinKhac: string;
+  ThongTinTra: string;
+  NgayKetThucXuLy: PortalDate;
+  DanhSachTepDinhKemKhac: PortalOtherPaper[];
+  DanhSachHoSoBoSung: PortalSupplement[];
 }
 
 /** One item of a CapNhatTienDoHoSoMC call. */

@@ -226,7 +226,7 @@ async function withIdempotency(db: Db, req: AcceptRequest, work: (tx: Queryable)
 }
 
 async function checkAttachments(tx: Queryable, allowlist: readonly string[], partner: Partner, dossier: Dossier): Promise<void> {
-  const refs = [...(dossier.documents ?? []), ...(dossier.results ?? [])];
+  const refs = [...(dossier.documents ?? []), ...(dossier.results ?? []), ...(dossier.supplements ?? []).flatMap((s) => s.documents ?? [])];
   const fileIds = refs.flatMap((r) => (r.fileId ? [r.fileId] : []));
   const owned = await ownedFileIds(tx, partner.id, fileIds);
   for (const ref of refs) {
