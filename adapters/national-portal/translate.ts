@@ -45,6 +45,8 @@ export const FEE_KIND_CODE = { fee: '1', charge: '2' } as const;
 
 /** The value of `submissionPlace` that means the citizen submitted on the national portal itself. */
 export const SUBMITTED_ON_NATIONAL_PORTAL = 'national-portal';
+/** NoiNopHoSo: 1 on the national portal, 2 through the province's own system (the default). */
+export const SUBMISSION_PLACE_CODE = { [SUBMITTED_ON_NATIONAL_PORTAL]: '1', provincial: '2' } as const;
 
 export function toDossierItem(d: Dossier, ctx: TranslateContext): PortalDossierItem {
   const { applicant } = d;
@@ -76,7 +78,7 @@ export function toDossierItem(d: Dossier, ctx: TranslateContext): PortalDossierI
     HinhThuc: RESULT_DELIVERY_CODE[d.resultDelivery ?? 'counter'],
     DonViXuLy: d.processingUnit ?? d.agency.name,
     // Everything reaching the gateway comes from a provincial system unless it says otherwise.
-    NoiNopHoSo: d.submissionPlace === SUBMITTED_ON_NATIONAL_PORTAL ? '1' : '2',
+    NoiNopHoSo: SUBMISSION_PLACE_CODE[d.submissionPlace ?? 'provincial'],
     HoSoCoThanhPhanSoHoa: flag(d.digitisedPapers ?? hasDigitisedPaper(d)),
     DuocThanhToanTrucTuyen: flag(d.paidOnline ?? hasOnlinePayment(d)),
     TaiLieuNop: documents.map((doc) => submittedDocument(doc, ctx)),
