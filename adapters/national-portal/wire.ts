@@ -9,6 +9,11 @@ export type PortalFlag = '0' | '1';
 
 export type PortalService = 'DongBoHoSoMC' | 'CapNhatTienDoHoSoMC';
 export type PortalLookupService = 'TraCuuHoSo';
+/** The catalogues one-stop systems read from the portal's sharing endpoint. */
+export const PORTAL_CATALOGUE_SERVICES = ['LayDanhMucCoQuan', 'LayDanhMucLinhVuc', 'LayDanhSachTTHC', 'LayThuTuc'] as const;
+export type PortalCatalogueService = (typeof PORTAL_CATALOGUE_SERVICES)[number];
+/** One catalogue entry as the portal answers it (upper-case names: MADONVI, MALINHVUC, MATTHC…); kept as given. */
+export type PortalCatalogueItem = Record<string, unknown>;
 
 /** One identity paper of the applicant (DinhDanhCHS). */
 export interface PortalIdentity {
@@ -151,6 +156,14 @@ export interface PortalIntegrationRequest {
   data?: readonly unknown[];
   /** TraCuuHoSo only. */
   MaHoSo?: string;
+}
+
+/** POST {base}/sharing: a catalogue look-up; LayThuTuc names the procedure with `maTTHC`. */
+export interface PortalSharingRequest {
+  session: string;
+  madonvi: string;
+  service: PortalCatalogueService;
+  maTTHC?: string;
 }
 
 export interface PortalIntegrationAnswer {

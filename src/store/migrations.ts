@@ -263,6 +263,26 @@ CREATE TABLE reconciliations (
 CREATE INDEX reconciliations_day ON reconciliations (provider, day);
 `,
   },
+  {
+    id: 7,
+    name: 'national portal catalogues',
+    sql: `
+-- The gateway's copy of the national portal's catalogues (docs/portal-compatible.md): one row per
+-- entry as the portal gave it, in the portal's order. A refresh replaces a catalogue whole.
+CREATE TABLE portal_catalogue_items (
+  service text NOT NULL,
+  item_key text NOT NULL,
+  position integer NOT NULL,
+  item jsonb NOT NULL,
+  PRIMARY KEY (service, item_key)
+);
+CREATE TABLE portal_catalogue_refreshes (
+  service text PRIMARY KEY,
+  refreshed_at timestamptz NOT NULL,
+  items integer NOT NULL
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<void> {
