@@ -30,6 +30,7 @@ import consoleRoutes from './routes/console.js';
 import dossierRoutes from './routes/dossiers.js';
 import fileRoutes from './routes/files.js';
 import healthRoutes from './routes/health.js';
+import portalCompatibleRoutes from './routes/portal-compatible.js';
 
 export interface AppDeps {
   accept: AcceptContext;
@@ -47,6 +48,7 @@ export interface AppDeps {
   protection: Omit<ProtectionOptions, 'redis'>;
   logger: Logger;
   metrics: GatewayMetrics;
+  portalCompatible: { sessionTtlSeconds: number };
 }
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -112,5 +114,6 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
     onMismatch: mismatchAlert(deps.metrics, deps.logger),
   });
   await app.register(consoleRoutes);
+  await app.register(portalCompatibleRoutes, { prefix: '/portal-compatible', accept: deps.accept, queue: deps.queue, redis: deps.redis, redisPrefix: deps.protection.redisPrefix, sessionTtlSeconds: deps.portalCompatible.sessionTtlSeconds, fileLinks: deps.fileLinks, trust: deps.trust, metrics: deps.metrics });
   return app;
 }
