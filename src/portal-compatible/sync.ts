@@ -27,17 +27,22 @@ export interface SyncCall {
   /** The agency's name in the portal's catalogue, when the gateway has it. */
   agencyName: string | undefined;
   data: readonly unknown[];
+  /**
+   * What each item's message-log record keeps: its own bytes as received, or, for a signed call,
+   * the whole call (the bytes the partner's signature covers). Indexed like `data`.
+   */
+  itemBodies: readonly Buffer[];
 }
 
 export async function syncDossiers(ctx: SyncContext, call: SyncCall, isUpdating: boolean): Promise<Accepted[]> {
   const dossiers = call.data.map((item) => readDossier(ctx, call, item));
   return inOneTransaction(ctx.accept, async (scoped, tx) => {
     const accepted: Accepted[] = [];
-    for (const dossier of dossiers) {
+    for (const [i, dossier] of dossiers.entries()) {
       const [known] = await tx.query('SELECT 1 AS known FROM dossiers WHERE code = $1', [dossier.code]);
       if (!isUpdating && known) throw new ProtocolRefusal(PROTOCOL_CODE.alreadyExists, `Hồ sơ đã tồn tại: ${dossier.code}`, 200, dossier.code);
       if (isUpdating && !known) throw new ProtocolRefusal(PROTOCOL_CODE.notFound, `Hồ sơ không tồn tại: ${dossier.code}`, 200, dossier.code);
-      accepted.push(await inProtocolTerms(dossier.code, () => acceptDossier(scoped, call.request, dossier)));
+      accepted.push(await inProtocolTerms(dossier.code, () => acceptDossier(scoped, itemRequest(call, i), dossier)));
     }
     return accepted;
   });
@@ -47,7 +52,7 @@ export async function syncProgress(ctx: SyncContext, call: SyncCall): Promise<Ac
   const steps = call.data.map((item) => readWire(item, () => fromProgressItem(item)));
   return inOneTransaction(ctx.accept, async (scoped, tx) => {
     const accepted: Accepted[] = [];
-    for (const { dossierCode, step } of steps) {
+    for (const [i, { dossierCode, step }] of steps.entries()) {
       // Locked now, so that the sequence given here is still the next one when the event is stored.
       const [dossier] = await tx.query<{ last_event_sequence: number }>('SELECT last_event_sequence FROM dossiers WHERE code = $1 FOR UPDATE', [dossierCode]);
       if (!dossier) throw new ProtocolRefusal(PROTOCOL_CODE.notFound, `Hồ sơ không tồn tại: ${dossierCode}`, 200, dossierCode);
@@ -57,10 +62,14 @@ export async function syncProgress(ctx: SyncContext, call: SyncCall): Promise<Ac
       const event: DossierEvent = { ...step, sequence: dossier.last_event_sequence + 1 };
       const problem = ctx.checkEvent(event);
       if (problem) throw invalidData(dossierCode, `${wirePath(problem.path)} ${problem.message}`);
-      accepted.push(await inProtocolTerms(dossierCode, () => acceptEvent(scoped, call.request, dossierCode, event)));
+      accepted.push(await inProtocolTerms(dossierCode, () => acceptEvent(scoped, itemRequest(call, i), dossierCode, event)));
     }
     return accepted;
   });
+}
+
+function itemRequest(call: SyncCall, index: number): AcceptRequest {
+  return { ...call.request, rawBody: call.itemBodies[index] ?? call.request.rawBody };
 }
 
 function readDossier(ctx: SyncContext, call: SyncCall, item: unknown): Dossier {

@@ -19,6 +19,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Partner } from '../partners/registry.js';
 import { checkBodySignature, type SignatureChecks } from '../plugins/signatures.js';
 import { readCatalogue } from '../portal-compatible/catalogues.js';
+import { arrayElementBytes } from '../portal-compatible/item-bytes.js';
 import { lookUpDossier } from '../portal-compatible/lookup.js';
 import { PROTOCOL_CODE, ProtocolRefusal, ok, type ProtocolAnswer } from '../portal-compatible/protocol.js';
 import { PortalSessions } from '../portal-compatible/sessions.js';
@@ -163,7 +164,13 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
     }
     const name = (await readCatalogue(accept.db, 'LayDanhMucCoQuan', body.madonvi))?.items[0]?.TENDONVI;
     const ctx: SyncContext = { accept, checkDossier: schemaCheck(request, Dossier), checkEvent: schemaCheck(request, DossierEvent) };
-    const call = { request: acceptRequest(request, partner, endpoint), agencyCode: body.madonvi, agencyName: typeof name === 'string' && name !== '' ? name : undefined, data };
+    const call = {
+      request: acceptRequest(request, partner, endpoint),
+      agencyCode: body.madonvi,
+      agencyName: typeof name === 'string' && name !== '' ? name : undefined,
+      data,
+      itemBodies: itemBodies(request, data.length),
+    };
     const accepted = dossiers ? await syncDossiers(ctx, call, body.isUpdating === 'True') : await syncProgress(ctx, call);
     await enqueueAfterCommit(request, accepted);
     return ok('Đồng bộ thành công');
@@ -216,13 +223,23 @@ function acceptRequest(request: FastifyRequest, partner: Partner, endpoint: stri
     partner,
     endpoint,
     rawBodySha256: request.rawBodySha256!,
-    // Every item's record keeps the whole call, the exact bytes a partner's signature covers.
     rawBody: request.rawBody!,
     traceparent: request.traceparent,
     signature: request.signature,
     idempotencyKey: undefined,
     lane: request.headers['x-sync-lane'] === 'bulk' ? 'bulk' : 'live',
   };
+}
+
+/**
+ * Each item's own bytes, so that no log record mixes two citizens' dossiers; a signed call keeps
+ * the whole call in every item's record instead, because that is what the signature covers and an
+ * auditor must be able to check it (docs/portal-compatible.md).
+ */
+function itemBodies(request: FastifyRequest, count: number): Buffer[] {
+  if (request.signature) return [];
+  const items = arrayElementBytes(request.rawBody!, 'data');
+  return items?.length === count ? items : [];
 }
 
 function schemaCheck(request: FastifyRequest, schema: TSchema): SchemaCheck {

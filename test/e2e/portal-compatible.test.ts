@@ -8,7 +8,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { JWS_HEADER, signDetachedJws } from '../../src/crypto/jws.js';
 import { KEYS, OTHER_AGENCY, eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { testPki } from '../support/pki.js';
 
 type Item = Record<string, unknown>;
 type Call = { madonvi: string; service: string; isUpdating?: string; data: Item[] };
@@ -113,9 +115,9 @@ describe('the national-portal-compatible endpoint (postgres)', () => {
       const records = await gw.gateway.db.query<{ dossier_code: string; body_sha256: string; outcome: string }>(
         `SELECT dossier_code, body_sha256, outcome FROM message_log WHERE direction = 'in' AND endpoint = 'POST /portal-compatible/integration DongBoHoSoMC' ORDER BY seq`,
       );
-      const sentBytes = JSON.stringify({ session, ...SYNC });
+      // Each record keeps its own item's bytes as sent (the test client sends JSON.stringify's), never another citizen's.
       expect(records).toEqual(
-        SYNC.data.map((item) => ({ dossier_code: item.MaHoSo, body_sha256: createHash('sha256').update(sentBytes).digest('hex'), outcome: 'accepted' })),
+        SYNC.data.map((item) => ({ dossier_code: item.MaHoSo, body_sha256: createHash('sha256').update(JSON.stringify(item)).digest('hex'), outcome: 'accepted' })),
       );
     });
 
@@ -237,6 +239,35 @@ describe('the national-portal-compatible endpoint (postgres)', () => {
       );
       expect(rows.map((r) => r.error_code)).toEqual(expect.arrayContaining(['portal-compatible:-1', 'portal-compatible:2', 'portal-compatible:5', 'portal-compatible:6']));
       expect(rows.every((r) => r.body_sha256 === null)).toBe(true);
+    });
+  });
+
+  describe('signed calls', () => {
+    const signedCall = async (code: string, tamper = false) => {
+      const session = await login();
+      const raw = Buffer.from(JSON.stringify({ session, ...SYNC, data: [{ ...BUSINESS, MaHoSo: code }] }));
+      const signature = signDetachedJws(tamper ? Buffer.concat([raw, Buffer.from(' ')]) : raw, (await testPki()).partners['hanoi-one-stop'].signer);
+      return { raw, answer: await gw.call('POST', '/portal-compatible/integration', { raw, headers: { 'content-type': 'application/json', [JWS_HEADER]: signature } }) };
+    };
+
+    it('checks the partner\'s signature and keeps it with the whole call, the bytes it covers', async () => {
+      const code = '000.00.12.H26-251119-0801';
+      const { raw, answer } = await signedCall(code);
+      expect(answer.body.error_code).toBe(0);
+      const [record] = await gw.gateway.db.query<{ signature_format: string; body_sha256: string }>(
+        `SELECT signature_format, body_sha256 FROM message_log WHERE dossier_code = $1 AND direction = 'in'`,
+        [code],
+      );
+      expect(record).toEqual({ signature_format: 'jws-detached', body_sha256: createHash('sha256').update(raw).digest('hex') });
+    });
+
+    it('refuses a signature that does not cover the bytes received (7), and stores nothing', async () => {
+      const code = '000.00.12.H26-251119-0802';
+      const { answer } = await signedCall(code, true);
+      expect(answer.body.error_code).toBe(7);
+      expect(answer.body.message).toMatch(/^Chữ ký số không hợp lệ/);
+      expect((await gw.gateway.db.query('SELECT 1 FROM dossiers WHERE code = $1', [code])).length).toBe(0);
+      expect((await gw.gateway.db.query('SELECT 1 FROM messages WHERE dossier_code = $1', [code])).length).toBe(0);
     });
   });
 
