@@ -76,6 +76,11 @@ describe('the national-portal-compatible endpoint (postgres)', () => {
   const lookUp = async (session: string, code: string, key = 'MaHoSo') => (await portal('/integration', { session, madonvi: SYNC.madonvi, service: 'TraCuuHoSo', [key]: code })).body;
 
   describe('login', () => {
+    it('is described in the OpenAPI document', async () => {
+      const paths = Object.keys((await gw.call('GET', '/docs/json')).body.paths);
+      expect(paths).toEqual(expect.arrayContaining(['/portal-compatible/login', '/portal-compatible/integration', '/portal-compatible/sharing']));
+    });
+
     it('opens a session for the partner id and one of its registry API keys', async () => {
       expect(await login()).toMatch(/^[0-9a-f]{48}$/);
     });
