@@ -50,7 +50,7 @@ export async function replaceCatalogue(db: Db, service: PortalCatalogueService, 
     await tx.query('DELETE FROM portal_catalogue_items WHERE service = $1', [service]);
     await tx.query(
       `INSERT INTO portal_catalogue_items (service, item_key, position, item)
-       SELECT $1, r->>'key', (ord - 1)::integer, r->'item' FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(r, ord)`,
+       SELECT $1, r->>'key', (ord - 1)::integer, r->'item' FROM json_array_elements($2::json) WITH ORDINALITY AS x(r, ord)`,
       [service, JSON.stringify(rows)],
     );
     await tx.query(

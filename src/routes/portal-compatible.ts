@@ -258,7 +258,7 @@ function asRefusal(error: unknown): ProtocolRefusal {
   if (error instanceof Problem) {
     if (error.status === 429 || error.status === 503) return new ProtocolRefusal(error.status, 'Hệ thống đang quá tải, thử lại sau', error.status);
     if (error.status === 413) return new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'Yêu cầu quá lớn', 413);
-    if (error.status < 500) return new ProtocolRefusal(PROTOCOL_CODE.badRequest, `Yêu cầu không hợp lệ: ${error.detail ?? error.title}`, 400);
+    if (error.status < 500) return new ProtocolRefusal(PROTOCOL_CODE.badRequest, `Yêu cầu không hợp lệ (${error.code})`, 400);
   }
   if (e.validation) return new ProtocolRefusal(PROTOCOL_CODE.badRequest, `Yêu cầu không hợp lệ: ${e.validation[0]?.instancePath || e.validationContext || ''} ${e.validation[0]?.message ?? ''}`.trim(), 200);
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'Yêu cầu quá lớn', 413);

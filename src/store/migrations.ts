@@ -268,12 +268,13 @@ CREATE INDEX reconciliations_day ON reconciliations (provider, day);
     name: 'national portal catalogues',
     sql: `
 -- The gateway's copy of the national portal's catalogues (docs/portal-compatible.md): one row per
--- entry as the portal gave it, in the portal's order. A refresh replaces a catalogue whole.
+-- entry as the portal gave it (json, not jsonb: its text and key order are kept), in the portal's
+-- order. A refresh replaces a catalogue whole.
 CREATE TABLE portal_catalogue_items (
   service text NOT NULL,
   item_key text NOT NULL,
   position integer NOT NULL,
-  item jsonb NOT NULL,
+  item json NOT NULL,
   PRIMARY KEY (service, item_key)
 );
 CREATE TABLE portal_catalogue_refreshes (

@@ -220,6 +220,14 @@ describe('the national-portal-compatible endpoint (postgres)', () => {
       await refused({ session, ...SYNC, data: [item] }, 2, message, [String(item.MaHoSo)]);
     });
 
+    it('a body that is not JSON (1, HTTP 400)', async () => {
+      const before = await counts();
+      const answer = await gw.call('POST', '/portal-compatible/integration', { raw: `{"session":"${session}","data":[{"MaHoSo":`, headers: { 'content-type': 'application/json' } });
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ error_code: 1, message: 'Yêu cầu không hợp lệ (malformed-json)' });
+      expect(await counts()).toEqual(before);
+    });
+
     it('a call without isUpdating, or with data that is not a list (1)', async () => {
       await refused({ session, madonvi: SYNC.madonvi, service: 'DongBoHoSoMC', data: [fresh('000.00.12.H26-251119-0006')] }, 1, 'Thiếu isUpdating', ['000.00.12.H26-251119-0006']);
       await refused({ session, ...SYNC, isUpdating: 'yes', data: [fresh('000.00.12.H26-251119-0006')] }, 1, /isUpdating/, ['000.00.12.H26-251119-0006']);
@@ -304,7 +312,8 @@ describe('the national-portal-compatible endpoint (postgres)', () => {
         const answer = await share('LayDanhMucCoQuan');
         return answer.error_code === 0 ? answer.result : undefined;
       }, 'the catalogues read on start');
-      expect(agencies).toEqual(gw.sim.catalogues.agencies);
+      // Entries pass through as the portal wrote them, key order included.
+      expect(JSON.stringify(agencies)).toBe(JSON.stringify(gw.sim.catalogues.agencies));
       expect((await share('LayDanhMucLinhVuc')).result).toEqual(gw.sim.catalogues.fields);
       expect((await share('LayDanhSachTTHC')).result).toEqual(gw.sim.catalogues.procedures);
       const procedure = await eventually(async () => (await share('LayThuTuc', { maTTHC: '1.001612' })).result?.[0], 'procedure details read');
