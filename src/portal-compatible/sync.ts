@@ -95,7 +95,10 @@ async function inProtocolTerms(code: string, accept: () => Promise<Accepted>): P
   try {
     return await accept();
   } catch (error) {
-    throw error instanceof Problem ? refusalOf(error, code) : error;
+    if (error instanceof Problem) throw refusalOf(error, code);
+    // Two calls created the same new dossier at once: the later one lost the race on its key.
+    if ((error as { code?: unknown }).code === '23505') throw new ProtocolRefusal(PROTOCOL_CODE.alreadyExists, `Hồ sơ đã tồn tại: ${code}`, 200, code);
+    throw error;
   }
 }
 
