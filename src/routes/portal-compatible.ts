@@ -228,6 +228,7 @@ function acceptRequest(request: FastifyRequest, partner: Partner, endpoint: stri
     signature: request.signature,
     idempotencyKey: undefined,
     lane: request.headers['x-sync-lane'] === 'bulk' ? 'bulk' : 'live',
+    statusMayChangeByUpdate: true,
   };
 }
 

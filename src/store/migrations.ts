@@ -277,6 +277,9 @@ CREATE TABLE portal_catalogue_items (
   item json NOT NULL,
   PRIMARY KEY (service, item_key)
 );
+-- The portal's protocol lets a dossier update change the status; the next event with that status
+-- is then read as the step that made the change (src/dossiers/accept.ts).
+ALTER TABLE dossiers ADD COLUMN status_updated_from text;
 CREATE TABLE portal_catalogue_refreshes (
   service text PRIMARY KEY,
   refreshed_at timestamptz NOT NULL,

@@ -170,6 +170,17 @@ describe('the national-portal-compatible endpoint (postgres)', () => {
       }
       expect((await lookUp(session, '000.00.12.H26-000000-0000')).result).toEqual([]);
     });
+    it('takes a status change the way OpenCPS sends it: DongBoHoSoMC with the new TrangThaiHoSo, then the CapNhatTienDoHoSoMC step', async () => {
+      const stored = gw.sim.dossiers.get(BIRTH_CODE) as unknown as Item;
+      const completed = { ...stored, TrangThaiHoSo: '9', NgayKetThucXuLy: '20251119100000', GhiChu: 'Đã ký giấy khai sinh' };
+      const step = { ...PROGRESS.data[0]!, ThoiDiemXuLy: '20251119100000', NoiDungXuLy: 'Đã ký giấy khai sinh, chờ trả kết quả', TrangThai: '9', NgayBatDau: '' };
+      expect((await portal('/integration', { session, ...SYNC, isUpdating: 'True', data: [completed] })).body.error_code).toBe(0);
+      expect((await portal('/integration', { session, ...PROGRESS, data: [step] })).body.error_code).toBe(0);
+      await eventually(() => gw.sim.progress.get(BIRTH_CODE)?.length === 2, 'the step at the portal');
+      expect(gw.sim.receivedOrder.filter((o) => o.includes(BIRTH_CODE)).slice(-2)).toEqual([`update:${BIRTH_CODE}`, `progress:${BIRTH_CODE}:9`]);
+      expect(fieldDiff(completed, gw.sim.dossiers.get(BIRTH_CODE) as unknown as Item)).toEqual([]);
+      expect(fieldDiff(step, gw.sim.progress.get(BIRTH_CODE)![1] as unknown as Item)).toEqual([]);
+    });
   });
 
   describe('refusals, in the protocol\'s terms, that store and send nothing', () => {
@@ -233,13 +244,14 @@ describe('the national-portal-compatible endpoint (postgres)', () => {
       await refused({ session, ...SYNC, isUpdating: 'yes', data: [fresh('000.00.12.H26-251119-0006')] }, 1, /isUpdating/, ['000.00.12.H26-251119-0006']);
     });
 
-    it('an illegal transition (5): a dossier being processed cannot become new again', async () => {
+    it('an illegal transition (5): a completed dossier cannot become new again', async () => {
       const step = { ...PROGRESS.data[0]!, TrangThai: '1', ThoiDiemXuLy: '20251118170000', NoiDungXuLy: 'Nhập lại' };
-      await refused({ session, ...PROGRESS, data: [step] }, 5, `Không thể chuyển trạng thái hồ sơ ${BIRTH_CODE} từ 4 sang 1`);
+      await refused({ session, ...PROGRESS, data: [step] }, 5, `Không thể chuyển trạng thái hồ sơ ${BIRTH_CODE} từ 9 sang 1`);
     });
 
-    it('a status change sent as a dossier update instead of a progress step (5)', async () => {
-      await refused({ session, ...SYNC, isUpdating: 'True', data: [{ ...BIRTH, TrangThaiHoSo: '9' }] }, 5, /CapNhatTienDoHoSoMC/);
+    it('an illegal status change carried by a dossier update (5)', async () => {
+      const stored = gw.sim.dossiers.get(BIRTH_CODE) as unknown as Item;
+      await refused({ session, ...SYNC, isUpdating: 'True', data: [{ ...stored, TrangThaiHoSo: '4' }] }, 5, `Không thể chuyển trạng thái hồ sơ ${BIRTH_CODE} từ 9 sang 4`);
     });
 
     it('an agency the partner does not act for (6)', async () => {
