@@ -196,6 +196,8 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       const refresher = new CatalogueRefresher(() => refreshCatalogues(db, client, catalogueAccount, logger), config.portalCompatible.catalogueRefreshMs, logger);
       refresher.start();
       closers.push(() => refresher.stop());
+    } else {
+      logger.warn('no default national portal account (NATIONAL_PORTAL_USERNAME/PASSWORD): the portal catalogues are not copied, portal-compatible look-ups answer 503');
     }
     sweeper = new Sweeper(db, queues, config.delivery.sweepIntervalMs, logger);
     sweeper.start();
