@@ -68,6 +68,7 @@ export const Applicant = Type.Object(
     portalAccountId: Type.Optional(Type.String({ maxLength: 100, description: 'National portal account; MaDoiTuong' })),
     vneidVerified: Type.Optional(Type.Boolean({ description: 'Account verified with VNeID' })),
     phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 .-]{6,20}$' })),
+    fax: Type.Optional(Type.String({ pattern: '^\\+?[0-9 .-]{6,20}$', description: 'Fax' })),
     email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
     address: Type.Optional(Address),
   },
@@ -114,6 +115,35 @@ export const Fee = Type.Object(
   { additionalProperties: false },
 );
 
+/** A paper listed without a file (DanhSachTepDinhKemKhac): its name, how many copies, what kind. */
+export const OtherPaper = Type.Object(
+  {
+    name: ShortText(500),
+    count: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'SoLuong' })),
+    kind: Type.Optional(Type.String({ maxLength: 100, description: 'LoaiGiayTo, as the sender codes it' })),
+  },
+  { additionalProperties: false },
+);
+
+/** A request for more papers and its answer (DanhSachHoSoBoSung). */
+export const Supplement = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 100, description: 'HoSoBoSungId' }),
+    requestedBy: Type.Optional(Type.String({ maxLength: 300, description: 'NguoiYeuCauBoSung' })),
+    content: Type.Optional(Type.String({ maxLength: 4000, description: 'NoiDungBoSung' })),
+    requestedAt: Type.Optional(Timestamp),
+    receivedBy: Type.Optional(Type.String({ maxLength: 300, description: 'NguoiTiepNhanBoSung' })),
+    receiptNote: Type.Optional(Type.String({ maxLength: 4000, description: 'ThongTinTiepNhan' })),
+    receivedAt: Type.Optional(Timestamp),
+    status: Type.Optional(Type.String({ maxLength: 50, description: 'TrangThaiBoSung, as the sender codes it' })),
+    documents: Type.Optional(Type.Array(DocumentRef, { maxItems: 200 })),
+    fees: Type.Optional(Type.Array(Fee, { maxItems: 50 })),
+    previousDueAt: Type.Optional(Timestamp),
+    newDueAt: Type.Optional(Timestamp),
+  },
+  { additionalProperties: false },
+);
+
 export const Dossier = Type.Object(
   {
     code: DossierCode,
@@ -143,6 +173,17 @@ export const Dossier = Type.Object(
     documents: Type.Optional(Type.Array(DocumentRef, { maxItems: 200 })),
     results: Type.Optional(Type.Array(ResultDocument, { maxItems: 100 })),
     fees: Type.Optional(Type.Array(Fee, { maxItems: 50 })),
+    receiptNumber: Type.Optional(Type.String({ maxLength: 100, description: 'SoBienNhan' })),
+    note: Type.Optional(Type.String({ maxLength: 4000, description: 'GhiChu' })),
+    otherInfo: Type.Optional(Type.String({ maxLength: 4000, description: 'ThongTinKhac' })),
+    returnInfo: Type.Optional(Type.String({ maxLength: 4000, description: 'ThongTinTra: how and where the result is returned' })),
+    processingEndedAt: Type.Optional(Timestamp),
+    otherPapers: Type.Optional(Type.Array(OtherPaper, { maxItems: 200 })),
+    supplements: Type.Optional(Type.Array(Supplement, { maxItems: 50 })),
+    digitisedPapers: Type.Optional(
+      Type.Boolean({ description: 'HoSoCoThanhPhanSoHoa when the sender says so; otherwise derived from documents[].digitised' }),
+    ),
+    paidOnline: Type.Optional(Type.Boolean({ description: 'DuocThanhToanTrucTuyen when the sender says so; otherwise derived from fees[].paidOnline' })),
   },
   { additionalProperties: false, $id: 'Dossier' },
 );

@@ -34,6 +34,7 @@ import fileRoutes from './routes/files.js';
 import healthRoutes from './routes/health.js';
 import soapFrontDoor from './routes/soap-front-door.js';
 import type { Signer } from './crypto/signer.js';
+import portalCompatibleRoutes from './routes/portal-compatible.js';
 
 export interface AppDeps {
   accept: AcceptContext;
@@ -55,6 +56,7 @@ export interface AppDeps {
   signer: Signer;
   /** The BullMQ queues the admin dashboard shows. */
   dashboardQueues: readonly Queue[];
+  portalCompatible: { sessionTtlSeconds: number };
 }
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -122,5 +124,6 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   });
   await app.register(consoleRoutes);
   await app.register(soapFrontDoor, { accept: deps.accept, queue: deps.queue, trust: deps.trust, signer: deps.signer, metrics: deps.metrics });
+  await app.register(portalCompatibleRoutes, { prefix: '/portal-compatible', accept: deps.accept, queue: deps.queue, redis: deps.redis, redisPrefix: deps.protection.redisPrefix, sessionTtlSeconds: deps.portalCompatible.sessionTtlSeconds, fileLinks: deps.fileLinks, trust: deps.trust, metrics: deps.metrics });
   return app;
 }

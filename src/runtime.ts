@@ -40,6 +40,7 @@ import { loadSigningMaterial } from './crypto/signing-setup.js';
 import { PostalDestination } from './delivery/postal-destination.js';
 import { PostalPoller } from './postal/poller.js';
 import { setUpPostal } from './postal/postal-setup.js';
+import { CatalogueRefresher, refreshCatalogues } from './portal-compatible/catalogues.js';
 import { POSTAL } from './postal/shipments.js';
 import { openDatabase, type Db } from './store/db.js';
 import { migrate } from './store/migrations.js';
@@ -97,6 +98,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       accounts: [dev ? DEV_PORTAL_ACCOUNT : { username: config.nationalPortal.username ?? 'lgsp', password: config.nationalPortal.password ?? 'lgsp-dev' }],
       loginPath: config.nationalPortal.loginPath,
       integrationPath: config.nationalPortal.integrationPath,
+      sharingPath: config.nationalPortal.sharingPath,
     });
     closers.push(() => simulator!.close());
     portalUrl ??= simulator.url;
@@ -131,15 +133,17 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   const fileLinks = new FileLinkSigner(config.fileUrlSecret ?? (await devSecret(config.dataDir, 'file-url-secret')), publicBaseUrl, config.fileUrlTtlSeconds);
 
   const destinations = new Map<string, Destination>();
+  let portalClient: NationalPortalClient | undefined;
   if (portalUrl) {
-    const client = new NationalPortalClient({
+    const client = (portalClient = new NationalPortalClient({
       baseUrl: portalUrl,
       loginPath: config.nationalPortal.loginPath,
       integrationPath: config.nationalPortal.integrationPath,
+      sharingPath: config.nationalPortal.sharingPath,
       timeoutMs: config.nationalPortal.timeoutMs,
       ...(config.nationalPortal.dstcode ? { dstcode: config.nationalPortal.dstcode } : {}),
       sign: (body) => outbound.jws(body),
-    });
+    }));
     const attachments: TranslateContext = { attachmentUrl: (ref) => (ref.fileId ? fileLinks.url(ref.fileId) : ref.url) };
     destinations.set(NATIONAL_PORTAL, new NationalPortalDestination(client, registry, attachments, outbound));
   }
@@ -191,6 +195,15 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
     const daily = new DailyReconciliation(db, payments.providers, mismatchAlert(metrics, logger), logger);
     daily.start();
     closers.push(async () => daily.stop());
+    const catalogueAccount = registry.defaultPortalAccount();
+    if (portalClient && catalogueAccount) {
+      const client = portalClient;
+      const refresher = new CatalogueRefresher(() => refreshCatalogues(db, client, catalogueAccount, logger), config.portalCompatible.catalogueRefreshMs, logger);
+      refresher.start();
+      closers.push(() => refresher.stop());
+    } else {
+      logger.warn('no default national portal account (NATIONAL_PORTAL_USERNAME/PASSWORD): the portal catalogues are not copied, portal-compatible look-ups answer 503');
+    }
     sweeper = new Sweeper(db, queues, config.delivery.sweepIntervalMs, logger);
     sweeper.start();
     closers.push(() => sweeper!.stop());
@@ -218,6 +231,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       metrics,
       signer: signing.keyRing.active,
       dashboardQueues: Object.values(queues.queues),
+      portalCompatible: { sessionTtlSeconds: config.portalCompatible.sessionTtlSeconds },
     };
     app = await buildApp(appDeps);
     closers.push(() => app!.close());

@@ -2,7 +2,7 @@
 // It never throws for what the portal or the network does; it answers with a PortalAnswer whose
 // messages are sanitised, because they end up stored with deliveries and shown in the API.
 import { Pool } from 'undici';
-import type { PortalIntegrationRequest, PortalService } from './wire.js';
+import type { PortalCatalogueItem, PortalCatalogueService, PortalIntegrationRequest, PortalService, PortalSharingRequest } from './wire.js';
 
 export interface PortalAccount {
   /** madonvi: the agency code the portal knows this one-stop system by. */
@@ -23,6 +23,8 @@ export interface NationalPortalClientOptions {
   loginPath?: string;
   /** Default '/integration'. */
   integrationPath?: string;
+  /** Default '/sharing': where the catalogues are read. */
+  sharingPath?: string;
   /** The NGSP destination code sent as the `dstcode` header. Default 'DVCQG'; set it per deployment. */
   dstcode?: string;
   /** Per request, for headers and for body. Default 30 s. */
@@ -46,6 +48,7 @@ export interface CallOptions {
 type Unavailable = Extract<PortalAnswer, { kind: 'unavailable' }>;
 /** An integration body before the session and madonvi are added. */
 type IntegrationCall = Omit<PortalIntegrationRequest, 'session' | 'madonvi'>;
+type SharingCall = Omit<PortalSharingRequest, 'session' | 'madonvi'>;
 type RawAnswer = { kind: 'answer'; status: number; body: Record<string, unknown> } | Unavailable;
 
 /** What must never leave the client in a message: secrets and the personal values of the request. */
@@ -63,6 +66,7 @@ export class NationalPortalClient {
   readonly #basePath: string;
   readonly #loginPath: string;
   readonly #integrationPath: string;
+  readonly #sharingPath: string;
   readonly #dstcode: string;
   readonly #timeoutMs: number;
   readonly #sign: ((body: Buffer) => string) | undefined;
@@ -75,6 +79,7 @@ export class NationalPortalClient {
     this.#basePath = base.pathname.replace(/\/+$/, '');
     this.#loginPath = opts.loginPath ?? '/login';
     this.#integrationPath = opts.integrationPath ?? '/integration';
+    this.#sharingPath = opts.sharingPath ?? '/sharing';
     this.#dstcode = opts.dstcode ?? DEFAULT_DSTCODE;
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
     this.#sign = opts.sign;
@@ -100,18 +105,29 @@ export class NationalPortalClient {
     return Array.isArray(raw.body.result) && raw.body.result.length > 0;
   }
 
+  /** One catalogue from the sharing endpoint (LayThuTuc needs `maTTHC`). Throws, with a sanitised reason, when the portal does not answer it. */
+  async catalogue(account: PortalAccount, service: PortalCatalogueService, params: { maTTHC?: string } = {}): Promise<PortalCatalogueItem[]> {
+    const redaction: Redaction = { secrets: [account.password], keep: params.maTTHC ? [params.maTTHC] : [] };
+    const raw = await this.#callWithSession(account, { service, ...params } satisfies SharingCall, redaction, {}, this.#sharingPath);
+    if (raw.kind === 'unavailable') throw new Error(`national portal unavailable: ${raw.reason}`);
+    const answer = classify(raw, redaction);
+    if (answer.kind !== 'ok') throw new Error(`national portal refused ${service}: ${describe(answer)}`);
+    const result = raw.body.result;
+    if (!Array.isArray(result) || !result.every(isObject)) throw new Error(`national portal answered ${service} without a result list`);
+    return result;
+  }
+
   async close(): Promise<void> {
     await this.#pool.close();
   }
 
-  async #callWithSession(account: PortalAccount, request: IntegrationCall, redaction: Redaction, call: CallOptions): Promise<RawAnswer> {
+  async #callWithSession(account: PortalAccount, request: IntegrationCall | SharingCall, redaction: Redaction, call: CallOptions, path = this.#integrationPath): Promise<RawAnswer> {
     // One fresh login is allowed per call: a second refusal of a brand-new session is not a session problem.
     for (let attempt = 0; attempt < 2; attempt++) {
       const session = await this.#session(account, redaction, call);
       if (typeof session !== 'string') return session;
       redaction.secrets.push(session);
-      const body: PortalIntegrationRequest = { session, madonvi: account.agencyCode, ...request };
-      const raw = await this.#post(this.#integrationPath, body, call);
+      const raw = await this.#post(path, { session, madonvi: account.agencyCode, ...request }, call);
       if (raw.kind === 'unavailable' || !isSessionRejected(raw)) return raw;
       await this.#forget(account, session);
     }
@@ -224,7 +240,7 @@ export function foldText(text: string): string {
 }
 
 // Values of these wire fields are personal data; if the portal echoes them back, they are masked.
-const PERSONAL_FIELDS = ['ChuHoSo', 'SoDienThoai', 'SoGiayToChuHoSo', 'Email', 'MaDoiTuong', 'NguoiXuLy'] as const;
+const PERSONAL_FIELDS = ['ChuHoSo', 'SoDienThoai', 'Fax', 'SoGiayToChuHoSo', 'Email', 'MaDoiTuong', 'NguoiXuLy'] as const;
 
 function redactionFor(account: PortalAccount, data: readonly unknown[]): Redaction {
   const secrets = [account.password];

@@ -26,6 +26,13 @@ export function parsePortalDate(value: string): Date | undefined {
   return localMs === undefined ? undefined : new Date(localMs - VIETNAM_OFFSET_MS);
 }
 
+/** The RFC 3339 date-time (offset +07:00) a portal date names, or undefined unless parsePortalDate accepts it. */
+export function fromPortalDate(value: string): string | undefined {
+  const m = PORTAL_DATE.exec(value);
+  if (!m || !parsePortalDate(value)) return undefined;
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+07:00`;
+}
+
 /** Milliseconds of a wall-clock reading (year, month, day, hour, minute, second) treated as UTC; undefined for impossible readings (Feb 30, 24:00, :60). */
 function wallClockMs(fields: string[]): number | undefined {
   const [y = NaN, mo = NaN, d = NaN, h = NaN, mi = NaN, s = NaN] = fields.map(Number);

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parsePortalDate } from './dates.js';
+import { defaultCatalogues, type SimulatorCatalogues } from './sim-catalogues.js';
 import type { PortalDossierItem, PortalProgressItem } from './wire.js';
 
 export interface SimulatorOptions {
@@ -18,6 +19,8 @@ export interface SimulatorOptions {
   loginPath?: string;
   /** Default '/integration'. */
   integrationPath?: string;
+  /** Default '/sharing': the catalogue look-ups. */
+  sharingPath?: string;
   /** Default 30 minutes. */
   sessionTtlMs?: number;
   /** When set, login requires exactly this dstcode; otherwise any non-empty one. */
@@ -44,6 +47,8 @@ export interface SimulatorFaults {
   echoRequestInErrors?: boolean;
   /** Every protocol call (login too) answers HTTP 503 before it is read: the portal is down for maintenance. */
   unavailable?: boolean;
+  /** The sharing endpoint answers HTTP 503: the portal's catalogues are out of reach. */
+  cataloguesDown?: boolean;
 }
 
 export interface SimulatorCall {
@@ -68,6 +73,10 @@ export interface PortalSimulator {
   calls: SimulatorCall[];
   /** `create:CODE`, `update:CODE`, `progress:CODE:TrangThai`, in acceptance order. */
   receivedOrder: string[];
+  /** The error_code of every sharing (catalogue) call, apart from `calls`. */
+  sharingCalls: string[];
+  /** What the sharing endpoint serves; tests may change it between refreshes. */
+  catalogues: SimulatorCatalogues;
   faults: { set(f: SimulatorFaults): void; clear(): void; readonly current: Readonly<SimulatorFaults> };
   expireSessions(): void;
   close(): Promise<void>;
@@ -83,15 +92,16 @@ const CODE = { ok: '0', badRequest: '1', badLogin: '2', invalidData: '2', alread
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
 const DOSSIER_REQUIRED = ['MaHoSo', 'MaTTHC', 'TenTTHC', 'MaLinhVuc', 'TenLinhVuc', 'ChuHoSo', 'TrichYeuHoSo', 'DonViXuLy'];
-const DOSSIER_DATES = ['NgayNopHoSo', 'NgayTiepNhan', 'NgayHenTra', 'NgayTuChoi', 'NgayTra'];
+const DOSSIER_DATES = ['NgayNopHoSo', 'NgayTiepNhan', 'NgayHenTra', 'NgayTuChoi', 'NgayTra', 'NgayKetThucXuLy'];
 const DOSSIER_FLAGS = ['TaiKhoanDuocXacThucVoiVNeID', 'HoSoCoThanhPhanSoHoa', 'DuocThanhToanTrucTuyen'];
-const DOSSIER_LISTS = ['DinhDanhCHS', 'TaiLieuNop', 'DanhSachLePhi', 'DanhSachGiayToKetQua'];
+const DOSSIER_LISTS = ['DinhDanhCHS', 'TaiLieuNop', 'DanhSachLePhi', 'DanhSachGiayToKetQua', 'DanhSachTepDinhKemKhac', 'DanhSachHoSoBoSung'];
 const PROGRESS_REQUIRED = ['MaHoSo', 'NguoiXuLy'];
 const PROGRESS_DATES = ['NgayBatDau', 'NgayKetThucTheoQuyDinh'];
 
 export async function startNationalPortalSimulator(opts: SimulatorOptions = {}): Promise<PortalSimulator> {
   const loginPath = opts.loginPath ?? '/login';
   const integrationPath = opts.integrationPath ?? '/integration';
+  const sharingPath = opts.sharingPath ?? '/sharing';
   const sessionTtlMs = opts.sessionTtlMs ?? 30 * 60 * 1000;
   const accounts = new Map((opts.accounts ?? [{ username: 'lgsp', password: 'lgsp-dev' }]).map((a) => [a.username, a.password]));
   const sessions = new Map<string, number>(); // token → expiry (ms since epoch)
@@ -103,6 +113,8 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     progress: new Map(),
     calls: [],
     receivedOrder: [],
+    sharingCalls: [],
+    catalogues: defaultCatalogues(),
     faults: {
       set(f) {
         faults = { ...faults, ...f };
@@ -136,11 +148,41 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     return { status: 200, body: { error_code: 0, session } };
   }
 
-  function integrate(body: unknown): Answer {
+  /** The session and madonvi every protocol call carries; an answer when they are not good. */
+  function unauthorised(body: unknown): Answer | undefined {
     if (!isItem(body)) return refuse(CODE.badRequest, 'Yêu cầu không hợp lệ');
     const expiry = typeof body.session === 'string' ? sessions.get(body.session) : undefined;
     if (expiry === undefined || expiry < Date.now()) return refuse(CODE.session, 'Session không hợp lệ hoặc đã hết hạn');
     if (typeof body.madonvi !== 'string' || body.madonvi === '') return refuse(CODE.badRequest, 'Thiếu madonvi');
+    return undefined;
+  }
+
+  function share(body: unknown): Answer {
+    if (faults.cataloguesDown) return { status: 503, body: { error_code: '503', message: 'Service Unavailable' } };
+    const refused = unauthorised(body);
+    if (refused || !isItem(body)) return refused ?? refuse(CODE.badRequest, 'Yêu cầu không hợp lệ');
+    const ok = (result: unknown[]) => ({ status: 200, body: { error_code: CODE.ok, message: 'Thành công', result } });
+    const { catalogues } = sim;
+    switch (body.service) {
+      case 'LayDanhMucCoQuan':
+        return ok(catalogues.agencies);
+      case 'LayDanhMucLinhVuc':
+        return ok(catalogues.fields);
+      case 'LayDanhSachTTHC':
+        return ok(catalogues.procedures);
+      case 'LayThuTuc': {
+        if (typeof body.maTTHC !== 'string' || body.maTTHC === '') return refuse(CODE.badRequest, 'Thiếu maTTHC');
+        const found = catalogues.procedureDetails.get(body.maTTHC);
+        return ok(found ? [found] : []);
+      }
+      default:
+        return refuse(CODE.badRequest, 'Dịch vụ không được hỗ trợ');
+    }
+  }
+
+  function integrate(body: unknown): Answer {
+    const refused = unauthorised(body);
+    if (refused || !isItem(body)) return refused ?? refuse(CODE.badRequest, 'Yêu cầu không hợp lệ');
     switch (body.service) {
       case 'TraCuuHoSo':
         return lookUp(body);
@@ -212,8 +254,13 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://simulator').pathname;
     if (path.startsWith('/__simulator/')) return control(req, res, path);
-    if (req.method !== 'POST' || (path !== loginPath && path !== integrationPath)) {
+    if (req.method !== 'POST' || (path !== loginPath && path !== integrationPath && path !== sharingPath)) {
       return send(res, { status: 404, body: { error_code: '404', message: 'Không tìm thấy' } });
+    }
+    if (path === sharingPath) {
+      const answer = share(parseJson((await readBody(req)).toString('utf8')));
+      sim.sharingCalls.push(String(answer.body.error_code));
+      return send(res, answer);
     }
     const isIntegration = path === integrationPath;
     if (faults.unavailable) {
@@ -329,6 +376,8 @@ function dossierProblem(item: Item): string | undefined {
     listProblem(item.TaiLieuNop, ['TenTepDinhKem']) ??
     listProblem(item.DanhSachLePhi, ['TenPhiLePhi', 'Gia']) ??
     listProblem(item.DanhSachGiayToKetQua, ['TenGiayTo']) ??
+    listProblem(item.DanhSachTepDinhKemKhac, ['TenGiayTo']) ??
+    listProblem(item.DanhSachHoSoBoSung, ['HoSoBoSungId']) ??
     feePriceProblem(item.DanhSachLePhi)
   );
 }

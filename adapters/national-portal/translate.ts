@@ -9,9 +9,11 @@ import type {
   PortalFee,
   PortalFlag,
   PortalIdentity,
+  PortalOtherPaper,
   PortalProgressItem,
   PortalResultDocument,
   PortalSubmittedDocument,
+  PortalSupplement,
 } from './wire.js';
 
 export interface TranslateContext {
@@ -23,12 +25,13 @@ type Applicant = Dossier['applicant'];
 type IdentifierType = NonNullable<Applicant['identifiers']>[number]['type'];
 type Fee = NonNullable<Dossier['fees']>[number];
 
-const CHANNEL_CODE = { direct: '1', online: '2', postal: '3' } as const;
-const APPLICANT_KIND_CODE = { citizen: '1', organization: '2' } as const;
-const RESULT_DELIVERY_CODE = { counter: '0', postal: '1' } as const;
+// The code tables are exported for from-wire.ts, which reads them backwards.
+export const CHANNEL_CODE = { direct: '1', online: '2', postal: '3' } as const;
+export const APPLICANT_KIND_CODE = { citizen: '1', organization: '2' } as const;
+export const RESULT_DELIVERY_CODE = { counter: '0', postal: '1' } as const;
 
 /** LoaiDinhDanh. '1' (12-digit personal number) and '2' (other papers) follow public implementations; passport and tax code are our choice. */
-const IDENTIFIER_TYPE_CODE: Record<IdentifierType, string> = {
+export const IDENTIFIER_TYPE_CODE: Record<IdentifierType, string> = {
   'citizen-id': '1',
   other: '2',
   passport: '3',
@@ -36,12 +39,14 @@ const IDENTIFIER_TYPE_CODE: Record<IdentifierType, string> = {
 };
 
 /** HinhThucThu mirrors the KenhThucHien codes: 1 at the counter, 2 online, 3 by post. */
-const FEE_COLLECTION_CODE = { counter: '1', online: '2', postal: '3' } as const;
+export const FEE_COLLECTION_CODE = { counter: '1', online: '2', postal: '3' } as const;
 /** LoaiPhiLePhi: 1 lệ phí (fee), 2 phí (charge). */
-const FEE_KIND_CODE = { fee: '1', charge: '2' } as const;
+export const FEE_KIND_CODE = { fee: '1', charge: '2' } as const;
 
 /** The value of `submissionPlace` that means the citizen submitted on the national portal itself. */
 export const SUBMITTED_ON_NATIONAL_PORTAL = 'national-portal';
+/** NoiNopHoSo: 1 on the national portal, 2 through the province's own system (the default). */
+export const SUBMISSION_PLACE_CODE = { [SUBMITTED_ON_NATIONAL_PORTAL]: '1', provincial: '2' } as const;
 
 export function toDossierItem(d: Dossier, ctx: TranslateContext): PortalDossierItem {
   const { applicant } = d;
@@ -61,6 +66,7 @@ export function toDossierItem(d: Dossier, ctx: TranslateContext): PortalDossierI
     DinhDanhCHS: identities(applicant),
     Email: applicant.email ?? '',
     SoDienThoai: applicant.phone ?? '',
+    Fax: applicant.fax ?? '',
     TaiKhoanDuocXacThucVoiVNeID: flag(applicant.vneidVerified),
     TrichYeuHoSo: d.summary,
     NgayNopHoSo: optionalDate(d.submittedAt),
@@ -72,12 +78,19 @@ export function toDossierItem(d: Dossier, ctx: TranslateContext): PortalDossierI
     HinhThuc: RESULT_DELIVERY_CODE[d.resultDelivery ?? 'counter'],
     DonViXuLy: d.processingUnit ?? d.agency.name,
     // Everything reaching the gateway comes from a provincial system unless it says otherwise.
-    NoiNopHoSo: d.submissionPlace === SUBMITTED_ON_NATIONAL_PORTAL ? '1' : '2',
-    HoSoCoThanhPhanSoHoa: flag(documents.some((doc) => doc.digitised === true)),
-    DuocThanhToanTrucTuyen: flag(fees.some((fee) => fee.paidOnline === true)),
+    NoiNopHoSo: SUBMISSION_PLACE_CODE[d.submissionPlace ?? 'provincial'],
+    HoSoCoThanhPhanSoHoa: flag(d.digitisedPapers ?? hasDigitisedPaper(d)),
+    DuocThanhToanTrucTuyen: flag(d.paidOnline ?? hasOnlinePayment(d)),
     TaiLieuNop: documents.map((doc) => submittedDocument(doc, ctx)),
     DanhSachLePhi: fees.map(feeLine),
     DanhSachGiayToKetQua: (d.results ?? []).map((r) => resultDocument(r, ctx)),
+    SoBienNhan: d.receiptNumber ?? '',
+    GhiChu: d.note ?? '',
+    ThongTinKhac: d.otherInfo ?? '',
+    ThongTinTra: d.returnInfo ?? '',
+    NgayKetThucXuLy: optionalDate(d.processingEndedAt),
+    DanhSachTepDinhKemKhac: (d.otherPapers ?? []).map(otherPaper),
+    DanhSachHoSoBoSung: (d.supplements ?? []).map((s) => supplement(s, ctx)),
   };
 }
 
@@ -95,9 +108,24 @@ export function toProgressItem(dossierCode: string, e: DossierEvent): PortalProg
   };
 }
 
-/** The ID number first (a citizen's is a personal number, an organisation's a tax code), then other papers, without repeats. */
+/** What HoSoCoThanhPhanSoHoa says when the dossier does not say it itself. */
+export function hasDigitisedPaper(d: Dossier): boolean {
+  return (d.documents ?? []).some((doc) => doc.digitised === true);
+}
+
+/** What DuocThanhToanTrucTuyen says when the dossier does not say it itself. */
+export function hasOnlinePayment(d: Dossier): boolean {
+  return (d.fees ?? []).some((fee) => fee.paidOnline === true);
+}
+
+/**
+ * The ID number first, then other papers, without repeats. The ID number is typed as the
+ * identifiers type it when they list it (an old 9-digit CMND is "other"), else by the applicant's
+ * kind (a citizen's is a personal number, an organisation's a tax code).
+ */
 function identities(applicant: Applicant): PortalIdentity[] {
-  const primary = { type: applicant.kind === 'citizen' ? 'citizen-id' : 'tax-code', number: applicant.idNumber } as const;
+  const listed = applicant.identifiers?.find((id) => id.number === applicant.idNumber)?.type;
+  const primary = { type: listed ?? (applicant.kind === 'citizen' ? 'citizen-id' : 'tax-code'), number: applicant.idNumber };
   const seen = new Set<string>();
   const result: PortalIdentity[] = [];
   for (const id of [primary, ...(applicant.identifiers ?? [])]) {
@@ -117,6 +145,27 @@ function submittedDocument(doc: NonNullable<Dossier['documents']>[number], ctx: 
     DuocSoHoa: flag(doc.digitised),
     DuocTaiSuDung: flag(doc.reused),
     IsDeleted: flag(doc.deleted),
+  };
+}
+
+function otherPaper(p: NonNullable<Dossier['otherPapers']>[number]): PortalOtherPaper {
+  return { TenGiayTo: p.name, SoLuong: p.count === undefined ? '' : String(p.count), LoaiGiayTo: p.kind ?? '' };
+}
+
+function supplement(s: NonNullable<Dossier['supplements']>[number], ctx: TranslateContext): PortalSupplement {
+  return {
+    HoSoBoSungId: s.id,
+    NguoiYeuCauBoSung: s.requestedBy ?? '',
+    NoiDungBoSung: s.content ?? '',
+    NgayBoSung: optionalDate(s.requestedAt),
+    NguoiTiepNhanBoSung: s.receivedBy ?? '',
+    ThongTinTiepNhan: s.receiptNote ?? '',
+    NgayTiepNhanBoSung: optionalDate(s.receivedAt),
+    TrangThaiBoSung: s.status ?? '',
+    DanhSachGiayToBoSung: (s.documents ?? []).map((doc) => submittedDocument(doc, ctx)),
+    DanhSachLePhiBoSung: (s.fees ?? []).map(feeLine),
+    NgayHenTraTruoc: optionalDate(s.previousDueAt),
+    NgayHenTraMoi: optionalDate(s.newDueAt),
   };
 }
 

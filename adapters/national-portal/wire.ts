@@ -9,6 +9,11 @@ export type PortalFlag = '0' | '1';
 
 export type PortalService = 'DongBoHoSoMC' | 'CapNhatTienDoHoSoMC';
 export type PortalLookupService = 'TraCuuHoSo';
+/** The catalogues one-stop systems read from the portal's sharing endpoint. */
+export const PORTAL_CATALOGUE_SERVICES = ['LayDanhMucCoQuan', 'LayDanhMucLinhVuc', 'LayDanhSachTTHC', 'LayThuTuc'] as const;
+export type PortalCatalogueService = (typeof PORTAL_CATALOGUE_SERVICES)[number];
+/** One catalogue entry as the portal answers it (upper-case names: MADONVI, MALINHVUC, MATTHC…); kept as given. */
+export type PortalCatalogueItem = Record<string, unknown>;
 
 /** One identity paper of the applicant (DinhDanhCHS). */
 export interface PortalIdentity {
@@ -46,6 +51,30 @@ export interface PortalResultDocument {
   MaGiayToKetQua: string;
 }
 
+/** A paper listed without a file (DanhSachTepDinhKemKhac). */
+export interface PortalOtherPaper {
+  TenGiayTo: string;
+  /** Number of copies, digits, or ''. */
+  SoLuong: string;
+  LoaiGiayTo: string;
+}
+
+/** A request for more papers and its answer (DanhSachHoSoBoSung). */
+export interface PortalSupplement {
+  HoSoBoSungId: string;
+  NguoiYeuCauBoSung: string;
+  NoiDungBoSung: string;
+  NgayBoSung: PortalDate;
+  NguoiTiepNhanBoSung: string;
+  ThongTinTiepNhan: string;
+  NgayTiepNhanBoSung: PortalDate;
+  TrangThaiBoSung: string;
+  DanhSachGiayToBoSung: PortalSubmittedDocument[];
+  DanhSachLePhiBoSung: PortalFee[];
+  NgayHenTraTruoc: PortalDate;
+  NgayHenTraMoi: PortalDate;
+}
+
 /** One item of a DongBoHoSoMC call. */
 export interface PortalDossierItem {
   MaHoSo: string;
@@ -63,6 +92,7 @@ export interface PortalDossierItem {
   DinhDanhCHS: PortalIdentity[];
   Email: string;
   SoDienThoai: string;
+  Fax: string;
   TaiKhoanDuocXacThucVoiVNeID: PortalFlag;
   TrichYeuHoSo: string;
   NgayNopHoSo: PortalDate;
@@ -82,6 +112,13 @@ export interface PortalDossierItem {
   TaiLieuNop: PortalSubmittedDocument[];
   DanhSachLePhi: PortalFee[];
   DanhSachGiayToKetQua: PortalResultDocument[];
+  SoBienNhan: string;
+  GhiChu: string;
+  ThongTinKhac: string;
+  ThongTinTra: string;
+  NgayKetThucXuLy: PortalDate;
+  DanhSachTepDinhKemKhac: PortalOtherPaper[];
+  DanhSachHoSoBoSung: PortalSupplement[];
 }
 
 /** One item of a CapNhatTienDoHoSoMC call. */
@@ -119,6 +156,14 @@ export interface PortalIntegrationRequest {
   data?: readonly unknown[];
   /** TraCuuHoSo only. */
   MaHoSo?: string;
+}
+
+/** POST {base}/sharing: a catalogue look-up; LayThuTuc names the procedure with `maTTHC`. */
+export interface PortalSharingRequest {
+  session: string;
+  madonvi: string;
+  service: PortalCatalogueService;
+  maTTHC?: string;
 }
 
 export interface PortalIntegrationAnswer {

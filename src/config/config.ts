@@ -86,8 +86,15 @@ export interface Config {
     dstcode: string | undefined;
     loginPath: string;
     integrationPath: string;
+    sharingPath: string;
     timeoutMs: number;
     simulatorPort: number;
+  };
+  portalCompatible: {
+    /** How long a session of the portal-compatible endpoint lives (in Redis). */
+    sessionTtlSeconds: number;
+    /** How often the worker reads the portal's catalogues again; 0 only on start. */
+    catalogueRefreshMs: number;
   };
   delivery: {
     maxAttempts: number;
@@ -231,8 +238,13 @@ export function loadConfig(env: Env = process.env): Config {
       dstcode: str('NATIONAL_PORTAL_DSTCODE'),
       loginPath: str('NATIONAL_PORTAL_LOGIN_PATH') ?? '/login',
       integrationPath: str('NATIONAL_PORTAL_INTEGRATION_PATH') ?? '/integration',
+      sharingPath: str('NATIONAL_PORTAL_SHARING_PATH') ?? '/sharing',
       timeoutMs: int('NATIONAL_PORTAL_TIMEOUT_MS', 30_000, 100, 600_000),
       simulatorPort: int('NATIONAL_PORTAL_SIMULATOR_PORT', 0, 0, 65535),
+    },
+    portalCompatible: {
+      sessionTtlSeconds: int('PORTAL_COMPATIBLE_SESSION_TTL_SECONDS', 1800, 60, 86_400),
+      catalogueRefreshMs: int('PORTAL_CATALOGUE_REFRESH_MS', 6 * 3_600_000, 0, 7 * 86_400_000),
     },
     delivery: {
       maxAttempts: int('DELIVERY_MAX_ATTEMPTS', 12, 1, 1000),

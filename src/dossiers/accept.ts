@@ -34,6 +34,12 @@ export interface AcceptRequest {
   signature?: SignatureRecord | undefined;
   idempotencyKey: string | undefined;
   lane: Lane;
+  /**
+   * The portal's protocol lets a dossier update carry a new status (the portal-compatible endpoint
+   * sets this): the change is accepted when the status machine allows it, and the next event with
+   * that status is read as the step that made it (docs/portal-compatible.md).
+   */
+  statusMayChangeByUpdate?: boolean;
 }
 
 export interface Accepted extends StoredResponse {
@@ -48,6 +54,8 @@ interface DossierRow {
   body: Dossier;
   body_sha256: string;
   last_event_sequence: number;
+  /** The status an update moved the dossier from, until an event explains the move. */
+  status_updated_from: DossierStatus | null;
 }
 
 export function portalBatchKey(registry: PartnerRegistry, kind: DossierMessageKind, agencyCode: string): string {
@@ -72,7 +80,10 @@ export async function acceptDossier(ctx: AcceptContext, req: AcceptRequest, doss
       if (existing.agency_code !== dossier.agency.code) {
         throw new Problem('agency-change', `Dossier ${dossier.code} belongs to agency ${existing.agency_code}`);
       }
-      if (existing.status !== dossier.status) {
+      const statusChange = existing.status !== dossier.status;
+      if (statusChange && req.statusMayChangeByUpdate) {
+        if (!canTransition(existing.status, dossier.status)) throw illegalTransition(existing.status, dossier.status);
+      } else if (statusChange) {
         throw new Problem('status-change-requires-event', `The dossier is ${existing.status}; send ${dossier.status} as an event`, {
           currentStatus: existing.status,
           events: `/v1/dossiers/${encodeURIComponent(dossier.code)}/events`,
@@ -85,7 +96,11 @@ export async function acceptDossier(ctx: AcceptContext, req: AcceptRequest, doss
         );
         return { statusCode: 202, body: acceptedBody(dossier.code, last?.id ?? null, 'unchanged'), enqueue: [] };
       }
-      await tx.query('UPDATE dossiers SET body = $2, body_sha256 = $3, updated_at = now() WHERE code = $1', [dossier.code, JSON.stringify(dossier), bodySha]);
+      await tx.query(
+        `UPDATE dossiers SET body = $2, body_sha256 = $3, updated_at = now(),
+           status = $4, status_updated_from = CASE WHEN $4 = status THEN status_updated_from ELSE status END WHERE code = $1`,
+        [dossier.code, JSON.stringify(dossier), bodySha, dossier.status],
+      );
       // A corrected dossier replaces a sync the portal refused; if that was the create, this becomes the create.
       const superseded = await supersedeDead(tx, NATIONAL_PORTAL, dossier.code, ['dossier-create', 'dossier-update']);
       const createDelivered = await tx.query(
@@ -127,16 +142,12 @@ export async function acceptEvent(ctx: AcceptContext, req: AcceptRequest, code: 
     if (event.sequence !== expected) {
       throw new Problem('sequence-gap', `The next event of ${code} must have sequence ${expected}`, { expectedSequence: expected });
     }
-    if (!canTransition(dossier.status, event.status)) {
-      throw new Problem('illegal-transition', `A dossier in ${dossier.status} cannot move to ${event.status}`, {
-        from: dossier.status,
-        to: event.status,
-        allowed: TRANSITIONS[dossier.status],
-      });
-    }
+    // After an update that changed the status, an event with that status is the step that made the change.
+    const from = dossier.status_updated_from !== null && event.status === dossier.status ? dossier.status_updated_from : dossier.status;
+    if (!canTransition(from, event.status)) throw illegalTransition(from, event.status);
     const body = applyEvent(dossier.body, event);
     await tx.query(
-      `UPDATE dossiers SET status = $2, body = $3, body_sha256 = $4, last_event_sequence = $5, updated_at = now() WHERE code = $1`,
+      `UPDATE dossiers SET status = $2, body = $3, body_sha256 = $4, last_event_sequence = $5, status_updated_from = NULL, updated_at = now() WHERE code = $1`,
       [code, event.status, JSON.stringify(body), sha256Hex(canonicalJson(body)), event.sequence],
     );
     const messageId = await enqueueForPortal(ctx, tx, req, 'dossier-event', code, dossier.agency_code, { dossierCode: code, event });
@@ -146,6 +157,10 @@ export async function acceptEvent(ctx: AcceptContext, req: AcceptRequest, code: 
     );
     return { statusCode: 202, body: acceptedBody(code, messageId, 'event'), enqueue: await lineToEnqueue(tx, code, messageId, req.lane) };
   });
+}
+
+function illegalTransition(from: DossierStatus, to: DossierStatus): Problem {
+  return new Problem('illegal-transition', `A dossier in ${from} cannot move to ${to}`, { from, to, allowed: TRANSITIONS[from] });
 }
 
 /** The dossier as it stands after an event: status and the dates the portal reads from the dossier. */
@@ -226,7 +241,7 @@ async function withIdempotency(db: Db, req: AcceptRequest, work: (tx: Queryable)
 }
 
 async function checkAttachments(tx: Queryable, allowlist: readonly string[], partner: Partner, dossier: Dossier): Promise<void> {
-  const refs = [...(dossier.documents ?? []), ...(dossier.results ?? [])];
+  const refs = [...(dossier.documents ?? []), ...(dossier.results ?? []), ...(dossier.supplements ?? []).flatMap((s) => s.documents ?? [])];
   const fileIds = refs.flatMap((r) => (r.fileId ? [r.fileId] : []));
   const owned = await ownedFileIds(tx, partner.id, fileIds);
   for (const ref of refs) {

@@ -3,8 +3,8 @@
 import pino, { type Logger } from 'pino';
 
 const PERSONAL_FIELDS = [
-  'name', 'idNumber', 'identifiers', 'phone', 'email', 'address', 'applicant', 'payer', 'sender', 'receiver',
-  'ChuHoSo', 'SoDienThoai', 'SoGiayToChuHoSo', 'DinhDanhCHS', 'Email', 'DiaChi', 'MaDoiTuong', 'session', 'password',
+  'name', 'idNumber', 'identifiers', 'phone', 'fax', 'email', 'address', 'applicant', 'payer', 'sender', 'receiver',
+  'ChuHoSo', 'SoDienThoai', 'Fax', 'SoGiayToChuHoSo', 'DinhDanhCHS', 'Email', 'DiaChi', 'MaDoiTuong', 'session', 'password',
 ];
 
 export const REDACT_PATHS = [

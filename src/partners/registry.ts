@@ -205,6 +205,11 @@ export class PartnerRegistry {
     return this.accountByAgency.get(agencyCode) ?? this.defaultAccount;
   }
 
+  /** The account of agencies without their own: the deployment's own portal account. */
+  defaultPortalAccount(): PortalAccount | undefined {
+    return this.defaultAccount;
+  }
+
   portalAccount(key: string): PortalAccount | undefined {
     return this.accountsByKey.get(key);
   }

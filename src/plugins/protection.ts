@@ -22,6 +22,9 @@ export interface ProtectionOptions {
 /** Probes must answer while the gateway sheds load or a client floods it: they are how operators see it. */
 const UNLIMITED = new Set(['/healthz', '/readyz']);
 
+/** Calls carrying a session; its login stays on the anonymous budget, as credentials are guessed there. */
+const PORTAL_COMPATIBLE_CALL = /^\/portal-compatible\/(integration|sharing)(\?|$)/;
+
 const keyOf = (request: FastifyRequest): string => (request.partner ? `partner:${request.partner.id}` : `address:${request.ip}`);
 
 export default fp<ProtectionOptions>(
@@ -50,8 +53,9 @@ export default fp<ProtectionOptions>(
       ...(options.redis ? { redis: options.redis, nameSpace: `${options.redisPrefix}:rate:` } : {}),
       timeWindow: 60_000,
       // Signed attachment links are fetched anonymously by the national portal, many at a time.
-      // Payment providers notify anonymously too (their signature authenticates them).
-      max: (request) => (request.partner || request.url.startsWith('/files/') || request.url.startsWith('/v1/payments/notifications/') ? options.partnerPerMinute : options.anonymousPerMinute),
+      // Payment providers notify anonymously too (their signature authenticates them). One-stop
+      // systems on the portal-compatible endpoint are known by the session in the body, not here.
+      max: (request) => (request.partner || request.url.startsWith('/files/') || request.url.startsWith('/v1/payments/notifications/') || PORTAL_COMPATIBLE_CALL.test(request.url) ? options.partnerPerMinute : options.anonymousPerMinute),
       keyGenerator: keyOf,
       allowList: (request) => UNLIMITED.has(request.url.split('?')[0]!),
       // Redis unavailable must not turn into refusing every partner: the limit is a guard, not a gate.

@@ -263,6 +263,30 @@ CREATE TABLE reconciliations (
 CREATE INDEX reconciliations_day ON reconciliations (provider, day);
 `,
   },
+  {
+    id: 7,
+    name: 'national portal catalogues',
+    sql: `
+-- The gateway's copy of the national portal's catalogues (docs/portal-compatible.md): one row per
+-- entry as the portal gave it (json, not jsonb: its text and key order are kept), in the portal's
+-- order. A refresh replaces a catalogue whole.
+CREATE TABLE portal_catalogue_items (
+  service text NOT NULL,
+  item_key text NOT NULL,
+  position integer NOT NULL,
+  item json NOT NULL,
+  PRIMARY KEY (service, item_key)
+);
+-- The portal's protocol lets a dossier update change the status; the next event with that status
+-- is then read as the step that made the change (src/dossiers/accept.ts).
+ALTER TABLE dossiers ADD COLUMN status_updated_from text;
+CREATE TABLE portal_catalogue_refreshes (
+  service text PRIMARY KEY,
+  refreshed_at timestamptz NOT NULL,
+  items integer NOT NULL
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<void> {
