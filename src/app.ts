@@ -30,6 +30,8 @@ import consoleRoutes from './routes/console.js';
 import dossierRoutes from './routes/dossiers.js';
 import fileRoutes from './routes/files.js';
 import healthRoutes from './routes/health.js';
+import edxmlRoutes from './routes/edxml.js';
+import type { EdxmlContext } from './edxml/receive.js';
 
 export interface AppDeps {
   accept: AcceptContext;
@@ -47,6 +49,8 @@ export interface AppDeps {
   protection: Omit<ProtectionOptions, 'redis'>;
   logger: Logger;
   metrics: GatewayMetrics;
+  /** The edXML hand-over road (docs/edxml.md). */
+  edxml?: EdxmlContext;
 }
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -111,6 +115,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
     expiryMinutes: deps.payments.expiryMinutes,
     onMismatch: mismatchAlert(deps.metrics, deps.logger),
   });
+  if (deps.edxml) await app.register(edxmlRoutes, { edxml: deps.edxml, queue: deps.queue });
   await app.register(consoleRoutes);
   return app;
 }

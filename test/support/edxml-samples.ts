@@ -3,8 +3,8 @@ import type { Envelope, ManifestReference, Organ, StatusCode } from '../../adapt
 import { DOSSIER_HANDOVER } from '../../adapters/edxml/model.js';
 
 export const COMMUNE: Organ = { organId: '000.00.20.H26', organizationInCharge: 'UBND phường Ba Đình', organName: 'Bộ phận Một cửa phường Ba Đình', organAdd: 'Số 1 Đội Cấn, Ba Đình, Hà Nội', email: 'motcua@badinh.hanoi.gov.vn', telephone: '024 3823 0000', fax: '', website: 'https://badinh.hanoi.gov.vn' };
-export const DEPARTMENT: Organ = { organId: '000.00.12.H26', organName: 'Sở Tài nguyên và Môi trường Hà Nội' };
-export const SPECIALISED: Organ = { organId: '000.00.01.H99', organName: 'Văn phòng Đăng ký đất đai Hà Nội' };
+export const DEPARTMENT: Organ = { organId: '000.00.05.H26', organName: 'Sở Tài nguyên và Môi trường Hà Nội' };
+export const SPECIALISED: Organ = { organId: '000.00.07.H26', organName: 'Văn phòng Đăng ký đất đai Hà Nội' };
 
 export function documentEnvelope(options: { from?: Organ; to?: Organ[]; documentId?: string; manifest?: ManifestReference[]; dossierCode?: string; at?: string } = {}): Extract<Envelope, { kind: 'document' }> {
   const from = options.from ?? COMMUNE;

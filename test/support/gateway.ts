@@ -54,6 +54,8 @@ export interface TestGatewayOptions {
   sim?: PortalSimulator;
   /** Hà Nội must sign its writes. */
   mustSign?: boolean;
+  /** Changes the partner registry before the gateway reads it (e.g. adds edXML systems). */
+  editPartners?: (doc: PartnersDocument) => PartnersDocument;
 }
 
 export const FAST_DELIVERY_ENV = {
@@ -113,7 +115,8 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   const logKey = generateNoteKey(TEST_LOG_ORIGIN);
   await writeFile(path.join(dataDir, 'audit-log.key'), logKey.signerKey + '\n');
   await writeFile(path.join(dataDir, 'audit-log.key.pub'), logKey.verifierKey + '\n');
-  await writeFile(partnersFile, JSON.stringify(partnersDocument(pki, { webhookUrl: options.webhookUrl, mustSign: options.mustSign })));
+  const partners = partnersDocument(pki, { webhookUrl: options.webhookUrl, mustSign: options.mustSign });
+  await writeFile(partnersFile, JSON.stringify(options.editPartners ? options.editPartners(partners) : partners));
   const ownSim = !options.sim;
   const sim = options.sim ?? (await startNationalPortalSimulator());
   const databaseUrl = options.engine === 'postgres' ? await freshDatabaseUrl() : undefined;
