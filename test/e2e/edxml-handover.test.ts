@@ -141,6 +141,6 @@ describe('a dossier handed over commune → department → land registry → bac
     }, 'four progress items at the portal');
     expect(gw.sim.dossiers.has(DOSSIER)).toBe(true);
     expect([...gw.sim.dossiers.keys()].filter((k) => k.startsWith('000.00.20.H26-251123'))).toEqual([DOSSIER]);
-    expect(progress.map((p) => (p as Record<string, unknown>).PhongBanXuLy)).toEqual(['Sở Tài nguyên và Môi trường', 'Văn phòng Đăng ký đất đai', 'Bộ phận Một cửa phường', 'Bộ phận Một cửa phường']);
+    expect(progress.map((p) => p.PhongBanXuLy)).toEqual(['Sở Tài nguyên và Môi trường', 'Văn phòng Đăng ký đất đai', 'Bộ phận Một cửa phường', 'Bộ phận Một cửa phường']);
   });
 });
