@@ -54,7 +54,8 @@ interface OpenAttachment {
 export async function splitPackage(input: AsyncIterable<Buffer | string>, limits: SplitLimits): Promise<SplitPackage> {
   const maxEnvelope = limits.maxEnvelopeBytes ?? MAX_ENVELOPE_BYTES;
   const maxAttachments = limits.maxAttachments ?? 100;
-  const parser = sax.parser(true, { xmlns: true, trim: false, normalize: false, position: false });
+  // position must stay on: sax checks its buffer lengths (and flushes long text) only as the position advances.
+  const parser = sax.parser(true, { xmlns: true, trim: false, normalize: false, position: true });
   const stack: string[] = [];
   let envelope: string[] | undefined;
   let envelopeDepth = -1;

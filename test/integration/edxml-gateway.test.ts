@@ -3,10 +3,13 @@
 // read back equal, status messages routed back, the inbox of a system that fetches, and every
 // refusal recorded in the document's trail with its reason while nothing is delivered.
 import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { splitPackage, startEdxmlReceiver, verifyEnvelope, type EdxmlReceiver, type ManifestReference, type OutgoingAttachment } from '../../adapters/edxml/index.js';
+import { packageChunks, splitPackage, startEdxmlReceiver, verifyEnvelope, writeSignedEnvelope, type EdxmlReceiver, type ManifestReference, type OutgoingAttachment } from '../../adapters/edxml/index.js';
 import { TrustStore } from '../../src/crypto/trust-store.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { testPki, type TestPki } from '../support/pki.js';
@@ -96,6 +99,47 @@ describe('a package pushed to a receiving system', () => {
     expect((await trail(envelope.messageHeader.documentId, systems.department.apiKey)).status).toBe(200);
     expect((await trail(envelope.messageHeader.documentId, systems.land.apiKey)).status).toBe(404);
   });
+});
+
+describe('delivery', () => {
+  it('retries a receiver that answers 503 until it takes the package, and the trail counts the attempts', async () => {
+    department.failNext(2);
+    const before = department.received.length;
+    const envelope = documentEnvelope({ documentId: '000.00.20.H26,2025/11/23,RETRY-1' });
+    expect((await sendPackage(gw.url, systems.commune, envelope)).status).toBe(202);
+    await department.waitFor(before + 1);
+    const t = await eventually(async () => {
+      const res = await trail(envelope.messageHeader.documentId, systems.commune.apiKey);
+      return res.body.packages?.[0]?.deliveries[0]?.state === 'delivered' ? res : undefined;
+    }, 'the retried package delivered');
+    expect(t.body.packages[0].deliveries[0]).toMatchObject({ organId: DEPARTMENT.organId, mode: 'push', attempts: 3, lastError: null });
+  });
+
+  it('streams a 40 MB attachment from the sender through the gateway to the receiver, digest intact', async () => {
+    const big = path.join(gw.dataDir, 'so-dia-chinh.tif');
+    const chunk = randomBytes(1024 * 1024);
+    const hash = createHash('sha256');
+    const out = createWriteStream(big);
+    for (let i = 0; i < 40; i++) {
+      chunk[0] = i;
+      hash.update(chunk);
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+    }
+    await new Promise<void>((r) => out.end(() => r()));
+    const reference: ManifestReference = { contentId: 'so-dia-chinh', attachmentName: 'Sổ địa chính số hoá.tif', contentType: 'image/tiff', sha256: hash.digest('hex') };
+    const envelope = documentEnvelope({ documentId: '000.00.20.H26,2025/11/23,BIG-1', manifest: [reference] });
+    const signed = writeSignedEnvelope(envelope, systems.commune.signer);
+    const before = department.received.length;
+    const res = await request(`${gw.url}/v1/edxml`, {
+      method: 'POST',
+      headers: { 'x-api-key': systems.commune.apiKey, 'content-type': 'application/xml' },
+      body: Readable.from(packageChunks(signed, [{ reference, source: { file: big } }])),
+    });
+    expect(res.statusCode).toBe(202);
+    await res.body.dump();
+    const [arrived] = (await department.waitFor(before + 1, 60_000)).slice(-1);
+    expect(arrived!.attachments[0]).toMatchObject({ size: 40 * 1024 * 1024, sha256: reference.sha256 });
+  }, 120_000);
 });
 
 describe('a system that fetches', () => {
