@@ -56,6 +56,8 @@ describe('directory', () => {
       { organId: COMMUNE.organId, name: COMMUNE.organName, system: { partnerId: 'commune-one-stop', name: 'Một cửa phường Ba Đình', delivery: 'push', endpoint: commune.url }, accepts: ['document', 'dossier-handover'] },
     ]);
     expect((await gw.call('GET', '/v1/directory')).status).toBe(401);
+    const openapi = await gw.call('GET', '/docs/json');
+    expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/v1/directory', '/v1/edxml', '/v1/edxml/inbox', '/v1/edxml/{documentId}']));
   });
 });
 
