@@ -29,8 +29,9 @@ beforeAll(async () => {
   systems = await memberSystems(pki);
   commune = await startEdxmlReceiver({ trust, gatewayFingerprint: pki.gateway.fingerprint });
   department = await startEdxmlReceiver({ trust, gatewayFingerprint: pki.gateway.fingerprint });
-  // The land registry has no endpoint: it fetches from its inbox.
-  gw = await startTestGateway({ engine: 'pglite', editPartners: withEdxmlSystems(systems, { commune: commune.url, department: department.url }) });
+  // The land registry has no endpoint: it fetches from its inbox. The commune and the department must
+  // sign every write: their packages are signed inside, and no detached JWS is asked of them.
+  gw = await startTestGateway({ engine: 'pglite', editPartners: withEdxmlSystems(systems, { commune: commune.url, department: department.url }, { mustSign: ['commune', 'department'] }) });
 }, 60_000);
 afterAll(async () => {
   await gw?.close();

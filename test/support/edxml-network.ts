@@ -56,8 +56,11 @@ export function memberSystems(pki: TestPki): Promise<Record<SystemName, MemberSy
   return made;
 }
 
-/** Adds the three systems to a partner registry; a system without an endpoint fetches from its inbox. */
-export function withEdxmlSystems(systems: Record<SystemName, MemberSystem>, endpoints: Partial<Record<SystemName, string>>) {
+/**
+ * Adds the three systems to a partner registry; a system without an endpoint fetches from its inbox.
+ * Systems named in `mustSign` must sign every write: their packages carry the signature inside.
+ */
+export function withEdxmlSystems(systems: Record<SystemName, MemberSystem>, endpoints: Partial<Record<SystemName, string>>, options: { mustSign?: SystemName[] } = {}) {
   return (doc: PartnersDocument): PartnersDocument => ({
     partners: [
       ...doc.partners,
@@ -69,6 +72,7 @@ export function withEdxmlSystems(systems: Record<SystemName, MemberSystem>, endp
         agencies: [{ code: SYSTEMS[name].organ.organId, name: SYSTEMS[name].organ.organName }],
         certificates: { sha256: [certificateFingerprint(systems[name].signer.certificateChain[0]!)] },
         edxml: { ...(endpoints[name] ? { endpoint: endpoints[name] } : {}), accepts: ['document' as const, 'dossier-handover' as const] },
+        ...(options.mustSign?.includes(name) ? { mustSign: true } : {}),
       })),
     ],
   });
