@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  BUSINESS_DOC_TYPES,
   checkAttachments,
   DOSSIER_HANDOVER,
   EdxmlRefused,
@@ -30,7 +31,7 @@ import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { insertMessage } from '../store/messages.js';
 import type { Directory, DirectoryEntry } from './directory.js';
-import { acceptedDocument, insertDelivery, insertPackage, setHolder, type PackageRow, type StoredAttachment } from './store.js';
+import { acceptedDocument, insertDelivery, insertPackage, packagesOfDocument, setHolder, type StoredAttachment } from './store.js';
 
 export const EDXML = 'edxml';
 export const ENDPOINT = 'POST /v1/edxml';
@@ -79,11 +80,11 @@ async function accept(ctx: EdxmlContext, partner: Partner, receivedAt: Date, spl
   checkPartnerCertificate(verified.certificateChain, partner, receivedAt, { trust: ctx.trust, registry: ctx.registry });
   const { envelope } = verified;
   const senderSha256 = sha256Hex(Buffer.from(split.envelopeXml, 'utf8'));
+  // The same package sent again (a retry after a lost answer) is answered with the first, delivered once.
+  const documentId = envelope.kind === 'document' ? envelope.messageHeader.documentId : envelope.status.responseFor.documentId;
+  const same = (await packagesOfDocument(ctx.db, documentId)).find((p) => p.state === 'accepted' && p.partnerId === partner.id && p.header?.senderSha256 === senderSha256);
+  if (same) return { packageId: same.id, documentId, kind: envelope.kind, messageIds: [], duplicate: true };
   const route = envelope.kind === 'document' ? await routeDocument(ctx, partner, envelope, split.attachments) : await routeStatus(ctx, partner, envelope);
-  if (route.duplicateOf) {
-    if (route.duplicateOf.header?.senderSha256 !== senderSha256) throw new Problem('edxml-duplicate', `DocumentId ${route.documentId} was already sent with other content`);
-    return { packageId: route.duplicateOf.id, documentId: route.documentId, kind: envelope.kind, messageIds: [], duplicate: true };
-  }
 
   const stamped: Envelope = { ...envelope, traces: [...envelope.traces, { organId: ctx.organId, timestamp: edxmlTimestamp(receivedAt) }] };
   const forwarded = writeSignedEnvelope(stamped, ctx.signer);
@@ -142,7 +143,6 @@ interface Route {
   documentId: string;
   from: string;
   receivers: DirectoryEntry[];
-  duplicateOf?: PackageRow | undefined;
   /** More work in the acceptance transaction. */
   after?: (tx: Queryable) => Promise<void>;
 }
@@ -173,7 +173,13 @@ async function routeDocument(ctx: EdxmlContext, partner: Partner, envelope: Extr
   if (new Set(receivers.map((r) => r.organId)).size !== receivers.length) throw new Problem('edxml-malformed', 'A To agency is named twice');
   const existing = await acceptedDocument(ctx.db, header.documentId);
   if (existing && existing.partnerId !== partner.id) throw new Problem('edxml-duplicate', `DocumentId ${header.documentId} belongs to another sender`);
-  return { documentId: header.documentId, from: header.from.organId, receivers, duplicateOf: existing };
+  // A new document takes a fresh DocumentId; a revocation, update or replacement names one already sent.
+  const businessType = envelope.business?.bussinessDocType ?? BUSINESS_DOC_TYPES.new;
+  if (businessType === BUSINESS_DOC_TYPES.new && existing) throw new Problem('edxml-duplicate', `DocumentId ${header.documentId} was already sent with other content`);
+  if (businessType !== BUSINESS_DOC_TYPES.new && !existing) {
+    throw new Problem('edxml-unknown-document', `BussinessDocType ${businessType} needs document ${header.documentId} to have been sent before`);
+  }
+  return { documentId: header.documentId, from: header.from.organId, receivers };
 }
 
 async function routeStatus(ctx: EdxmlContext, partner: Partner, envelope: Extract<Envelope, { kind: 'status' }>): Promise<Route> {

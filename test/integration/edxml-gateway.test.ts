@@ -98,6 +98,15 @@ describe('a package pushed to a receiving system', () => {
       [DEPARTMENT.organId, '01', 'arrived'],
       [DEPARTMENT.organId, '03', 'accepted'],
     ]);
+    // Revoking it names the DocumentId already sent; the receiver agrees (15).
+    const revoke = { ...envelope, manifest: [], business: { bussinessDocType: '1', bussinessDocReason: 'Thu hồi do nộp nhầm hồ sơ' } };
+    expect((await sendPackage(gw.url, systems.commune, revoke)).status).toBe(202);
+    expect((await department.waitFor(2))[1]!.envelope).toMatchObject({ kind: 'document', business: { bussinessDocType: '1' } });
+    expect((await sendPackage(gw.url, systems.department, statusEnvelope(envelope, DEPARTMENT, '15', 'Đồng ý thu hồi'))).status).toBe(202);
+    expect((await commune.waitFor(3))[2]!.envelope).toMatchObject({ kind: 'status', status: { statusCode: '15' } });
+    const unknownRevoke = { ...revoke, messageHeader: { ...revoke.messageHeader, documentId: '000.00.20.H26,2025/11/23,NEVER-SENT' } };
+    expect(await sendPackage(gw.url, systems.commune, unknownRevoke)).toMatchObject({ status: 422, body: { code: 'edxml-unknown-document' } });
+
     // The receiver sees the same trail; an uninvolved system does not.
     expect((await trail(envelope.messageHeader.documentId, systems.department.apiKey)).status).toBe(200);
     expect((await trail(envelope.messageHeader.documentId, systems.land.apiKey)).status).toBe(404);
