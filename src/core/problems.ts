@@ -39,7 +39,7 @@ export const PROBLEM_TYPES = {
   'payload-too-large': { status: 413, title: 'The body is larger than this route accepts' },
   'unsupported-media-type': { status: 415, title: 'This content type is not accepted here' },
   'edxml-unknown-receiver': { status: 422, title: 'A To agency of the edXML package is not in the directory, or its system does not take this package' },
-  'edxml-unknown-document': { status: 422, title: 'The status message answers no document that was sent to its From agency' },
+  'edxml-unknown-document': { status: 422, title: 'The package answers or changes a document that was not sent (to its From agency)' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'The gateway failed; nothing was stored' },
   unavailable: { status: 503, title: 'A dependency of the gateway is unavailable' },
