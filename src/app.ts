@@ -35,6 +35,8 @@ import healthRoutes from './routes/health.js';
 import soapFrontDoor from './routes/soap-front-door.js';
 import type { Signer } from './crypto/signer.js';
 import portalCompatibleRoutes from './routes/portal-compatible.js';
+import edxmlRoutes from './routes/edxml.js';
+import type { EdxmlContext } from './edxml/receive.js';
 
 export interface AppDeps {
   accept: AcceptContext;
@@ -57,6 +59,8 @@ export interface AppDeps {
   /** The BullMQ queues the admin dashboard shows. */
   dashboardQueues: readonly Queue[];
   portalCompatible: { sessionTtlSeconds: number };
+  /** The edXML hand-over road (docs/edxml.md). */
+  edxml?: EdxmlContext;
 }
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -122,6 +126,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
     expiryMinutes: deps.payments.expiryMinutes,
     onMismatch: mismatchAlert(deps.metrics, deps.logger),
   });
+  if (deps.edxml) await app.register(edxmlRoutes, { edxml: deps.edxml, queue: deps.queue });
   await app.register(consoleRoutes);
   await app.register(soapFrontDoor, { accept: deps.accept, queue: deps.queue, trust: deps.trust, signer: deps.signer, metrics: deps.metrics });
   await app.register(portalCompatibleRoutes, { prefix: '/portal-compatible', accept: deps.accept, queue: deps.queue, redis: deps.redis, redisPrefix: deps.protection.redisPrefix, sessionTtlSeconds: deps.portalCompatible.sessionTtlSeconds, fileLinks: deps.fileLinks, trust: deps.trust, metrics: deps.metrics });

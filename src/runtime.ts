@@ -44,6 +44,9 @@ import { CatalogueRefresher, refreshCatalogues } from './portal-compatible/catal
 import { POSTAL } from './postal/shipments.js';
 import { openDatabase, type Db } from './store/db.js';
 import { migrate } from './store/migrations.js';
+import { EdxmlDestination } from './delivery/edxml-destination.js';
+import { EDXML } from './edxml/receive.js';
+import { setUpEdxml } from './edxml/setup.js';
 
 export interface Gateway {
   config: Config;
@@ -148,6 +151,8 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
     destinations.set(NATIONAL_PORTAL, new NationalPortalDestination(client, registry, attachments, outbound));
   }
   destinations.set(WEBHOOK, new WebhookDestination(registry, config.delivery.webhookTimeoutMs, outbound));
+  const edxml = await setUpEdxml(config, db, registry, signing.trust, signing.keyRing.active);
+  destinations.set(EDXML, new EdxmlDestination(db, edxml.directory, edxml.attachmentDir, outbound, config.delivery.webhookTimeoutMs));
   const postal = await setUpPostal(config, outbound, signing.devPkiDir, logger);
   if (postal) {
     destinations.set(POSTAL, new PostalDestination(db, postal.client, outbound, postal.allocateItemCode));
@@ -232,6 +237,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       signer: signing.keyRing.active,
       dashboardQueues: Object.values(queues.queues),
       portalCompatible: { sessionTtlSeconds: config.portalCompatible.sessionTtlSeconds },
+      edxml,
     };
     app = await buildApp(appDeps);
     closers.push(() => app!.close());

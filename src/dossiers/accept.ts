@@ -10,6 +10,7 @@ import { TRANSITIONS, canTransition } from '../core/status.js';
 import { appendLog } from '../audit/message-log.js';
 import type { SignatureRecord } from '../crypto/partner-signature.js';
 import { ownedFileIds } from '../files/file-store.js';
+import { holderOf } from '../edxml/store.js';
 import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { recallResponse, rememberResponse, type StoredResponse } from '../store/idempotency.js';
@@ -127,8 +128,13 @@ export async function acceptEvent(ctx: AcceptContext, req: AcceptRequest, code: 
   const bodySha = sha256Hex(canonicalJson(event));
   return withIdempotency(ctx.db, req, async (tx) => {
     const [dossier] = await tx.query<DossierRow>('SELECT * FROM dossiers WHERE code = $1 FOR UPDATE', [code]);
-    if (!dossier || !ctx.registry.actsFor(req.partner, dossier.agency_code)) {
+    // After a hand-over (edXML, docs/edxml.md) the agency holding the dossier reports its progress.
+    const holder = dossier ? ((await holderOf(tx, code))?.agencyCode ?? dossier.agency_code) : undefined;
+    if (!dossier || !holder || !(ctx.registry.actsFor(req.partner, holder) || ctx.registry.actsFor(req.partner, dossier.agency_code))) {
       throw new Problem('dossier-not-found', `No dossier ${code} among the agencies you act for; create it with POST /v1/dossiers first`);
+    }
+    if (!ctx.registry.actsFor(req.partner, holder)) {
+      throw new Problem('dossier-handed-over', `Dossier ${code} was handed over to agency ${holder}, which reports its progress now`, { holder });
     }
     const [same] = await tx.query<{ body_sha256: string; message_id: string }>(
       'SELECT body_sha256, message_id FROM dossier_events WHERE dossier_code = $1 AND sequence = $2',

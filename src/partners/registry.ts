@@ -19,6 +19,17 @@ const PortalCredentials = Type.Object(
   { additionalProperties: false },
 );
 
+/** The partner's system on the edXML hand-over road (docs/edxml.md); its agencies are its edXML OrganIds. */
+const EdxmlService = Type.Object(
+  {
+    endpoint: Type.Optional(Type.String({ pattern: '^https?://', description: 'Packages are pushed here; without it the system fetches them from GET /v1/edxml/inbox' })),
+    accepts: Type.Array(Type.Union([Type.Literal('document'), Type.Literal('dossier-handover')]), { minItems: 1, description: 'What the system takes besides status messages' }),
+    documentTypes: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'DocumentType/Type values it takes; all when absent' })),
+  },
+  { additionalProperties: false },
+);
+export type EdxmlService = Static<typeof EdxmlService>;
+
 const PartnerEntry = Type.Object(
   {
     id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$' }),
@@ -37,6 +48,7 @@ const PartnerEntry = Type.Object(
     ),
     anyAgency: Type.Optional(Type.Boolean({ description: 'Development only: may act for any agency code' })),
     mustSign: Type.Optional(Type.Boolean({ description: 'Refuse any write from this partner that is not signed (X-JWS-Signature or XML Signature)' })),
+    edxml: Type.Optional(EdxmlService),
     certificates: Type.Optional(
       Type.Object(
         {
@@ -62,6 +74,8 @@ export interface Partner {
   agencyCodes: ReadonlySet<string>;
   anyAgency: boolean;
   mustSign: boolean;
+  /** Set for systems on the edXML road, with the agencies they serve. */
+  edxml?: EdxmlService & { agencies: { code: string; name: string }[] };
 }
 
 export interface PortalAccount {
@@ -121,6 +135,7 @@ export class PartnerRegistry {
         agencyCodes: new Set(entry.agencies.map((a) => a.code)),
         anyAgency: entry.anyAgency === true,
         mustSign: entry.mustSign === true,
+        ...(entry.edxml ? { edxml: { ...entry.edxml, agencies: entry.agencies.map((a) => ({ code: a.code, name: a.name ?? a.code })) } } : {}),
       };
       if (partner.mustSign && !entry.certificates?.sha256?.length && !entry.certificates?.subjects?.length) {
         throw new Error(`Partner registry: "${entry.id}" must sign but lists no certificates (certificates.sha256 or certificates.subjects)`);
@@ -190,6 +205,10 @@ export class PartnerRegistry {
   /** The partner a certificate belongs to, by fingerprint first, then by subject. */
   partnerForCertificate(certificate: X509Certificate): Partner | undefined {
     return this.byCertificate.get(certificateFingerprint(certificate)) ?? this.bySubject.get(subjectKey(certificate.subject.split('\n')));
+  }
+
+  all(): Partner[] {
+    return [...this.byId.values()];
   }
 
   get(id: string): Partner | undefined {

@@ -19,6 +19,10 @@ declare module 'fastify' {
     /** The verified signature of the request body, for the message log. */
     signature?: SignatureRecord;
   }
+  interface FastifyContextConfig {
+    /** The body carries its own signature (an edXML package): no detached JWS is asked for. */
+    signedInBody?: boolean;
+  }
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -68,6 +72,7 @@ export default fp<SignatureOptions>(
     app.addHook('preValidation', async (request) => {
       const partner = request.partner;
       if (!partner || !WRITE_METHODS.has(request.method) || !request.url.startsWith('/v1/')) return;
+      if (request.routeOptions.config.signedInBody) return;
       await checkBodySignature(request, partner, checks);
     });
   },

@@ -287,6 +287,54 @@ CREATE TABLE portal_catalogue_refreshes (
 );
 `,
   },
+  {
+    id: 8,
+    name: 'edxml',
+    sql: `
+-- edXML packages that reached POST /v1/edxml (docs/edxml.md), accepted or refused. A refused one keeps
+-- only who sent it, the DocumentId it claimed and why it was refused: never its content.
+CREATE TABLE edxml_packages (
+  id uuid PRIMARY KEY,
+  kind text NOT NULL,
+  document_id text,
+  partner_id text NOT NULL,
+  from_organ_id text,
+  to_organ_ids text[] NOT NULL DEFAULT '{}',
+  status_code text,
+  state text NOT NULL,
+  refusal_code text,
+  refusal_reason text,
+  envelope text,
+  header jsonb,
+  attachments jsonb NOT NULL DEFAULT '[]',
+  received_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX edxml_packages_document ON edxml_packages (document_id, received_at);
+
+-- One row per receiver of an accepted package: pushed through the messages queue (same id), or
+-- kept in the receiving system's inbox until it acknowledges.
+CREATE TABLE edxml_deliveries (
+  id uuid PRIMARY KEY,
+  package_id uuid NOT NULL REFERENCES edxml_packages (id),
+  organ_id text NOT NULL,
+  partner_id text NOT NULL,
+  mode text NOT NULL,
+  acknowledged_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX edxml_deliveries_package ON edxml_deliveries (package_id);
+CREATE INDEX edxml_inbox ON edxml_deliveries (partner_id, created_at) WHERE mode = 'inbox' AND acknowledged_at IS NULL;
+
+-- The agency that holds a one-stop dossier after a hand-over its system accepted (status 03).
+CREATE TABLE dossier_holders (
+  dossier_code text PRIMARY KEY,
+  agency_code text NOT NULL,
+  partner_id text NOT NULL,
+  document_id text NOT NULL,
+  since timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<void> {

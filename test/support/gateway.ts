@@ -54,6 +54,8 @@ export interface TestGatewayOptions {
   sim?: PortalSimulator;
   /** Hà Nội must sign its writes. */
   mustSign?: boolean;
+  /** Changes the partner registry before the gateway reads it (e.g. adds edXML systems). */
+  editPartners?: (doc: PartnersDocument) => PartnersDocument;
 }
 
 export const FAST_DELIVERY_ENV = {
@@ -125,7 +127,8 @@ export async function gatewayEnvironment(options: GatewayEnvironmentOptions): Pr
   const logKey = generateNoteKey(TEST_LOG_ORIGIN);
   await writeFile(path.join(dataDir, 'audit-log.key'), logKey.signerKey + '\n');
   await writeFile(path.join(dataDir, 'audit-log.key.pub'), logKey.verifierKey + '\n');
-  await writeFile(partnersFile, JSON.stringify(partnersDocument(pki, { webhookUrl: options.webhookUrl, mustSign: options.mustSign })));
+  const partners = partnersDocument(pki, { webhookUrl: options.webhookUrl, mustSign: options.mustSign });
+  await writeFile(partnersFile, JSON.stringify(options.editPartners ? options.editPartners(partners) : partners));
   const env: Record<string, string> = {
     LGSP_MODE: 'production',
     HOST: '127.0.0.1',

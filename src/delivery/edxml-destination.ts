@@ -1,0 +1,70 @@
+// Pushes edXML packages to the receiving system's endpoint: the envelope as the gateway signed it,
+// then each attachment streamed from disk as base64. 2xx is delivered; 408/429/5xx and network
+// failures are retried; other 4xx are final (the receiver refused the package).
+import { Readable } from 'node:stream';
+import { request } from 'undici';
+import { packageChunks } from '../../adapters/edxml/index.js';
+import { attachmentFile, EDXML } from '../edxml/receive.js';
+import type { Directory } from '../edxml/directory.js';
+import { getPackage } from '../edxml/store.js';
+import type { OutboundSigner } from '../crypto/outbound-signer.js';
+import { outboundTraceparent } from '../observability/trace-context.js';
+import type { Queryable } from '../store/db.js';
+import type { OutboundMessage } from '../store/messages.js';
+import type { Destination, ItemOutcome } from './destination.js';
+
+export class EdxmlDestination implements Destination {
+  readonly maxBatch = 1;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly directory: Directory,
+    private readonly attachmentDir: string,
+    private readonly signer: OutboundSigner,
+    private readonly timeoutMs: number,
+  ) {}
+
+  endpoint(message: OutboundMessage): string {
+    return `${EDXML}:${(message.payload as { organId: string }).organId}`;
+  }
+
+  async deliver(messages: OutboundMessage[]): Promise<Map<string, ItemOutcome>> {
+    const outcomes = new Map<string, ItemOutcome>();
+    for (const message of messages) outcomes.set(message.id, await this.send(message));
+    return outcomes;
+  }
+
+  private async send(message: OutboundMessage): Promise<ItemOutcome> {
+    const { packageId, organId } = message.payload as { packageId: string; organId: string };
+    const entry = this.directory.get(organId);
+    const row = await getPackage(this.db, packageId);
+    if (!entry?.endpoint) return { result: 'refused', error: `agency ${organId} has no push endpoint in the directory any more` };
+    if (!row?.envelope) return { result: 'refused', error: `package ${packageId} is gone` };
+    const sentBody = Buffer.from(row.envelope, 'utf8');
+    const signatureValue = /<ds:SignatureValue>([^<]+)<\/ds:SignatureValue>/.exec(row.envelope)?.[1] ?? '';
+    const signature = { ...this.signer.record(sentBody, ''), format: 'xmldsig' as const, value: signatureValue };
+    const attachments = row.attachments.map((a) => ({ reference: a, source: { file: attachmentFile(this.attachmentDir, a.sha256) } }));
+    try {
+      const response = await request(entry.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/xml; charset=utf-8',
+          'x-lgsp-message-id': message.id,
+          'x-edxml-package-id': packageId,
+          traceparent: outboundTraceparent(message.traceparent),
+        },
+        body: Readable.from(packageChunks(row.envelope, attachments)),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      await response.body.dump();
+      const status = response.statusCode;
+      if (status >= 200 && status < 300) return { result: 'delivered', sentBody, signature };
+      const error = `receiver answered HTTP ${status}`;
+      if (status === 408 || status === 429 || status >= 500) return { result: 'retry', error, sentBody, signature };
+      return { result: 'refused', error, sentBody, signature };
+    } catch (error) {
+      return { result: 'retry', error: `receiver unreachable: ${(error as { code?: string }).code ?? 'network error'}`, sentBody, signature };
+    }
+  }
+}

@@ -1,0 +1,226 @@
+// The edXML road (docs/edxml.md): the directory, the package door, the inbox of systems that fetch,
+// and each document's trail. Packages arrive as XML streams; the JSON answers are the gateway's own.
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { packageChunks, STATUS_CODES, type StatusCode } from '../../adapters/edxml/index.js';
+import { appendLog } from '../audit/message-log.js';
+import { Problem } from '../core/problems.js';
+import type { Enqueuer } from '../delivery/processor.js';
+import { attachmentFile, receivePackage, type EdxmlContext } from '../edxml/receive.js';
+import { acknowledge, deliveriesOf, getDelivery, getPackage, hopsOf, inboxOf, packagesOfDocument, type DeliveryRow, type PackageRow } from '../edxml/store.js';
+import { partnerOf, requireRole } from '../plugins/auth.js';
+import { ProblemResponse } from './problem-schema.js';
+
+export interface EdxmlRouteOptions {
+  edxml: EdxmlContext;
+  queue: Enqueuer;
+}
+
+const Uuid = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+const Str = Type.String();
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+const XML_TYPES = ['application/xml', 'text/xml', 'application/edxml+xml'];
+
+const DirectoryAnswer = Type.Object({
+  agencies: Type.Array(
+    Type.Object({
+      organId: Str,
+      name: Str,
+      system: Type.Object({ partnerId: Str, name: Str, delivery: Type.Union([Type.Literal('push'), Type.Literal('inbox')]), endpoint: Type.Optional(Str) }),
+      accepts: Type.Array(Str),
+      documentTypes: Type.Optional(Type.Array(Str)),
+    }),
+  ),
+});
+const Accepted = Type.Object({ packageId: Str, documentId: Str, kind: Str, duplicate: Type.Boolean(), links: Type.Object({ trail: Str }) });
+const Delivery = Type.Object({
+  organId: Str,
+  partnerId: Str,
+  mode: Str,
+  state: Str,
+  attempts: Type.Integer(),
+  lastError: Nullable(Str),
+  deliveredAt: Nullable(Str),
+  acknowledgedAt: Nullable(Str),
+});
+const Trail = Type.Object({
+  documentId: Str,
+  sender: Nullable(Str),
+  packages: Type.Array(
+    Type.Object({
+      packageId: Str,
+      kind: Str,
+      state: Str,
+      sentBy: Str,
+      from: Nullable(Str),
+      to: Type.Array(Str),
+      statusCode: Nullable(Str),
+      refusal: Type.Union([Type.Object({ code: Str, reason: Str }), Type.Null()]),
+      receivedAt: Str,
+      hops: Type.Array(Type.Object({ organId: Str, timestamp: Str })),
+      deliveries: Type.Array(Delivery),
+    }),
+  ),
+  statuses: Type.Array(
+    Type.Object({ from: Str, statusCode: Str, meaning: Str, description: Nullable(Str), timestamp: Str, staff: Nullable(Str), receivedAt: Str }),
+  ),
+});
+const InboxItem = Type.Object({ id: Str, packageId: Str, kind: Str, documentId: Str, from: Str, organId: Str, statusCode: Nullable(Str), receivedAt: Str, links: Type.Object({ package: Str, ack: Str }) });
+
+const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { edxml, queue }) => {
+  const tags = ['edxml'];
+  const members = requireRole('one-stop', 'agency-system', 'admin');
+  // The package is read as a stream by the split, under its own size limit; Fastify does not buffer it.
+  app.addContentTypeParser(XML_TYPES, (_request, payload, done) => done(null, payload));
+
+  app.get('/v1/directory', { preHandler: members, schema: { tags, summary: 'Agencies on the edXML road and the systems that serve them', response: { 200: DirectoryAnswer, '4xx': ProblemResponse } } }, async () => ({
+    agencies: edxml.directory.entries().map((e) => ({
+      organId: e.organId,
+      name: e.name,
+      system: { partnerId: e.partner.id, name: e.partner.name, delivery: e.delivery, ...(e.endpoint ? { endpoint: e.endpoint } : {}) },
+      accepts: e.accepts,
+      ...(e.documentTypes ? { documentTypes: e.documentTypes } : {}),
+    })),
+  }));
+
+  app.post(
+    '/v1/edxml',
+    {
+      preHandler: requireRole('one-stop', 'agency-system'),
+      config: { signedInBody: true },
+      schema: {
+        tags,
+        summary: 'Send a signed edXML package (document or status message)',
+        description: `Body: the package (${XML_TYPES.join(', ')}), signed by the sender (docs/edxml.md).`,
+        response: { 200: Accepted, 202: Accepted, '4xx': ProblemResponse },
+      },
+    },
+    async (request, reply) => {
+      if (!(request.body instanceof Readable)) throw new Problem('unsupported-media-type', `Send the package as ${XML_TYPES.join(' or ')}`);
+      const received = await receivePackage(edxml, partnerOf(request), request.receivedAt, request.body as AsyncIterable<Buffer>);
+      for (const id of received.messageIds) {
+        await queue.enqueue(id, 'live').catch((err) => request.log.warn({ err: { message: (err as Error).message }, messageId: id }, 'enqueue failed; the sweeper will retry'));
+      }
+      return reply.code(received.duplicate ? 200 : 202).send({
+        packageId: received.packageId,
+        documentId: received.documentId,
+        kind: received.kind,
+        duplicate: received.duplicate,
+        links: { trail: `/v1/edxml/${encodeURIComponent(received.documentId)}` },
+      });
+    },
+  );
+
+  app.get(
+    '/v1/edxml/inbox',
+    {
+      preHandler: members,
+      schema: {
+        tags,
+        summary: 'Packages waiting for a system that fetches (oldest first)',
+        querystring: Type.Object({ limit: Type.String({ pattern: '^([1-9][0-9]?|100)$', default: '50' }) }),
+        response: { 200: Type.Object({ items: Type.Array(InboxItem) }), '4xx': ProblemResponse },
+      },
+    },
+    async (request) => {
+      const rows = await inboxOf(edxml.db, partnerOf(request).id, Number(request.query.limit));
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          packageId: r.packageId,
+          kind: r.kind,
+          documentId: r.documentId,
+          from: r.fromOrganId,
+          organId: r.organId,
+          statusCode: r.statusCode,
+          receivedAt: new Date(r.createdAt).toISOString(),
+          links: { package: `/v1/edxml/inbox/${r.id}`, ack: `/v1/edxml/inbox/${r.id}/ack` },
+        })),
+      };
+    },
+  );
+
+  const ownInboxItem = async (id: string, partnerId: string): Promise<{ delivery: DeliveryRow; row: PackageRow }> => {
+    const delivery = await getDelivery(edxml.db, id);
+    const row = delivery && delivery.partnerId === partnerId && delivery.mode === 'inbox' ? await getPackage(edxml.db, delivery.packageId) : undefined;
+    if (!delivery || !row?.envelope) throw new Problem('edxml-not-found', `No inbox item ${id} of yours`);
+    return { delivery, row };
+  };
+
+  app.get(
+    '/v1/edxml/inbox/:id',
+    { preHandler: members, schema: { tags, summary: 'One waiting package, as edXML (streamed)', params: Type.Object({ id: Uuid }), response: { '4xx': ProblemResponse } } },
+    async (request, reply) => {
+      const { row } = await ownInboxItem(request.params.id, partnerOf(request).id);
+      const attachments = row.attachments.map((a) => ({ reference: a, source: { file: attachmentFile(edxml.attachmentDir, a.sha256) } }));
+      return reply.type('application/xml; charset=utf-8').header('x-edxml-package-id', row.id).send(Readable.from(packageChunks(row.envelope!, attachments)) as never);
+    },
+  );
+
+  app.post(
+    '/v1/edxml/inbox/:id/ack',
+    {
+      preHandler: members,
+      schema: { tags, summary: 'Acknowledge a fetched package; it leaves the inbox', params: Type.Object({ id: Uuid }), response: { 200: Type.Object({ acknowledged: Type.Boolean() }), '4xx': ProblemResponse } },
+    },
+    async (request) => {
+      const partner = partnerOf(request);
+      const { delivery, row } = await ownInboxItem(request.params.id, partner.id);
+      await edxml.db.transaction(async (tx) => {
+        if (!(await acknowledge(tx, delivery.id, partner.id)) || delivery.acknowledgedAt) return;
+        await appendLog(tx, { direction: 'out', partnerId: partner.id, endpoint: `edxml-inbox:${delivery.organId}`, messageId: delivery.id, body: Buffer.from(row.envelope!, 'utf8'), outcome: 'delivered' });
+      });
+      return { acknowledged: true };
+    },
+  );
+
+  app.get(
+    '/v1/edxml/:documentId',
+    {
+      preHandler: members,
+      schema: { tags, summary: "A document's trail: sender, every hop and delivery, every status", params: Type.Object({ documentId: Type.String({ minLength: 1, maxLength: 300 }) }), response: { 200: Trail, '4xx': ProblemResponse } },
+    },
+    async (request) => {
+      const partner = partnerOf(request);
+      const all = await packagesOfDocument(edxml.db, request.params.documentId);
+      const deliveries = await deliveriesOf(edxml.db, all.map((p) => p.id));
+      const involved = partner.roles.has('admin') || all.some((p) => p.partnerId === partner.id) || deliveries.some((d) => d.partnerId === partner.id);
+      // Refused packages are shown to whoever sent them (and to admins) only.
+      const visible = all.filter((p) => p.state === 'accepted' || p.partnerId === partner.id || partner.roles.has('admin'));
+      if (!involved || visible.length === 0) throw new Problem('edxml-not-found', `No edXML document ${request.params.documentId} among yours`);
+      const document = visible.find((p) => p.kind === 'document' && p.state === 'accepted');
+      return {
+        documentId: request.params.documentId,
+        sender: document?.partnerId ?? null,
+        packages: visible.map((p) => ({
+          packageId: p.id,
+          kind: p.kind,
+          state: p.state,
+          sentBy: p.partnerId,
+          from: p.fromOrganId,
+          to: p.toOrganIds,
+          statusCode: p.statusCode,
+          refusal: p.refusalCode ? { code: p.refusalCode, reason: p.refusalReason ?? '' } : null,
+          receivedAt: new Date(p.receivedAt).toISOString(),
+          hops: hopsOf(p),
+          deliveries: deliveries.filter((d) => d.packageId === p.id).map(deliveryView),
+        })),
+        statuses: visible.flatMap((p) => {
+          const envelope = p.header?.envelope;
+          if (envelope?.kind !== 'status') return [];
+          const s = envelope.status;
+          return [{ from: s.from.organId, statusCode: s.statusCode, meaning: STATUS_CODES[s.statusCode as StatusCode], description: s.description ?? null, timestamp: s.timestamp, staff: s.staffInfo?.staff ?? null, receivedAt: new Date(p.receivedAt).toISOString() }];
+        }),
+      };
+    },
+  );
+};
+
+function deliveryView(d: DeliveryRow) {
+  const iso = (v: Date | null) => (v ? new Date(v).toISOString() : null);
+  const state = d.mode === 'inbox' ? (d.acknowledgedAt ? 'acknowledged' : 'in-inbox') : (d.state ?? 'pending');
+  return { organId: d.organId, partnerId: d.partnerId, mode: d.mode, state, attempts: d.attempts ?? 0, lastError: d.lastError, deliveredAt: iso(d.deliveredAt), acknowledgedAt: iso(d.acknowledgedAt) };
+}
+
+export default edxmlRoutes;
