@@ -103,7 +103,7 @@ function renderResync(r: ResyncResult, jsonFile: string): string {
     '|---|---|',
     `| Bulk accepted | ${fmt(b.accept.accepted)} of ${fmt(b.accept.offered)} in ${fmt(b.accept.wallS, 1)} s: ${fmt(b.accept.perSecond, 1)} accepted/s; request ${pct(b.accept.latencyMs)} ms; refusals ${counted(b.accept.refusals)} |`,
     `| Bulk drained | ${fmt(b.delivered)}${b.complete ? '' : ' (INCOMPLETE: timed out)'} in **${fmt(b.drainS, 1)} s** from the first bulk 202: **${fmt(b.deliveredPerSecond, 1)} dossiers/s** |`,
-    `| Bulk lane's rate | ${fmt(b.calls)} calls, ${fmt(b.itemsPerCall, 1)} dossiers each; **${fmt(b.callsPerSecond.mean, 2)} calls/s** on average for ${b.callsPerSecond.configured} configured; worst sliding second ${b.callsPerSecond.maxInAnySlidingSecond} (BullMQ's limiter counts fixed windows); portal refusals ${counted(b.portalRefusals)} |`,
+    `| Bulk lane's rate | ${fmt(b.calls)} calls, ${fmt(b.itemsPerCall, 1)} dossiers each; **${fmt(b.callsPerSecond.mean, 2)} calls/s** on average for ${b.callsPerSecond.configured} configured; at most ${fmt(b.callsPerSecond.maxOverAnyTenSeconds, 1)}/s over any 10 s (worst single second ${b.callsPerSecond.maxInAnySlidingSecond}, arrival jitter included); portal refusals ${counted(b.portalRefusals)} |`,
     liveRow('alone (baseline)', live.baseline),
     liveRow('while the bulk was offered', live.whileBulkOffered),
     liveRow('while the bulk drained', live.whileBulkDrains),

@@ -44,7 +44,8 @@ export interface ResyncResult extends RunRecord {
     deliveredPerSecond: number;
     calls: number;
     itemsPerCall: number;
-    callsPerSecond: { configured: number; mean: number; maxInAnySlidingSecond: number };
+    /** As the simulator saw them: arrival jitter can put three calls paced 500 ms apart in one second, so the 10 s figure is the check. */
+    callsPerSecond: { configured: number; mean: number; maxInAnySlidingSecond: number; maxOverAnyTenSeconds: number };
     portalRefusals: Record<string, number>;
   };
   live: { baseline: LiveFigures; whileBulkOffered: LiveFigures; whileBulkDrains: LiveFigures };
@@ -99,11 +100,11 @@ function liveFigures(chunks: Chunk[]): LiveFigures {
   };
 }
 
-/** The most calls in any window of one second (ms timestamps, sorted). */
-function maxInAnySecond(times: number[]): number {
+/** The most calls in any window of `windowMs` (ms timestamps, sorted). */
+function maxInWindow(times: number[], windowMs: number): number {
   let best = 0;
   for (let i = 0, j = 0; j < times.length; j++) {
-    while (times[j]! - times[i]! >= 1000) i++;
+    while (times[j]! - times[i]! >= windowMs) i++;
     best = Math.max(best, j - i + 1);
   }
   return best;
@@ -192,7 +193,7 @@ export async function runResync(engine: Engine, o: Options, machine: Machine, co
       deliveredPerSecond: round(deliveredPerSecond, 1),
       calls: bulkCalls.length,
       itemsPerCall: round(bulkCalls.reduce((n, s) => n + s.call.codes.length, 0) / Math.max(1, bulkCalls.length), 1),
-      callsPerSecond: { configured: bulkCallsPerSecond, mean: round((bulkCalls.length - 1) / callWindowS, 2), maxInAnySlidingSecond: maxInAnySecond(callTimes) },
+      callsPerSecond: { configured: bulkCallsPerSecond, mean: round((bulkCalls.length - 1) / callWindowS, 2), maxInAnySlidingSecond: maxInWindow(callTimes, 1000), maxOverAnyTenSeconds: maxInWindow(callTimes, 10_000) / 10 },
       portalRefusals,
     },
     live: { baseline: liveFigures(measured.baseline), whileBulkOffered: liveFigures(offeredChunks), whileBulkDrains: liveFigures(drainChunks) },
@@ -211,11 +212,11 @@ export async function runResync(engine: Engine, o: Options, machine: Machine, co
 
 function resyncNote(r: ResyncResult): string {
   const b = r.bulk;
-  const held = b.callsPerSecond.mean <= b.callsPerSecond.configured * 1.05;
+  const held = b.callsPerSecond.maxOverAnyTenSeconds <= b.callsPerSecond.configured * 1.05;
   const used = Math.round((b.callsPerSecond.mean / b.callsPerSecond.configured) * 100);
   const { baseline, whileBulkDrains, whileBulkOffered } = r.live;
   return [
-    `the bulk lane ${held ? 'stayed within' : 'EXCEEDED'} its rate and used ${used}% of it: ${b.callsPerSecond.mean} calls/s on average for ${b.callsPerSecond.configured} configured (worst sliding second ${b.callsPerSecond.maxInAnySlidingSecond})`,
+    `the bulk lane ${held ? 'stayed within' : 'EXCEEDED'} its rate and used ${used}% of it: ${b.callsPerSecond.mean} calls/s on average for ${b.callsPerSecond.configured} configured (at most ${b.callsPerSecond.maxOverAnyTenSeconds}/s over any 10 s)`,
     `${b.delivered} bulk dossiers drained in ${b.drainS} s (${b.deliveredPerSecond}/s)${b.complete ? '' : ' — INCOMPLETE'}`,
     `live p99 ${baseline.latencyMs.p99} ms alone, ${whileBulkOffered.latencyMs.p99} ms while the bulk was offered, ${whileBulkDrains.latencyMs.p99} ms while it drained; live accept→portal p99 ${baseline.endToEndLatencyMs.p99} / ${whileBulkOffered.endToEndLatencyMs.p99} / ${whileBulkDrains.endToEndLatencyMs.p99} ms`,
     `${r.extrapolation.dossiers.toLocaleString('en-US')} dossiers would drain in about ${r.extrapolation.drainHours} h (extrapolated)`,
