@@ -62,7 +62,7 @@ const HELP = `npm run bench -- [options]
   --delivery-timeout S   give up waiting for delivery after S seconds (default 900)
   --cpu-prof             write a V8 CPU profile of the gateway process (path printed at the end)
   --note TEXT            the one-line note for RESULTS.md instead of the derived one
-  --dry-run              print the figures, record nothing
+  --dry-run              print the figures and the RESULTS.md section, record nothing
  resync mode:
   --bulk-count N         dossiers re-synced on the bulk lane (default 12000)
   --live-rate L          live dossiers a second offered throughout (default 20)
@@ -239,6 +239,7 @@ async function main(): Promise<void> {
       const result: ResyncResult = await runResync(engine, o, machine, commit);
       process.stdout.write(`${JSON.stringify({ engine, bulk: result.bulk, live: result.live, extrapolation: result.extrapolation, note: result.note }, null, 2)}\n`);
       if (o.record) await record(result, `resync-${engine}`, (file) => renderSection(result, file));
+      else process.stdout.write(`${renderSection(result, '(dry run: not recorded)')}\n`);
     }
     return;
   }
@@ -250,6 +251,7 @@ async function main(): Promise<void> {
       `${JSON.stringify({ engine, saturation: { load: s.load, delivery: s.delivery }, fixedRate: { load: f.load, delivery: f.delivery, backlog: f.backlog }, bare, ratio: result.ratio, memoryMiB: result.memoryMiB, note: result.note }, null, 2)}\n`,
     );
     if (o.record) await record(result, engine, (file) => renderSection(result, file));
+    else process.stdout.write(`${renderSection(result, '(dry run: not recorded)')}\n`);
   }
   if (o.cpuProf) process.stderr.write(`[bench] CPU profiles of the gateway in ${PROFILE_DIR}/ (open in Chrome DevTools)\n`);
 }
