@@ -239,7 +239,7 @@ async function main(): Promise<void> {
       const result: ResyncResult = await runResync(engine, o, machine, commit);
       process.stdout.write(`${JSON.stringify({ engine, bulk: result.bulk, live: result.live, extrapolation: result.extrapolation, note: result.note }, null, 2)}\n`);
       if (o.record) await record(result, `resync-${engine}`, (file) => renderSection(result, file));
-      else process.stdout.write(`${renderSection(result, '(dry run: not recorded)')}\n`);
+      else process.stdout.write(`${renderSection(result, 'dry-run')}\n`);
     }
     return;
   }
@@ -251,7 +251,7 @@ async function main(): Promise<void> {
       `${JSON.stringify({ engine, saturation: { load: s.load, delivery: s.delivery }, fixedRate: { load: f.load, delivery: f.delivery, backlog: f.backlog }, bare, ratio: result.ratio, memoryMiB: result.memoryMiB, note: result.note }, null, 2)}\n`,
     );
     if (o.record) await record(result, engine, (file) => renderSection(result, file));
-    else process.stdout.write(`${renderSection(result, '(dry run: not recorded)')}\n`);
+    else process.stdout.write(`${renderSection(result, 'dry-run')}\n`);
   }
   if (o.cpuProf) process.stderr.write(`[bench] CPU profiles of the gateway in ${PROFILE_DIR}/ (open in Chrome DevTools)\n`);
 }
