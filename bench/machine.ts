@@ -1,4 +1,5 @@
 // What the figures were measured on: they mean little without it.
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 
@@ -24,4 +25,34 @@ export async function describeMachine(): Promise<Machine> {
     os: pretty ?? `${os.type()} ${os.release()}`,
     kernel: `${os.type()} ${os.release()} ${os.arch()}`,
   };
+}
+
+/** The commit measured, with `+dirty` when the working tree has uncommitted changes. */
+export function describeCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface CpuTimes {
+  busy: number;
+  total: number;
+}
+
+/** All cores together, from /proc/stat. */
+export async function cpuTimes(): Promise<CpuTimes> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/** The share of all cores busy between two readings. */
+export function busyShare(a: CpuTimes, b: CpuTimes): number {
+  return b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
 }

@@ -1,4 +1,7 @@
-// Messages between bench/run.ts and the gateway process it forks (bench/gateway-process.ts).
+// Messages between bench/run.ts and the processes it forks (bench/gateway-process.ts, bench/bare-process.ts).
+
+/** The bare process's routes: parse only, and parse plus the Dossier schema. */
+export const BARE_PATHS = { parse: '/bare', validate: '/bare-validated' } as const;
 
 export interface MemorySample {
   /** ms since the epoch */

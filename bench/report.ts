@@ -1,81 +1,42 @@
 // The human-readable record: RESULTS.md's header (how to run, what each figure means) and one
-// section per run, appended by bench/run.ts.
+// section per engine of each run, appended by bench/run.ts.
+import type { PhaseResult } from './phase.js';
+import type { ResyncResult } from './resync.js';
 import type { BenchResult } from './run.js';
+import type { RunRecord } from './engine.js';
+import type { Percentiles } from './stats.js';
 
 export const RESULTS_HEADER = `# Benchmark results
 
-Recorded by \`bench/run.ts\`; newest at the bottom. Each section is one engine of one run; the full
-figures (refusal kinds, queue and database counts, a per-second timeline) are in the JSON file it names.
-
-## How to run
-
-\`\`\`
-npm run bench -- --count 5000 --concurrency 32        # both engines, about 2 minutes
-npm run bench -- --engines postgres --count 20000     # one engine, more dossiers
-npm run bench -- --help                               # every option
-\`\`\`
-
-It needs \`redis-server\` on the PATH and, for the PostgreSQL run, the Debian \`postgresql\` package
-(server binaries under /usr/lib/postgresql/<v>/bin). It starts everything it uses privately (Redis,
-PostgreSQL, the national portal simulator, the gateway) in a temp folder and removes it afterwards.
-Delivery settings pass through from the environment (e.g. \`DELIVERY_BATCH_SIZE=100 npm run bench\`);
-otherwise the gateway runs on its production defaults.
-
-## What the figures mean
-
-- **Set-up.** The gateway runs with roles \`api,worker\` and \`LGSP_MODE=production\` in a Node process
-  of its own. The bench process is the load generator (undici \`Pool\`, one connection per concurrent
-  sender) and also hosts the national portal simulator, so neither takes the gateway's event loop.
-  Redis runs with AOF on (\`appendfsync everysec\`); PostgreSQL with fsync on unless the section says
-  otherwise. A warm-up (default 200 dossiers, delivered) comes first and is not counted.
-- **Accepted/s**: dossiers answered \`202\` ÷ time from the first request sent to the last answer
-  received. Each body is ~2 KB: a unique dossier with three papers (allow-listed links) and two fees.
-- **Request latency**: per \`POST /v1/dossiers\`, from sending to the whole answer read, at the given
-  concurrency; exact percentiles over every request (nearest rank), not a histogram's estimate.
-- **Delivered/s**: dossiers the simulator stored ÷ time from the first \`202\` to the moment the simulator
-  held the last of them. *Drain* is how long delivery went on after the last \`202\`.
-- **Accept→portal latency**: per dossier, from its \`202\` reaching the client to the simulator storing it
-  (same clock: both happen in the bench process).
-- **Memory** of the gateway process (\`process.memoryUsage()\` every 100 ms): *idle* just after start,
-  *before* after the warm-up, *peak* during the run, *after* 2 s after the last delivery, *after GC*
-  following a forced full collection (what is really retained).
-- **Gateway CPU / event loop**: CPU time the gateway process used ÷ wall time (1.0 = one core), the share
-  of time its event loop was busy (ELU), and event-loop delay p99, while offering.
-- **Machine CPU busy**: all cores together, from /proc/stat, while offering: the gateway shares the
-  machine with the database, Redis, the simulator and the load generator.
+Recorded by \`bench/run.ts\` (and the audit-log and signature benchmarks); newest at the bottom. Each
+section is one engine of one run; the full figures (refusal kinds, queue and database counts, a
+per-second timeline) are in the JSON file it names. How to run and what the figures mean:
+[README.md](README.md).
 `;
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const pct = (p: Percentiles, digits = 1) => `p50 ${fmt(p.p50, digits)} · p90 ${fmt(p.p90, digits)} · p99 ${fmt(p.p99, digits)} · max ${fmt(p.max, digits)}`;
+const counted = (o: Record<string, number>) => (Object.keys(o).length ? Object.entries(o).map(([k, v]) => `${k} ×${v}`).join(', ') : 'none');
 
-export function renderSection(r: BenchResult, jsonFile: string): string {
-  const a = r.accept;
-  const d = r.delivery;
-  const m = r.memoryMiB;
-  const g = r.gatewayProcess.offering;
-  const cores = (g.cpuUserMs + g.cpuSystemMs) / Math.max(1, g.wallMs);
-  const refusals = Object.keys(a.refusals).length ? Object.entries(a.refusals).map(([k, v]) => `${k} ×${v}`).join(', ') : 'none';
-  const portalRefusals = Object.keys(d.portalRefusals).length ? Object.entries(d.portalRefusals).map(([k, v]) => `${k} ×${v}`).join(', ') : 'none';
-  const states = Object.entries(r.counts.messagesByState).map(([k, v]) => `${k} ${v}`).join(', ');
-  const params = r.parameters;
-  const lines = [
+function head(r: RunRecord, title: string, parameters: string): string[] {
+  return [
     '',
-    `## ${r.date.slice(0, 16).replace('T', ' ')} UTC · ${r.engine === 'pglite' ? 'PGlite' : 'PostgreSQL'}`,
+    `## ${r.date.slice(0, 16).replace('T', ' ')} UTC · ${r.engine === 'pglite' ? 'PGlite' : 'PostgreSQL'} · ${title}`,
     '',
     `- **Machine**: ${r.machine.cpuModel}, ${r.machine.cores} cores, ${fmt(r.machine.ramGiB)} GiB RAM; Node ${r.machine.node}; ${r.machine.os} (${r.machine.kernel})`,
+    `- **Commit**: ${r.commit}`,
     `- **Set-up**: ${r.design}`,
-    `- **Parameters**: ${fmt(a.offered)} dossiers (~${fmt(Number(params.bodyBytesMean))} B each), concurrency ${String(params.concurrency)}, warm-up ${String(params.warmup)}, LOG_LEVEL ${String(params.logLevel)}, live lane, delivery settings ${Object.keys(params.deliveryEnv as object).length ? JSON.stringify(params.deliveryEnv) : 'at their defaults'}`,
+    `- **Parameters**: ${parameters}`,
     '',
-    '| Figure | Value |',
-    '|---|---|',
-    `| Accepted | ${fmt(a.accepted)} of ${fmt(a.offered)} in ${fmt(a.wallS, 2)} s: **${fmt(a.perSecond, 1)} accepted/s** (refusals: ${refusals}) |`,
-    `| Request latency (ms) | p50 ${fmt(a.latencyMs.p50, 1)} · p90 ${fmt(a.latencyMs.p90, 1)} · p99 ${fmt(a.latencyMs.p99, 1)} · max ${fmt(a.latencyMs.max, 1)} |`,
-    `| Delivered | ${fmt(d.delivered)}${d.complete ? '' : ' (INCOMPLETE: timed out)'} in ${fmt(d.windowS, 2)} s from the first 202: **${fmt(d.perSecond, 1)} delivered/s**; ${fmt(d.deliveredWhileOffering)} by the last 202, drain ${fmt(d.drainAfterLastAcceptS, 2)} s after it |`,
-    `| Accept→portal latency (ms) | p50 ${fmt(d.endToEndLatencyMs.p50)} · p90 ${fmt(d.endToEndLatencyMs.p90)} · p99 ${fmt(d.endToEndLatencyMs.p99)} · max ${fmt(d.endToEndLatencyMs.max)} |`,
-    `| Portal calls | ${fmt(d.portalCalls)} DongBoHoSoMC calls, ${fmt(d.itemsPerCall.mean, 1)} dossiers per call on average (max ${d.itemsPerCall.max}); refusals ${portalRefusals}; logins ${d.logins} |`,
+  ];
+}
+
+function tail(r: RunRecord, jsonFile: string): string[] {
+  const m = r.memoryMiB;
+  const states = Object.entries(r.counts.messagesByState).map(([k, v]) => `${k} ${v}`).join(', ');
+  return [
     `| Gateway RSS (MiB) | idle ${fmt(m.idle.rss)} · before ${fmt(m.before.rss)} · peak **${fmt(m.peak.rss)}** · after ${fmt(m.after.rss)} · after GC ${fmt(m.afterGc.rss)} |`,
     `| Gateway heap used (MiB) | idle ${fmt(m.idle.heapUsed)} · before ${fmt(m.before.heapUsed)} · peak **${fmt(m.peak.heapUsed)}** · after ${fmt(m.after.heapUsed)} · after GC ${fmt(m.afterGc.heapUsed)} |`,
-    `| Gateway process while offering | ${fmt(cores, 2)} cores of CPU, event loop busy ${fmt(g.eventLoopUtilization * 100)}%, loop delay p99 ${fmt(g.eventLoopDelayMs.p99, 1)} ms (max ${fmt(g.eventLoopDelayMs.max, 1)}) |`,
-    `| Machine CPU busy | ${fmt(r.machineCpuBusy.offering * 100)}% while offering, ${fmt(r.machineCpuBusy.untilDelivered * 100)}% until delivered |`,
     `| Afterwards | messages: ${states}; ${fmt(r.counts.deliveryAttempts)} delivery attempts; database ${fmt(r.storage.databaseBytes / 1024 / 1024, 1)} MiB; Redis ${fmt(r.storage.redisUsedMemoryBytes / 1024 / 1024, 1)} MiB; ${fmt(r.logs.lines)} log lines (${fmt(r.logs.bytes / 1024 / 1024, 1)} MiB) |`,
     '',
     `**Note**: ${r.note}`,
@@ -83,5 +44,75 @@ export function renderSection(r: BenchResult, jsonFile: string): string {
     `Full figures: [${jsonFile}](${jsonFile})`,
     '',
   ];
+}
+
+function processRow(label: string, p: PhaseResult): string {
+  const g = p.gatewayProcess.offering;
+  const cores = (g.cpuUserMs + g.cpuSystemMs) / Math.max(1, g.wallMs);
+  return `| Gateway process, ${label} | ${fmt(cores, 2)} cores of CPU, event loop busy ${fmt(g.eventLoopUtilization * 100)}%, loop delay p99 ${fmt(g.eventLoopDelayMs.p99, 1)} ms; machine ${fmt(p.machineCpuBusy.offering * 100)}% busy; load generator ${fmt(p.loadGeneratorCpuMs / Math.max(1, g.wallMs), 2)} cores |`;
+}
+
+function renderAccept(r: BenchResult, jsonFile: string): string {
+  const { saturation: s, fixedRate: f, bare, ratio } = r;
+  const p = r.parameters;
+  const rate = f.load.rate ?? 0;
+  const reached = f.load.answeredPerSecond >= 0.95 * rate;
+  const keepsUp = f.backlog.growthPerSecondSecondHalf < 0.05 * rate;
+  const lines = [
+    ...head(
+      r,
+      'acceptance',
+      `saturation ${fmt(s.load.offered)} dossiers (~${fmt(Number(p.bodyBytesMean))} B each) from ${s.load.connections} connections; fixed rate ${fmt(rate)}/s for ${String(p.rateSeconds)} s from ${f.load.connections} connections; warm-up ${String(p.warmup)}; LOG_LEVEL ${String(p.logLevel)}; live lane; delivery settings ${Object.keys(p.deliveryEnv as object).length ? JSON.stringify(p.deliveryEnv) : 'at their defaults'}`,
+    ),
+    '| Figure | Gateway `POST /v1/dossiers` | Bare Fastify route (parse only) | Gateway ÷ bare |',
+    '|---|---|---|---|',
+    `| Saturation | **${fmt(s.load.perSecond, 1)} accepted/s** (${fmt(s.load.accepted)} of ${fmt(s.load.offered)}; refusals ${counted(s.load.refusals)}) | ${fmt(bare.parse.perSecond, 1)}/s (${fmt(bare.validate.perSecond, 1)}/s with the Dossier schema) | **${fmt(ratio.throughput * 100, 1)}%** (${fmt(ratio.throughputToValidated * 100, 1)}% of parse + schema) |`,
+    `| Latency at saturation (ms) | ${pct(s.load.latencyMs)} | ${pct(bare.parse.latencyMs)} | |`,
+    `| At ${fmt(rate)}/s offered | ${fmt(f.load.answeredPerSecond, 1)} answered/s; refusals ${counted(f.load.refusals)} | ${fmt(bare.parseAtRate.answeredPerSecond, 1)} answered/s | |`,
+    `| Latency at ${fmt(rate)}/s (ms) | **${pct(f.load.latencyMs)}** | ${pct(bare.parseAtRate.latencyMs)} | p50 ×${fmt(ratio.p50AtRate, 1)} · p99 ×${fmt(ratio.p99AtRate, 1)} |`,
+    `| RSS (MiB) | peak ${fmt(r.memoryMiB.peak.rss)} | peak ${fmt(bare.rssMiB.peak)} | |`,
+    '',
+    '| Figure | Value |',
+    '|---|---|',
+    `| Delivered, saturation phase | ${fmt(s.delivery.delivered)}${s.delivery.complete ? '' : ' (INCOMPLETE: timed out)'} in ${fmt(s.delivery.windowS, 2)} s from the first 202: **${fmt(s.delivery.perSecond, 1)} delivered/s**; ${fmt(s.delivery.deliveredWhileOffering)} by the last 202, drain ${fmt(s.delivery.drainAfterLastAcceptS, 2)} s after it |`,
+    `| Delivered, fixed-rate phase | ${fmt(f.delivery.delivered)}${f.delivery.complete ? '' : ' (INCOMPLETE: timed out)'}: **${fmt(f.delivery.perSecondWhileOffering, 1)} delivered/s while ${fmt(rate)}/s were offered**; backlog max ${fmt(f.backlog.max)}, ${fmt(f.backlog.atEnd)} at the last 202, growing ${fmt(f.backlog.growthPerSecondSecondHalf, 1)}/s over the second half; drain ${fmt(f.delivery.drainAfterLastAcceptS, 2)} s after the last 202 |`,
+    `| Accept→portal latency (ms) | saturation ${pct(s.delivery.endToEndLatencyMs, 0)}; at ${fmt(rate)}/s ${pct(f.delivery.endToEndLatencyMs, 0)} |`,
+    `| Portal calls | ${fmt(s.delivery.portalCalls + f.delivery.portalCalls)} DongBoHoSoMC calls, ${fmt(s.delivery.itemsPerCall.mean, 1)} / ${fmt(f.delivery.itemsPerCall.mean, 1)} dossiers per call on average; refusals ${counted({ ...s.delivery.portalRefusals, ...f.delivery.portalRefusals })} |`,
+    processRow('saturation', s),
+    processRow(`at ${fmt(rate)}/s`, f),
+    ...tail(r, jsonFile).slice(0, 3),
+    `| Aims | ≥ 1,000 accepted/s: **${s.load.perSecond >= 1000 ? 'met' : 'not met'}** · p99 < 50 ms at ${fmt(rate)}/s: **${reached && f.load.latencyMs.p99 < 50 ? 'met' : 'not met'}**${reached ? '' : ' (the rate was not reached)'} · delivery keeps up with the ${fmt(f.load.perSecond, 1)}/s accepted: **${keepsUp ? 'yes' : 'no'}** |`,
+    ...tail(r, jsonFile).slice(3),
+  ];
   return lines.join('\n');
+}
+
+function renderResync(r: ResyncResult, jsonFile: string): string {
+  const b = r.bulk;
+  const p = r.parameters;
+  const live = r.live;
+  const liveRow = (label: string, l: ResyncResult['live']['baseline']) =>
+    `| Live, ${label} | ${fmt(l.accepted)} of ${fmt(l.offered)} accepted (${fmt(l.answeredPerSecond, 1)}/s); request ${pct(l.latencyMs)} ms; accept→portal ${pct(l.endToEndLatencyMs, 0)} ms |`;
+  const lines = [
+    ...head(
+      r,
+      'go-live re-sync',
+      `${fmt(b.accept.offered)} dossiers on the bulk lane from ${b.accept.connections} connections, as fast as accepted; live traffic ${String(p.liveRate)}/s throughout (${String(p.baselineSeconds)} s alone first); bulk lane held to ${String(p.bulkCallsPerSecond)} calls/s of up to ${String(p.batchSize)} dossiers; LOG_LEVEL ${String(p.logLevel)}`,
+    ),
+    '| Figure | Value |',
+    '|---|---|',
+    `| Bulk accepted | ${fmt(b.accept.accepted)} of ${fmt(b.accept.offered)} in ${fmt(b.accept.wallS, 1)} s: ${fmt(b.accept.perSecond, 1)} accepted/s; request ${pct(b.accept.latencyMs)} ms; refusals ${counted(b.accept.refusals)} |`,
+    `| Bulk drained | ${fmt(b.delivered)}${b.complete ? '' : ' (INCOMPLETE: timed out)'} in **${fmt(b.drainS, 1)} s** from the first bulk 202: **${fmt(b.deliveredPerSecond, 1)} dossiers/s** |`,
+    `| Bulk lane's rate | ${fmt(b.calls)} calls, ${fmt(b.itemsPerCall, 1)} dossiers each; **${fmt(b.callsPerSecond.mean, 2)} calls/s** on average for ${b.callsPerSecond.configured} configured; at most ${fmt(b.callsPerSecond.maxOverAnyTenSeconds, 1)}/s over any 10 s (worst single second ${b.callsPerSecond.maxInAnySlidingSecond}, arrival jitter included); portal refusals ${counted(b.portalRefusals)} |`,
+    liveRow('alone (baseline)', live.baseline),
+    liveRow('while the bulk was offered', live.whileBulkOffered),
+    liveRow('while the bulk drained', live.whileBulkDrains),
+    `| ${fmt(r.extrapolation.dossiers)} dossiers | **about ${fmt(r.extrapolation.drainHours, 2)} h to drain** (accepting them: ${fmt(r.extrapolation.acceptHours, 2)} h); ${r.extrapolation.basis} |`,
+    ...tail(r, jsonFile),
+  ];
+  return lines.join('\n');
+}
+
+export function renderSection(r: BenchResult | ResyncResult, jsonFile: string): string {
+  return r.mode === 'resync' ? renderResync(r, jsonFile) : renderAccept(r, jsonFile);
 }

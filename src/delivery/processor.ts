@@ -34,7 +34,8 @@ export interface ProcessorDeps {
 export class DeliveryProcessor {
   constructor(private readonly deps: ProcessorDeps) {}
 
-  async process(messageId: string): Promise<ProcessResult> {
+  /** `beforeCall`, when given, is awaited just before the outbound call: the bulk lane's pace. */
+  async process(messageId: string, beforeCall?: () => Promise<void>): Promise<ProcessResult> {
     const { db, delivery } = this.deps;
     // Most jobs under load are for messages that already went out as another job's batch sibling, or
     // are in flight in one: a plain read settles those without a claim transaction. A message leased
@@ -53,6 +54,7 @@ export class DeliveryProcessor {
 
     let outcomes: Map<string, ItemOutcome>;
     try {
+      await beforeCall?.();
       outcomes = await destination.deliver(claim.messages);
     } catch (error) {
       // A destination bug must not strand the batch under a lease; every item becomes a retry.

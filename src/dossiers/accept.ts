@@ -119,7 +119,8 @@ export async function acceptDossier(ctx: AcceptContext, req: AcceptRequest, doss
     return {
       statusCode: 202,
       body: acceptedBody(dossier.code, messageId, kind === 'dossier-create' ? 'create' : 'update'),
-      enqueue: await lineToEnqueue(tx, dossier.code, messageId, req.lane),
+      // A new dossier's line holds only this message: no need to ask for its head.
+      enqueue: existing ? await lineToEnqueue(tx, dossier.code, messageId, req.lane) : [{ id: messageId, lane: req.lane }],
     };
   });
 }

@@ -1,18 +1,20 @@
 // The BullMQ workers of the two lanes. Live traffic has its own concurrency; the bulk lane (a year of
-// dossiers re-synced at go-live) is held to a fixed rate of calls so that it never crowds the portal.
+// dossiers re-synced at go-live) is held to a fixed rate of calls so that it never crowds the portal
+// (src/queue/call-slot.ts).
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { DeliveryProcessor } from '../delivery/processor.js';
+import { callSlot } from './call-slot.js';
 import { LANE_QUEUES, type DeliveryJob } from './delivery-queue.js';
 
 export class DeliveryWorkers {
   private readonly workers: Worker<DeliveryJob>[];
 
   constructor(connection: Redis, prefix: string, processor: DeliveryProcessor, delivery: Config['delivery'], logger: Logger) {
-    const run = async (job: Job<DeliveryJob>, token?: string) => {
-      const result = await processor.process(job.data.messageId);
+    const run = (beforeCall?: () => Promise<void>) => async (job: Job<DeliveryJob>, token?: string) => {
+      const result = await processor.process(job.data.messageId, beforeCall);
       if (result.kind === 'later') {
         await job.moveToDelayed(Math.max(Date.now(), result.at.getTime()) + 10, token);
         throw new DelayedError();
@@ -23,12 +25,8 @@ export class DeliveryWorkers {
     const lockDuration = Math.max(2000, Math.min(30_000, delivery.leaseMs));
     const common = { connection, prefix, autorun: false, lockDuration, stalledInterval: lockDuration };
     this.workers = [
-      new Worker<DeliveryJob>(LANE_QUEUES.live, run, { ...common, concurrency: delivery.liveConcurrency }),
-      new Worker<DeliveryJob>(LANE_QUEUES.bulk, run, {
-        ...common,
-        concurrency: 1,
-        limiter: { max: delivery.bulkCallsPerSecond, duration: 1000 },
-      }),
+      new Worker<DeliveryJob>(LANE_QUEUES.live, run(), { ...common, concurrency: delivery.liveConcurrency }),
+      new Worker<DeliveryJob>(LANE_QUEUES.bulk, run(callSlot(connection, `${prefix}:call-slot:${LANE_QUEUES.bulk}`, delivery.bulkCallsPerSecond)), { ...common, concurrency: 1 }),
     ];
     for (const worker of this.workers) {
       worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'delivery worker error'));

@@ -52,19 +52,19 @@ const PREDECESSOR_OPEN = `EXISTS (SELECT 1 FROM messages p WHERE p.destination =
   AND p.order_seq < m.order_seq AND p.state NOT IN ('delivered', 'superseded'))`;
 
 export async function insertMessage(q: Queryable, m: NewMessage): Promise<number> {
-  const [counter] = await q.query<{ seq: number }>(
-    `INSERT INTO order_counters (destination, order_key, last_seq) VALUES ($1, $2, 1)
-     ON CONFLICT (destination, order_key) DO UPDATE SET last_seq = order_counters.last_seq + 1
-     RETURNING last_seq AS seq`,
-    [m.destination, m.orderKey],
+  // One statement, one round trip: the line's next number and the message that takes it.
+  const [row] = await q.query<{ seq: number }>(
+    `WITH counter AS (
+       INSERT INTO order_counters (destination, order_key, last_seq) VALUES ($2, $7, 1)
+       ON CONFLICT (destination, order_key) DO UPDATE SET last_seq = order_counters.last_seq + 1
+       RETURNING last_seq
+     )
+     INSERT INTO messages (id, destination, kind, partner_id, dossier_code, agency_code, order_key, order_seq, lane, batch_key, payload, traceparent)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT last_seq FROM counter), $8, $9, $10, $11)
+     RETURNING order_seq AS seq`,
+    [m.id, m.destination, m.kind, m.partnerId, m.dossierCode ?? null, m.agencyCode ?? null, m.orderKey, m.lane, m.batchKey, JSON.stringify(m.payload), m.traceparent ?? null],
   );
-  const seq = counter!.seq;
-  await q.query(
-    `INSERT INTO messages (id, destination, kind, partner_id, dossier_code, agency_code, order_key, order_seq, lane, batch_key, payload, traceparent)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [m.id, m.destination, m.kind, m.partnerId, m.dossierCode ?? null, m.agencyCode ?? null, m.orderKey, seq, m.lane, m.batchKey, JSON.stringify(m.payload), m.traceparent ?? null],
-  );
-  return seq;
+  return row!.seq;
 }
 
 export async function getMessage(q: Queryable, id: string): Promise<OutboundMessage | undefined> {

@@ -116,6 +116,7 @@ export interface GatewayEnvironmentOptions {
   databaseUrl: string | undefined;
   webhookUrl?: string | undefined;
   mustSign?: boolean | undefined;
+  editPartners?: ((doc: PartnersDocument) => PartnersDocument) | undefined;
   env?: Record<string, string> | undefined;
 }
 
@@ -169,7 +170,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   const databaseUrl = options.engine === 'postgres' ? await freshDatabaseUrl() : undefined;
   const redisPrefix = freshRedisPrefix();
   const redisUrl = options.env?.REDIS_URL ?? testRedisUrl();
-  const { env, partnersFile } = await gatewayEnvironment({ dataDir, portalUrl: sim.url, redisUrl, redisPrefix, databaseUrl, webhookUrl: options.webhookUrl, mustSign: options.mustSign, env: options.env });
+  const { env, partnersFile } = await gatewayEnvironment({ dataDir, portalUrl: sim.url, redisUrl, redisPrefix, databaseUrl, webhookUrl: options.webhookUrl, mustSign: options.mustSign, editPartners: options.editPartners, env: options.env });
   const config = loadConfig({ ...env, PROCESS_ROLES: options.roles ?? 'api,worker' });
   const gateway = await startGateway(config, createLogger({ level: env.LOG_LEVEL! }));
   const url = gateway.url ?? '';
