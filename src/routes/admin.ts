@@ -1,6 +1,7 @@
 // The operator's door: see what is dead-lettered and replay it once the cause is fixed.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
 import { deliveryView, DeliveryView } from '../dossiers/delivery-view.js';
 import type { Enqueuer } from '../delivery/processor.js';
@@ -48,6 +49,7 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, { 
   app.post(
     '/v1/admin/messages/:id/replay',
     {
+      bodyLimit: BODY_LIMITS.command,
       schema: {
         tags: ['admin'],
         summary: 'Replay a dead-lettered message',

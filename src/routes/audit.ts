@@ -11,6 +11,7 @@ import { decodeLeaf } from '../audit/leaf.js';
 import { consistencyProof, inclusionProof } from '../audit/merkle.js';
 import { findRecords } from '../audit/records.js';
 import { DatabaseNodeSource, treeSize } from '../audit/tree-store.js';
+import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
 import { requireRole } from '../plugins/auth.js';
 import type { Db } from '../store/db.js';
@@ -165,6 +166,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
   app.post(
     '/v1/audit/checkpoints/:size/cosignatures',
     {
+      bodyLimit: BODY_LIMITS.command,
       preValidation: auditor,
       schema: {
         tags,

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { Dossier, DossierCode, DossierEvent } from '../../schemas/dossier.js';
+import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
 import { NATIONAL_PORTAL, acceptDossier, acceptEvent, type AcceptContext, type AcceptRequest, type Accepted } from '../dossiers/accept.js';
 import { deliveryView, DeliveryView } from '../dossiers/delivery-view.js';
@@ -83,6 +84,7 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
   app.post(
     '/v1/dossiers/:code/events',
     {
+      bodyLimit: BODY_LIMITS.event,
       preHandler: requireRole('one-stop', 'agency-system'),
       schema: {
         tags: ['dossiers'],
