@@ -40,13 +40,13 @@ export async function receiveNotification(deps: PaymentDeps, guards: CallbackGua
     return provider.answer('malformed', parsed);
   }
   // The same transaction, result and amount is the same message: a replay, or the provider's own
-  // retry, gets the first answer again and changes nothing.
+  // retry, changes nothing and is answered as the first one was, or as already confirmed.
   const kind = `payment:${provider.id}`;
   const messageId = `${parsed.paymentId}|${parsed.providerTxnId}|${parsed.resultCode}|${parsed.amount}`;
   const earlier = await guards.replay.seen(kind, messageId);
   if (earlier !== undefined) {
     await refusal(deps, guards, provider, 'callback-replayed');
-    return provider.answer(earlier as NotificationOutcome, parsed);
+    return provider.answer(earlier === 'confirmed' ? 'already-confirmed' : (earlier as NotificationOutcome), parsed);
   }
   const outcome = await settle(deps, provider, parsed, request.body, 'notification');
   if (outcome === 'not-found' || outcome === 'invalid-amount') await refusal(deps, guards, provider, outcome);
