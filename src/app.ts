@@ -17,7 +17,7 @@ import metricsPlugin from './plugins/metrics.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import jsonBody from './plugins/json-body.js';
 import tracing from './plugins/tracing.js';
-import problems, { clientErrorHandler } from './plugins/problems.js';
+import problems, { clientErrorHandler, frameworkErrors } from './plugins/problems.js';
 import type { CosignatureVerifier } from './audit/cosignature.js';
 import { RefusalLog } from './audit/refusal-log.js';
 import { ReplayGuard } from './callbacks/replay-guard.js';
@@ -95,6 +95,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
       ? { https: { key: mtls.key, cert: mtls.cert, ca: mtls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const, maxHeaderSize: deps.protection.maxHeaderBytes } }
       : { http: { maxHeaderSize: deps.protection.maxHeaderBytes } }),
     clientErrorHandler,
+    frameworkErrors,
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: JSON_BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },

@@ -35,6 +35,7 @@ export const PROBLEM_TYPES = {
   'shipment-exists': { status: 409, title: 'A shipment of this kind already exists for the dossier' },
   'shipment-not-cancellable': { status: 409, title: 'The shipment can no longer be cancelled' },
   'payload-too-large': { status: 413, title: 'The body is larger than this route accepts' },
+  'uri-too-long': { status: 414, title: 'A path parameter is longer than any id the gateway knows' },
   'unsupported-media-type': { status: 415, title: 'This content type is not accepted here' },
   'headers-too-large': { status: 431, title: 'The request headers are too large' },
   'rate-limited': { status: 429, title: 'Too many requests' },

@@ -49,6 +49,18 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   socket.destroy();
 }
 
+/** What the router refuses before a route is chosen: a path that is not percent-encoded UTF-8, an over-long parameter. */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const problem =
+    error.code === 'FST_ERR_BAD_URL'
+      ? new Problem('invalid-request', 'The path is not valid percent-encoded UTF-8')
+      : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new Problem('uri-too-long')
+        : new Problem('internal-error');
+  // No `instance`: the path is exactly what could not be read, and is not echoed.
+  return sendProblem(reply, problem);
+}
+
 async function logRefusal(refusals: RefusalLog, request: FastifyRequest, problem: Problem): Promise<void> {
   if (request.method !== 'POST' || !request.url.startsWith('/v1/') || problem.status >= 500) return;
   const code = (request.params as { code?: unknown } | undefined)?.code;
