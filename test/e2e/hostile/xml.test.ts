@@ -5,11 +5,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_XML_DEPTH, parseXmlDocument, XmlRefused, type XmlRefusalReason } from '../../../src/xml/safe-dom.js';
+import { DEFAULT_MAX_XML_DEPTH, parseXmlDocument, XmlRefused, type ParseXmlOptions, type XmlRefusalReason } from '../../../src/xml/safe-dom.js';
 
 const LIMIT = { maxBytes: 64 * 1024 };
 
-function refusal(input: string | Buffer, options = LIMIT): XmlRefused {
+function refusal(input: string | Buffer, options: ParseXmlOptions = LIMIT): XmlRefused {
   try {
     parseXmlDocument(input, options);
   } catch (error) {
