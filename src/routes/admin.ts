@@ -19,7 +19,7 @@ const MessageId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[
 const AdminMessage = Type.Intersect([DeliveryView, Type.Object({ destination: Type.String(), dossierCode: Type.Union([Type.String(), Type.Null()]), partnerId: Type.String() })]);
 
 const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, { db, queue }) => {
-  app.addHook('onRequest', requireRole('admin'));
+  app.addHook('preParsing', requireRole('admin'));
   const view = (m: OutboundMessage) => ({ ...deliveryView(m), destination: m.destination, dossierCode: m.dossierCode, partnerId: m.partnerId });
 
   app.get(

@@ -64,14 +64,14 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
 
   app.get(
     '/v1/audit/log-key',
-    { onRequest: auditor, schema: { tags, summary: 'The log origin and the verifier key auditors keep', response: { 200: Type.Object({ origin: Type.String(), verifierKey: Type.String(), witnesses: Type.Array(Type.String()) }) } } },
+    { preParsing: auditor, schema: { tags, summary: 'The log origin and the verifier key auditors keep', response: { 200: Type.Object({ origin: Type.String(), verifierKey: Type.String(), witnesses: Type.Array(Type.String()) }) } } },
     async () => ({ origin, verifierKey, witnesses: witnesses.map((w) => w.name) }),
   );
 
   app.get(
     '/v1/audit/records',
     {
-      onRequest: auditor,
+      preParsing: auditor,
       schema: {
         tags,
         summary: 'Search the log',
@@ -97,7 +97,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
   app.get(
     '/v1/audit/records/:index',
     {
-      onRequest: auditor,
+      preParsing: auditor,
       schema: {
         tags,
         summary: 'One record: the leaf, and the message body while it is kept',
@@ -128,7 +128,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
 
   app.get(
     '/v1/audit/checkpoint',
-    { onRequest: auditor, schema: { tags, summary: 'The latest checkpoint, a C2SP signed note with cosignatures', response: { 200: Type.String(), '4xx': ProblemResponse } } },
+    { preParsing: auditor, schema: { tags, summary: 'The latest checkpoint, a C2SP signed note with cosignatures', response: { 200: Type.String(), '4xx': ProblemResponse } } },
     async (_request, reply) => {
       const latest = await servedCheckpoint(db);
       if (!latest) throw new Problem('not-found', 'No checkpoint yet');
@@ -139,7 +139,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
   app.get(
     '/v1/audit/checkpoints',
     {
-      onRequest: auditor,
+      preParsing: auditor,
       schema: {
         tags,
         summary: 'Kept checkpoints: how the log grew',
@@ -155,7 +155,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
 
   app.get(
     '/v1/audit/checkpoints/:size',
-    { onRequest: auditor, schema: { tags, summary: 'One kept checkpoint, as a signed note', params: Type.Object({ size: Size }), response: { 200: Type.String(), '4xx': ProblemResponse } } },
+    { preParsing: auditor, schema: { tags, summary: 'One kept checkpoint, as a signed note', params: Type.Object({ size: Size }), response: { 200: Type.String(), '4xx': ProblemResponse } } },
     async (request, reply) => {
       const kept = await servedCheckpoint(db, Number(request.params.size));
       if (!kept) throw new Problem('not-found', `No checkpoint of size ${request.params.size}`);
@@ -167,7 +167,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
     '/v1/audit/checkpoints/:size/cosignatures',
     {
       bodyLimit: BODY_LIMITS.command,
-      onRequest: auditor,
+      preParsing: auditor,
       schema: {
         tags,
         summary: "A witness's C2SP tlog-cosignature line for a kept checkpoint",
@@ -186,7 +186,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
   app.get(
     '/v1/audit/proofs/inclusion',
     {
-      onRequest: auditor,
+      preParsing: auditor,
       schema: {
         tags,
         summary: 'Inclusion proof of leaf `index` in the tree of size `treeSize` (RFC 9162 §2.1.3)',
@@ -206,7 +206,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
   app.get(
     '/v1/audit/proofs/consistency',
     {
-      onRequest: auditor,
+      preParsing: auditor,
       schema: {
         tags,
         summary: 'Consistency proof between tree sizes `from` and `to` (RFC 9162 §2.1.4)',
@@ -226,7 +226,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
   app.get(
     '/v1/audit/bundles/:index',
     {
-      onRequest: auditor,
+      preParsing: auditor,
       schema: { tags, summary: 'Evidence bundle of one record (lgsp-audit-bundle/v1), checkable offline', params: Type.Object({ index: Index }), response: { '4xx': ProblemResponse } },
     },
     async (request, reply) => {

@@ -64,7 +64,7 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
   app.post(
     '/v1/dossiers',
     {
-      onRequest: requireRole('one-stop', 'agency-system'),
+      preParsing: requireRole('one-stop', 'agency-system'),
       schema: {
         tags: ['dossiers'],
         summary: 'Create or update a dossier',
@@ -85,7 +85,7 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
     '/v1/dossiers/:code/events',
     {
       bodyLimit: BODY_LIMITS.event,
-      onRequest: requireRole('one-stop', 'agency-system'),
+      preParsing: requireRole('one-stop', 'agency-system'),
       schema: {
         tags: ['dossiers'],
         summary: 'Report a progress event',
@@ -106,7 +106,7 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
   app.get(
     '/v1/dossiers/:code',
     {
-      onRequest: requireRole('one-stop', 'agency-system', 'admin'),
+      preParsing: requireRole('one-stop', 'agency-system', 'admin'),
       schema: {
         tags: ['dossiers'],
         summary: 'Read a dossier, its events and their delivery state',

@@ -41,7 +41,7 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
     '/v1/payments',
     {
       bodyLimit: BODY_LIMITS.request,
-      onRequest: requireRole('one-stop'),
+      preParsing: requireRole('one-stop'),
       schema: { tags, summary: "Ask for a payment of a dossier's fees; answers the payer's URL", body: PaymentRequest, response: { 201: View, '4xx': ProblemResponse, '5xx': ProblemResponse } },
     },
     async (request, reply) => {
@@ -52,13 +52,13 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
 
   app.get(
     '/v1/payments/:id',
-    { onRequest: requireRole('one-stop', 'admin'), schema: { tags, summary: 'One payment', params: Type.Object({ id: Id }), response: { 200: View, '4xx': ProblemResponse } } },
+    { preParsing: requireRole('one-stop', 'admin'), schema: { tags, summary: 'One payment', params: Type.Object({ id: Id }), response: { 200: View, '4xx': ProblemResponse } } },
     async (request) => paymentView(await ownPayment(db, partnerOf(request), request.params.id)),
   );
 
   app.get(
     '/v1/payments/:id/receipt',
-    { onRequest: requireRole('one-stop', 'admin'), schema: { tags, summary: "The provider's electronic receipt (PDF), once paid", params: Type.Object({ id: Id }) } },
+    { preParsing: requireRole('one-stop', 'admin'), schema: { tags, summary: "The provider's electronic receipt (PDF), once paid", params: Type.Object({ id: Id }) } },
     async (request, reply) => {
       const row = await ownPayment(db, partnerOf(request), request.params.id);
       if (!row.receipt) throw new Problem('not-found', 'No receipt for this payment (yet)');
@@ -69,7 +69,7 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
   app.get(
     '/v1/payments',
     {
-      onRequest: requireRole('one-stop', 'admin'),
+      preParsing: requireRole('one-stop', 'admin'),
       schema: {
         tags,
         summary: "A dossier's payments",
@@ -125,7 +125,7 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
     '/v1/admin/reconciliations',
     {
       bodyLimit: BODY_LIMITS.command,
-      onRequest: requireRole('admin'),
+      preParsing: requireRole('admin'),
       schema: {
         tags,
         summary: "Reconcile a day's payments with the provider's transactions (đối soát)",
@@ -145,7 +145,7 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
   app.get(
     '/v1/admin/reconciliations/:id',
     {
-      onRequest: requireRole('admin'),
+      preParsing: requireRole('admin'),
       schema: { tags, summary: 'A reconciliation report, as JSON or (format=csv) as a spreadsheet', params: Type.Object({ id: Id }), querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) }) },
     },
     async (request, reply) => {

@@ -72,7 +72,7 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
     '/v1/postal/shipments',
     {
       bodyLimit: BODY_LIMITS.request,
-      onRequest: requireRole('one-stop'),
+      preParsing: requireRole('one-stop'),
       schema: { tags, summary: 'Request a pickup of application papers or a delivery of results', body: ShipmentRequest, response: { 202: Accepted, '4xx': ProblemResponse } },
     },
     async (request, reply) => {
@@ -86,7 +86,7 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
   app.get(
     '/v1/postal/shipments/:id',
     {
-      onRequest: requireRole('one-stop', 'admin'),
+      preParsing: requireRole('one-stop', 'admin'),
       schema: {
         tags,
         summary: "A shipment: the operator's item code, its status, and every report in the trail",
@@ -101,7 +101,7 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
     '/v1/postal/shipments/:id/cancel',
     {
       bodyLimit: BODY_LIMITS.command,
-      onRequest: requireRole('one-stop'),
+      preParsing: requireRole('one-stop'),
       schema: { tags, summary: 'Cancel a shipment at the operator', params: Type.Object({ id: ShipmentId }), response: { 202: Type.Object({ messageId: Type.String() }), '4xx': ProblemResponse } },
     },
     async (request, reply) => {
@@ -115,7 +115,7 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
     '/v1/postal/callbacks',
     {
       bodyLimit: BODY_LIMITS.postalPush,
-      onRequest: requireRole('postal-operator'),
+      preParsing: requireRole('postal-operator'),
       schema: {
         tags,
         summary: "An operator's signed status report (push); duplicates are acknowledged and applied once",

@@ -53,6 +53,13 @@ describe('bodies over the limit of their route (pglite)', () => {
     expectProblem(response, 413, 'payload-too-large');
   });
 
+  it('refuses an unauthenticated caller announcing 2 GB with 401, before reading or judging its body', async () => {
+    const response = await leavesNoTrace(gw, () =>
+      rawRequest(gw.url, { method: 'POST', target: '/v1/dossiers', headers: { 'content-type': 'application/json', 'content-length': String(2 * 1024 ** 3) } }),
+    );
+    expectProblem(response, 401, 'unauthenticated');
+  });
+
   it('refuses a chunked body without Content-Length once it grows past the limit', async () => {
     const chunk = `{"code":"HOSTILE-SIZE-4","summary":"${padded(300 * 1024)}"}`;
     const head = `POST /v1/dossiers/HOSTILE-SIZE-4/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\nx-api-key: ${KEYS.oneStop}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`;
