@@ -17,7 +17,7 @@ export default fp<{ metrics: GatewayMetrics }>(
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', { preParsing: requireRole('admin'), schema: { tags: ['operations'], summary: 'Prometheus metrics (admin role)', hide: false } }, async (_request, reply) => {
+    app.get('/metrics', { preHandler: requireRole('admin'), schema: { tags: ['operations'], summary: 'Prometheus metrics (admin role)', hide: false } }, async (_request, reply) => {
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   },

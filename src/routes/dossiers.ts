@@ -4,7 +4,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { Dossier, DossierCode, DossierEvent } from '../../schemas/dossier.js';
-import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
 import { NATIONAL_PORTAL, acceptDossier, acceptEvent, type AcceptContext, type AcceptRequest, type Accepted } from '../dossiers/accept.js';
 import { deliveryView, DeliveryView } from '../dossiers/delivery-view.js';
@@ -12,6 +11,7 @@ import type { Enqueuer } from '../delivery/processor.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import { messagesOfDossier } from '../store/messages.js';
 import { ProblemResponse } from './problem-schema.js';
+import { BODY_LIMITS } from '../core/body-limits.js';
 
 export interface DossierRouteOptions {
   accept: AcceptContext;
