@@ -41,7 +41,7 @@ const PushEvent = Type.Object(
     POSID: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Integer()])),
     Notes: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, maxProperties: 40 },
 );
 const Push = Type.Object(
   {
@@ -49,7 +49,7 @@ const Push = Type.Object(
     ItemCode: Type.Optional(Type.String({ maxLength: 64 })),
     Events: Type.Array(PushEvent, { minItems: 1, maxItems: 200 }),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, maxProperties: 40 },
 );
 const PushAnswer = Type.Object({
   received: Type.Integer(),

@@ -82,6 +82,12 @@ describe('path and query tricks (pglite)', () => {
     expect(response.body).toEqual({ RspCode: '99', Message: 'Unknow error' });
   });
 
+  it("answers a VNPay notification padded with 100 extra query keys in VNPay's terms (RspCode 99)", async () => {
+    const padding = Array.from({ length: 100 }, (_, i) => `x${i}=1`).join('&');
+    const response = await leavesNoTrace(gw, () => send('GET', `/v1/payments/notifications/vnpay?vnp_TxnRef=A&${padding}`, undefined));
+    expect(response.body).toEqual({ RspCode: '99', Message: 'Unknow error' });
+  });
+
   const bodyCodes: [string, string][] = [
     ['backslashes', '..\\..\\windows\\win.ini'],
     ['percent-encoded dots', '%2e%2e%2fetc'],
