@@ -19,8 +19,10 @@ import type { Queue } from 'bullmq';
 import type { GatewayMetrics } from './observability/metrics.js';
 import jsonBody from './plugins/json-body.js';
 import tracing from './plugins/tracing.js';
-import problems from './plugins/problems.js';
+import problems, { clientErrorHandler, frameworkErrors } from './plugins/problems.js';
 import type { CosignatureVerifier } from './audit/cosignature.js';
+import { RefusalLog } from './audit/refusal-log.js';
+import { ReplayGuard } from './callbacks/replay-guard.js';
 import adminRoutes from './routes/admin.js';
 import auditRoutes from './routes/audit.js';
 import postalRoutes from './routes/postal.js';
@@ -51,7 +53,7 @@ export interface AppDeps {
   pingRedis: () => Promise<unknown>;
   /** Where request-rate counters live, shared by every API instance. */
   redis: Redis | undefined;
-  protection: Omit<ProtectionOptions, 'redis'>;
+  protection: Omit<ProtectionOptions, 'redis'> & HostileInputOptions;
   logger: Logger;
   metrics: GatewayMetrics;
   /** The gateway's active signing key, for responses it signs itself (SOAP). */
@@ -63,7 +65,22 @@ export interface AppDeps {
   edxml?: EdxmlContext;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The sampled record of refusals; tests flush it to see the summary records. */
+    refusals: RefusalLog;
+  }
+}
+
 export const JSON_BODY_LIMIT = 1024 * 1024;
+
+/** Limits on what arrives from outside, beyond rates (config.ts protection: MAX_HEADER_BYTES, CALLBACK_*, REFUSALS_*). */
+export interface HostileInputOptions {
+  maxHeaderBytes: number;
+  callbackWindowSeconds: number;
+  callbackClockSkewSeconds: number;
+  refusalsLoggedPerMinute: number;
+}
 
 /** The mTLS listener: HTTPS that asks every client for a certificate and judges it with the trust store. */
 export interface MutualTls {
@@ -88,7 +105,11 @@ export function paymentDeps(deps: Pick<AppDeps, 'accept' | 'queue' | 'logger' | 
 
 export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(mtls ? { https: { key: mtls.key, cert: mtls.cert, ca: mtls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const } } : {}),
+    ...(mtls
+      ? { https: { key: mtls.key, cert: mtls.cert, ca: mtls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const, maxHeaderSize: deps.protection.maxHeaderBytes } }
+      : { http: { maxHeaderSize: deps.protection.maxHeaderBytes } }),
+    clientErrorHandler,
+    frameworkErrors,
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: JSON_BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
@@ -105,9 +126,16 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   });
 
   const { db } = deps.accept;
+  const refusals = new RefusalLog(db, deps.metrics, deps.protection.refusalsLoggedPerMinute, deps.logger);
+  refusals.start();
+  app.decorate('refusals', refusals);
+  app.addHook('onClose', () => refusals.stop());
+  if (!deps.redis) throw new Error('The API needs Redis: callbacks are checked against a shared replay memory');
+  const window = { windowSeconds: deps.protection.callbackWindowSeconds, clockSkewSeconds: deps.protection.callbackClockSkewSeconds };
+  const replay = new ReplayGuard(deps.redis, deps.protection.redisPrefix, window, deps.logger);
   await app.register(tracing);
   await app.register(jsonBody);
-  await app.register(problems, { db });
+  await app.register(problems, { refusals });
   await app.register(auth, { registry: deps.accept.registry, ...(mtls ? { clientCertificates: deps.trust } : {}) });
   await app.register(protection, { redis: deps.redis, ...deps.protection });
   await app.register(signatures, { db, trust: deps.trust, registry: deps.accept.registry, metrics: deps.metrics });
@@ -119,9 +147,10 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   await app.register(fileRoutes, { db, maxFileBytes: deps.maxFileBytes, fileLinks: deps.fileLinks });
   await app.register(adminRoutes, { db, queue: deps.queue });
   await app.register(auditRoutes, { db, ...deps.audit });
-  await app.register(postalRoutes, { accept: deps.accept, queue: deps.queue, enabled: deps.postalEnabled });
+  await app.register(postalRoutes, { accept: deps.accept, queue: deps.queue, enabled: deps.postalEnabled, guards: { replay, refusals } });
   await app.register(paymentRoutes, {
     deps: paymentDeps(deps),
+    guards: { replay, refusals },
     providers: deps.payments.providers,
     expiryMinutes: deps.payments.expiryMinutes,
     onMismatch: mismatchAlert(deps.metrics, deps.logger),

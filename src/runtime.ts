@@ -254,7 +254,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
 
   let metricsUrl: string | undefined;
   if (!app && config.metricsPort !== undefined) {
-    const ops = await startOpsListener({ db, registry, metrics, pingRedis: () => redis.ping(), logger }, config.host, config.metricsPort);
+    const ops = await startOpsListener({ db, registry, metrics, pingRedis: () => redis.ping(), logger, refusalsLoggedPerMinute: config.protection.refusalsLoggedPerMinute }, config.host, config.metricsPort);
     closers.push(() => ops.app.close());
     metricsUrl = ops.url;
     logger.info({ url: metricsUrl }, 'metrics listener ready');

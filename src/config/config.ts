@@ -71,6 +71,14 @@ export interface Config {
     maxEventLoopDelayMs: number;
     maxEventLoopUtilization: number;
     retryAfterSeconds: number;
+    /** Request line plus headers; Node answers 431 beyond it, before any route runs. */
+    maxHeaderBytes: number;
+    /** How old a callback's own time (EventTime, ThoiGianGD, vnp_PayDate) may be; seen message ids are remembered as long. */
+    callbackWindowSeconds: number;
+    /** How far ahead of the gateway's clock a callback's time may be. */
+    callbackClockSkewSeconds: number;
+    /** Refusals recorded one by one per partner (or address) and code each minute; the rest are counted and summarised. */
+    refusalsLoggedPerMinute: number;
   };
   tls: {
     certificateFile: string | undefined;
@@ -224,6 +232,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxEventLoopDelayMs: int('LOAD_SHED_EVENT_LOOP_DELAY_MS', 1_000, 0, 60_000),
       maxEventLoopUtilization: int('LOAD_SHED_EVENT_LOOP_UTILIZATION_PERCENT', 0, 0, 100) / 100,
       retryAfterSeconds: int('LOAD_SHED_RETRY_AFTER_SECONDS', 10, 1, 3600),
+      maxHeaderBytes: int('MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
+      callbackWindowSeconds: int('CALLBACK_WINDOW_SECONDS', 24 * 3600, 60, 10 * 366 * 86_400),
+      callbackClockSkewSeconds: int('CALLBACK_CLOCK_SKEW_SECONDS', 300, 0, 3600),
+      refusalsLoggedPerMinute: int('REFUSALS_LOGGED_PER_MINUTE', 20, 1, 100_000),
     },
     tls: {
       certificateFile: str('TLS_CERT_FILE'),

@@ -18,6 +18,8 @@ export class GatewayMetrics {
   readonly signatureFailures: Counter<'code'>;
   readonly paymentAlerts: Counter<'kind'>;
   readonly reconciliationMismatches: Counter<'provider'>;
+  readonly refusals: Counter<'code'>;
+  readonly refusalsUnlogged: Counter<'code'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'lgsp_process_' });
@@ -51,6 +53,18 @@ export class GatewayMetrics {
       name: 'lgsp_reconciliation_mismatches_total',
       help: 'Reconciliation lines missing on either side or with another amount',
       labelNames: ['provider'],
+      registers: [this.registry],
+    });
+    this.refusals = new Counter({
+      name: 'lgsp_refusals_total',
+      help: 'Refused writes and callbacks, by code, whether or not the message log recorded each one',
+      labelNames: ['code'],
+      registers: [this.registry],
+    });
+    this.refusalsUnlogged = new Counter({
+      name: 'lgsp_refusals_unlogged_total',
+      help: 'Refusals past the per-minute sample, counted here and summarised in the message log',
+      labelNames: ['code'],
       registers: [this.registry],
     });
     this.signatureFailures = new Counter({

@@ -3,6 +3,7 @@
 // for /metrics (admin role, as on the API) and /healthz, /readyz, and nothing else.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { RefusalLog } from '../audit/refusal-log.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import auth from '../plugins/auth.js';
 import metricsPlugin from '../plugins/metrics.js';
@@ -17,11 +18,17 @@ export interface OpsListenerDeps {
   metrics: GatewayMetrics;
   pingRedis: () => Promise<unknown>;
   logger: Logger;
+  /** Refusals recorded one by one each minute, per source and code (REFUSALS_LOGGED_PER_MINUTE). */
+  refusalsLoggedPerMinute: number;
 }
 
 export async function startOpsListener(deps: OpsListenerDeps, host: string, port: number): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, disableRequestLogging: true });
-  await app.register(problems, { db: deps.db });
+  // Refused scrapes are sampled into the message log as on the API.
+  const refusals = new RefusalLog(deps.db, deps.metrics, deps.refusalsLoggedPerMinute, deps.logger);
+  refusals.start();
+  app.addHook('onClose', () => refusals.stop());
+  await app.register(problems, { refusals });
   await app.register(auth, { registry: deps.registry });
   await app.register(metricsPlugin, { metrics: deps.metrics, registry: deps.registry });
   await app.register(healthRoutes, { db: deps.db, pingRedis: deps.pingRedis });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Dossier } from '../../schemas/dossier.js';
 import { appendLog } from '../audit/message-log.js';
+import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/processor.js';
@@ -25,15 +26,31 @@ export interface PaymentDeps {
 
 type Verified = Extract<ParsedNotification, { kind: 'valid' }>;
 
-export async function receiveNotification(deps: PaymentDeps, provider: PaymentProvider, request: NotificationRequest): Promise<ProviderAnswer> {
+export async function receiveNotification(deps: PaymentDeps, guards: CallbackGuards, provider: PaymentProvider, request: NotificationRequest): Promise<ProviderAnswer> {
   const parsed = provider.parseNotification(request);
   if (parsed.kind !== 'valid') {
     const outcome: NotificationOutcome = parsed.kind === 'invalid-signature' ? 'invalid-signature' : 'malformed';
-    await refusal(deps, provider, outcome);
+    await refusal(deps, guards, provider, outcome);
     return provider.answer(outcome, parsed);
   }
+  // The provider's own time (ThoiGianGD, vnp_PayDate) is signed with the rest; a notification dated
+  // outside the window is an old one played again, or a clock gone wrong: not acted on either way.
+  if (parsed.paidAt && guards.replay.judgeTime(parsed.paidAt) !== 'in-window') {
+    await refusal(deps, guards, provider, 'callback-stale');
+    return provider.answer('malformed', parsed);
+  }
+  // The same transaction, result and amount is the same message: a replay, or the provider's own
+  // retry, changes nothing and is answered as the first one was, or as already confirmed.
+  const kind = `payment:${provider.id}`;
+  const messageId = `${parsed.paymentId}|${parsed.providerTxnId}|${parsed.resultCode}|${parsed.amount}`;
+  const earlier = await guards.replay.seen(kind, messageId);
+  if (earlier !== undefined) {
+    await refusal(deps, guards, provider, 'callback-replayed');
+    return provider.answer(earlier === 'confirmed' ? 'already-confirmed' : (earlier as NotificationOutcome), parsed);
+  }
   const outcome = await settle(deps, provider, parsed, request.body, 'notification');
-  if (outcome === 'not-found' || outcome === 'invalid-amount') await refusal(deps, provider, outcome);
+  if (outcome === 'not-found' || outcome === 'invalid-amount') await refusal(deps, guards, provider, outcome);
+  await guards.replay.remember(kind, messageId, outcome);
   return provider.answer(outcome, parsed);
 }
 
@@ -152,8 +169,9 @@ async function tellPortal(deps: PaymentDeps, payment: PaymentRow): Promise<void>
   }
 }
 
-async function refusal(deps: PaymentDeps, provider: PaymentProvider, outcome: NotificationOutcome): Promise<void> {
-  // Metadata only: a forged or wrong notification's body is not kept.
-  await appendLog(deps.accept.db, { direction: 'in', partnerId: undefined, endpoint: `payment:${provider.id}:notification`, outcome: 'refused', errorCode: outcome });
+async function refusal(deps: PaymentDeps, guards: CallbackGuards, provider: PaymentProvider, outcome: string): Promise<void> {
+  // Metadata only: a forged or wrong notification's body is not kept. Sampled per provider, since
+  // forgeries come anonymously and from anywhere.
+  await guards.refusals.record({ source: `provider:${provider.id}`, partnerId: undefined, endpoint: `payment:${provider.id}:notification`, errorCode: outcome });
   deps.onAlert?.('refused-notification', { provider: provider.id, outcome });
 }

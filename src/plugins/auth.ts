@@ -15,6 +15,7 @@ declare module 'fastify' {
   }
 }
 
+/** Used as a route's preParsing hook: after the rate limits (onRequest), before the body is even read. */
 export function requireRole(...roles: Role[]) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     if (!request.partner) throw new Problem('unauthenticated');

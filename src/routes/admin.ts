@@ -1,6 +1,7 @@
 // The operator's door: see what is dead-lettered and replay it once the cause is fixed.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
 import { deliveryView, DeliveryView } from '../dossiers/delivery-view.js';
 import type { Enqueuer } from '../delivery/processor.js';
@@ -18,7 +19,7 @@ const MessageId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[
 const AdminMessage = Type.Intersect([DeliveryView, Type.Object({ destination: Type.String(), dossierCode: Type.Union([Type.String(), Type.Null()]), partnerId: Type.String() })]);
 
 const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, { db, queue }) => {
-  app.addHook('preHandler', requireRole('admin'));
+  app.addHook('preParsing', requireRole('admin'));
   const view = (m: OutboundMessage) => ({ ...deliveryView(m), destination: m.destination, dossierCode: m.dossierCode, partnerId: m.partnerId });
 
   app.get(
@@ -48,6 +49,7 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, { 
   app.post(
     '/v1/admin/messages/:id/replay',
     {
+      bodyLimit: BODY_LIMITS.command,
       schema: {
         tags: ['admin'],
         summary: 'Replay a dead-lettered message',

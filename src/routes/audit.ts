@@ -11,6 +11,7 @@ import { decodeLeaf } from '../audit/leaf.js';
 import { consistencyProof, inclusionProof } from '../audit/merkle.js';
 import { findRecords } from '../audit/records.js';
 import { DatabaseNodeSource, treeSize } from '../audit/tree-store.js';
+import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
 import { requireRole } from '../plugins/auth.js';
 import type { Db } from '../store/db.js';
@@ -63,14 +64,14 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
 
   app.get(
     '/v1/audit/log-key',
-    { preValidation: auditor, schema: { tags, summary: 'The log origin and the verifier key auditors keep', response: { 200: Type.Object({ origin: Type.String(), verifierKey: Type.String(), witnesses: Type.Array(Type.String()) }) } } },
+    { preParsing: auditor, schema: { tags, summary: 'The log origin and the verifier key auditors keep', response: { 200: Type.Object({ origin: Type.String(), verifierKey: Type.String(), witnesses: Type.Array(Type.String()) }) } } },
     async () => ({ origin, verifierKey, witnesses: witnesses.map((w) => w.name) }),
   );
 
   app.get(
     '/v1/audit/records',
     {
-      preValidation: auditor,
+      preParsing: auditor,
       schema: {
         tags,
         summary: 'Search the log',
@@ -96,7 +97,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
   app.get(
     '/v1/audit/records/:index',
     {
-      preValidation: auditor,
+      preParsing: auditor,
       schema: {
         tags,
         summary: 'One record: the leaf, and the message body while it is kept',
@@ -127,7 +128,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
 
   app.get(
     '/v1/audit/checkpoint',
-    { preValidation: auditor, schema: { tags, summary: 'The latest checkpoint, a C2SP signed note with cosignatures', response: { 200: Type.String(), '4xx': ProblemResponse } } },
+    { preParsing: auditor, schema: { tags, summary: 'The latest checkpoint, a C2SP signed note with cosignatures', response: { 200: Type.String(), '4xx': ProblemResponse } } },
     async (_request, reply) => {
       const latest = await servedCheckpoint(db);
       if (!latest) throw new Problem('not-found', 'No checkpoint yet');
@@ -138,7 +139,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
   app.get(
     '/v1/audit/checkpoints',
     {
-      preValidation: auditor,
+      preParsing: auditor,
       schema: {
         tags,
         summary: 'Kept checkpoints: how the log grew',
@@ -154,7 +155,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
 
   app.get(
     '/v1/audit/checkpoints/:size',
-    { preValidation: auditor, schema: { tags, summary: 'One kept checkpoint, as a signed note', params: Type.Object({ size: Size }), response: { 200: Type.String(), '4xx': ProblemResponse } } },
+    { preParsing: auditor, schema: { tags, summary: 'One kept checkpoint, as a signed note', params: Type.Object({ size: Size }), response: { 200: Type.String(), '4xx': ProblemResponse } } },
     async (request, reply) => {
       const kept = await servedCheckpoint(db, Number(request.params.size));
       if (!kept) throw new Problem('not-found', `No checkpoint of size ${request.params.size}`);
@@ -165,7 +166,8 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
   app.post(
     '/v1/audit/checkpoints/:size/cosignatures',
     {
-      preValidation: auditor,
+      bodyLimit: BODY_LIMITS.command,
+      preParsing: auditor,
       schema: {
         tags,
         summary: "A witness's C2SP tlog-cosignature line for a kept checkpoint",
@@ -184,7 +186,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
   app.get(
     '/v1/audit/proofs/inclusion',
     {
-      preValidation: auditor,
+      preParsing: auditor,
       schema: {
         tags,
         summary: 'Inclusion proof of leaf `index` in the tree of size `treeSize` (RFC 9162 §2.1.3)',
@@ -204,7 +206,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
   app.get(
     '/v1/audit/proofs/consistency',
     {
-      preValidation: auditor,
+      preParsing: auditor,
       schema: {
         tags,
         summary: 'Consistency proof between tree sizes `from` and `to` (RFC 9162 §2.1.4)',
@@ -224,7 +226,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
   app.get(
     '/v1/audit/bundles/:index',
     {
-      preValidation: auditor,
+      preParsing: auditor,
       schema: { tags, summary: 'Evidence bundle of one record (lgsp-audit-bundle/v1), checkable offline', params: Type.Object({ index: Index }), response: { '4xx': ProblemResponse } },
     },
     async (request, reply) => {

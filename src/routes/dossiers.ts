@@ -11,6 +11,7 @@ import { dossierState } from '../dossiers/state.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import { ProblemResponse } from './problem-schema.js';
+import { BODY_LIMITS } from '../core/body-limits.js';
 
 export interface DossierRouteOptions {
   accept: AcceptContext;
@@ -58,7 +59,7 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
   app.post(
     '/v1/dossiers',
     {
-      preHandler: requireRole('one-stop', 'agency-system'),
+      preParsing: requireRole('one-stop', 'agency-system'),
       schema: {
         tags: ['dossiers'],
         summary: 'Create or update a dossier',
@@ -78,7 +79,8 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
   app.post(
     '/v1/dossiers/:code/events',
     {
-      preHandler: requireRole('one-stop', 'agency-system'),
+      bodyLimit: BODY_LIMITS.event,
+      preParsing: requireRole('one-stop', 'agency-system'),
       schema: {
         tags: ['dossiers'],
         summary: 'Report a progress event',
@@ -99,7 +101,7 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
   app.get(
     '/v1/dossiers/:code',
     {
-      preHandler: requireRole('one-stop', 'agency-system', 'admin'),
+      preParsing: requireRole('one-stop', 'agency-system', 'admin'),
       schema: {
         tags: ['dossiers'],
         summary: 'Read a dossier, its events and their delivery state',

@@ -30,7 +30,7 @@ const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { db
     '/v1/files',
     {
       bodyLimit: maxFileBytes,
-      preHandler: requireRole('one-stop', 'agency-system'),
+      preParsing: requireRole('one-stop', 'agency-system'),
       schema: {
         tags: ['files'],
         summary: 'Upload an attachment (raw bytes; Content-Type says what it is)',

@@ -3,10 +3,12 @@
 // an API key, authenticates them); operators run reconciliations.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { PaymentRequest } from '../../schemas/payment.js';
+import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
+import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { receiveNotification, type PaymentDeps } from '../payments/notifications.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { reconcile, reconciliationCsv, type ReconciliationReport } from '../payments/reconciliation.js';
@@ -15,6 +17,7 @@ import { ProblemResponse } from './problem-schema.js';
 
 export interface PaymentRouteOptions {
   deps: PaymentDeps;
+  guards: CallbackGuards;
   providers: ReadonlyMap<string, PaymentProvider>;
   expiryMinutes: number;
   onMismatch: (report: ReconciliationReport) => void;
@@ -24,7 +27,7 @@ const Id = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 const View = Type.Record(Type.String(), Type.Unknown());
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A day in Vietnam time (UTC+7)' });
 
-const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app, { deps, providers, expiryMinutes, onMismatch }) => {
+const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app, { deps, guards, providers, expiryMinutes, onMismatch }) => {
   const { db } = deps.accept;
   const tags = ['payments'];
 
@@ -37,7 +40,8 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
   app.post(
     '/v1/payments',
     {
-      preHandler: requireRole('one-stop'),
+      bodyLimit: BODY_LIMITS.request,
+      preParsing: requireRole('one-stop'),
       schema: { tags, summary: "Ask for a payment of a dossier's fees; answers the payer's URL", body: PaymentRequest, response: { 201: View, '4xx': ProblemResponse, '5xx': ProblemResponse } },
     },
     async (request, reply) => {
@@ -48,13 +52,13 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
 
   app.get(
     '/v1/payments/:id',
-    { preHandler: requireRole('one-stop', 'admin'), schema: { tags, summary: 'One payment', params: Type.Object({ id: Id }), response: { 200: View, '4xx': ProblemResponse } } },
+    { preParsing: requireRole('one-stop', 'admin'), schema: { tags, summary: 'One payment', params: Type.Object({ id: Id }), response: { 200: View, '4xx': ProblemResponse } } },
     async (request) => paymentView(await ownPayment(db, partnerOf(request), request.params.id)),
   );
 
   app.get(
     '/v1/payments/:id/receipt',
-    { preHandler: requireRole('one-stop', 'admin'), schema: { tags, summary: "The provider's electronic receipt (PDF), once paid", params: Type.Object({ id: Id }) } },
+    { preParsing: requireRole('one-stop', 'admin'), schema: { tags, summary: "The provider's electronic receipt (PDF), once paid", params: Type.Object({ id: Id }) } },
     async (request, reply) => {
       const row = await ownPayment(db, partnerOf(request), request.params.id);
       if (!row.receipt) throw new Problem('not-found', 'No receipt for this payment (yet)');
@@ -65,7 +69,7 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
   app.get(
     '/v1/payments',
     {
-      preHandler: requireRole('one-stop', 'admin'),
+      preParsing: requireRole('one-stop', 'admin'),
       schema: {
         tags,
         summary: "A dossier's payments",
@@ -84,17 +88,29 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
   );
 
   const notification = {
+    bodyLimit: BODY_LIMITS.notification,
     schema: {
       tags,
       summary: "A provider's payment notification, answered in the provider's protocol",
       params: Type.Object({ provider: Type.String({ pattern: '^[a-z0-9-]{1,30}$' }) }),
-      querystring: Type.Record(Type.String(), Type.String({ maxLength: 2000 })),
+      querystring: Type.Record(Type.String(), Type.String({ maxLength: 2000 }), { maxProperties: 64 }),
+    },
+    // What is refused before the provider's adapter reads it (too large, not UTF-8, a duplicated
+    // query key, another content type) is still answered in the provider's protocol; other errors
+    // (rate limits, failures) go on to the gateway's handler.
+    errorHandler: async (error: FastifyError, request: FastifyRequest<{ Params: { provider: string } }>, reply: FastifyReply) => {
+      const provider = providers.get(request.params.provider);
+      const status = error instanceof Problem ? error.status : error.statusCode;
+      if (!provider || (status !== 400 && status !== 413 && status !== 415)) throw error;
+      await guards.refusals.record({ source: `provider:${provider.id}`, partnerId: undefined, endpoint: `payment:${provider.id}:notification`, errorCode: error instanceof Problem ? error.code : 'malformed' });
+      const answer = provider.answer('malformed', undefined);
+      return reply.code(answer.status).type(answer.contentType).send(answer.body);
     },
   };
   const notify = async (request: FastifyRequest<{ Params: { provider: string }; Querystring: Record<string, string> }>, reply: FastifyReply) => {
     const provider = providers.get(request.params.provider);
     if (!provider) throw new Problem('not-found', `No payment provider "${request.params.provider}"`);
-    const answer = await receiveNotification(deps, provider, {
+    const answer = await receiveNotification(deps, guards, provider, {
       method: request.method === 'POST' ? 'POST' : 'GET',
       query: request.query,
       body: request.rawBody ?? Buffer.alloc(0),
@@ -108,7 +124,8 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
   app.post(
     '/v1/admin/reconciliations',
     {
-      preHandler: requireRole('admin'),
+      bodyLimit: BODY_LIMITS.command,
+      preParsing: requireRole('admin'),
       schema: {
         tags,
         summary: "Reconcile a day's payments with the provider's transactions (đối soát)",
@@ -128,7 +145,7 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
   app.get(
     '/v1/admin/reconciliations/:id',
     {
-      preHandler: requireRole('admin'),
+      preParsing: requireRole('admin'),
       schema: { tags, summary: 'A reconciliation report, as JSON or (format=csv) as a spreadsheet', params: Type.Object({ id: Id }), querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) }) },
     },
     async (request, reply) => {

@@ -1,11 +1,14 @@
 // The postal API: one-stop systems request pickups and deliveries and read their progress; postal
 // operators push status reports to /v1/postal/callbacks (signed; the partner registry makes them
-// mustSign). Reports learned by polling go through the same application as pushed ones.
+// mustSign). Reports learned by polling go through the same application as pushed ones. A push is
+// checked against the replay rule first (docs/callbacks.md): event times in the window, bytes not seen.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { fromVnpostEvent } from '../../adapters/postal-bcci/index.js';
+import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { ShipmentRequest } from '../../schemas/shipment.js';
+import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import type { AcceptContext } from '../dossiers/accept.js';
@@ -21,6 +24,7 @@ export interface PostalRouteOptions {
   queue: Enqueuer;
   /** Without a postal operator, requests are refused rather than queued for nobody. */
   enabled: boolean;
+  guards: CallbackGuards;
 }
 
 const ShipmentId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
@@ -37,7 +41,7 @@ const PushEvent = Type.Object(
     POSID: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Integer()])),
     Notes: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, maxProperties: 40 },
 );
 const Push = Type.Object(
   {
@@ -45,7 +49,7 @@ const Push = Type.Object(
     ItemCode: Type.Optional(Type.String({ maxLength: 64 })),
     Events: Type.Array(PushEvent, { minItems: 1, maxItems: 200 }),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, maxProperties: 40 },
 );
 const PushAnswer = Type.Object({
   received: Type.Integer(),
@@ -55,7 +59,7 @@ const PushAnswer = Type.Object({
   contradicting: Type.Integer(),
 });
 
-const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, { accept, queue, enabled }) => {
+const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, { accept, queue, enabled, guards }) => {
   const { db, registry } = accept;
   const tags = ['postal'];
   const enqueue = async (items: { id: string; lane: 'live' | 'bulk' }[]) => {
@@ -67,7 +71,8 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
   app.post(
     '/v1/postal/shipments',
     {
-      preHandler: requireRole('one-stop'),
+      bodyLimit: BODY_LIMITS.request,
+      preParsing: requireRole('one-stop'),
       schema: { tags, summary: 'Request a pickup of application papers or a delivery of results', body: ShipmentRequest, response: { 202: Accepted, '4xx': ProblemResponse } },
     },
     async (request, reply) => {
@@ -81,7 +86,7 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
   app.get(
     '/v1/postal/shipments/:id',
     {
-      preHandler: requireRole('one-stop', 'admin'),
+      preParsing: requireRole('one-stop', 'admin'),
       schema: {
         tags,
         summary: "A shipment: the operator's item code, its status, and every report in the trail",
@@ -95,7 +100,8 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
   app.post(
     '/v1/postal/shipments/:id/cancel',
     {
-      preHandler: requireRole('one-stop'),
+      bodyLimit: BODY_LIMITS.command,
+      preParsing: requireRole('one-stop'),
       schema: { tags, summary: 'Cancel a shipment at the operator', params: Type.Object({ id: ShipmentId }), response: { 202: Type.Object({ messageId: Type.String() }), '4xx': ProblemResponse } },
     },
     async (request, reply) => {
@@ -108,7 +114,8 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
   app.post(
     '/v1/postal/callbacks',
     {
-      preHandler: requireRole('postal-operator'),
+      bodyLimit: BODY_LIMITS.postalPush,
+      preParsing: requireRole('postal-operator'),
       schema: {
         tags,
         summary: "An operator's signed status report (push); duplicates are acknowledged and applied once",
@@ -124,6 +131,18 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
         reports.push(report);
       }
       const ctx = writeContext(request, 'POST /v1/postal/callbacks');
+      // An operator may push a backlog of old events, but not one from the future, and not only old ones.
+      const times = reports.map((r) => guards.replay.judgeTime(new Date(r.at)));
+      if (times.includes('in-future') || times.every((t) => t === 'too-old')) {
+        throw new Problem('callback-stale', 'An EventTime is ahead of the clock beyond the allowed skew, or every EventTime is older than the window');
+      }
+      // The signed bytes identify the push: the same bytes again are a replay (or the operator's
+      // retry), acknowledged as duplicates without touching the shipment or the log.
+      const replayKind = `postal:${ctx.partner.id}`;
+      if ((await guards.replay.seen(replayKind, request.rawBodySha256!)) !== undefined) {
+        await guards.refusals.record({ source: ctx.partner.id, partnerId: ctx.partner.id, endpoint: ctx.endpoint, errorCode: 'callback-replayed' });
+        return { received: reports.length, applied: 0, duplicate: reports.length, stale: 0, contradicting: 0 };
+      }
       const result = await applyReports(db, registry, request.body.OrderNumber, reports, 'push', {
         direction: 'in',
         partnerId: ctx.partner.id,
@@ -133,6 +152,7 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
         signature: ctx.signature,
       });
       if (!result) throw new Problem('shipment-not-found', `No shipment with order number ${request.body.OrderNumber}`);
+      await guards.replay.remember(replayKind, request.rawBodySha256!, 'applied');
       await settleReports(result, { accept, queue, logger: request.log as unknown as Logger });
       return { received: reports.length, ...result.counts };
     },

@@ -13,6 +13,7 @@ export type XmlRefusalReason =
   | 'entity'
   | 'processing_instruction'
   | 'comment'
+  | 'too_deep'
   | 'malformed';
 
 export class XmlRefused extends Error {
@@ -28,7 +29,12 @@ export class XmlRefused extends Error {
 export interface ParseXmlOptions {
   /** Refuse input over this many bytes (UTF-8) before decoding or parsing it. */
   maxBytes: number;
+  /** Refuse elements nested deeper than this (default 64), counted in the text before xmldom runs. */
+  maxDepth?: number;
 }
+
+/** Deeper than any envelope the gateway reads (SOAP, edXML, signatures nest about 10 levels). */
+export const DEFAULT_MAX_XML_DEPTH = 64;
 
 // Only the declaration may open the document; `<?` anywhere else is a processing instruction.
 const XML_DECLARATION = /^<\?xml\s[^?]*\?>/;
@@ -54,7 +60,7 @@ export function parseXmlDocument(input: string | Buffer, options: ParseXmlOption
     throw new XmlRefused('too_large', `XML is ${size} bytes, over the limit of ${options.maxBytes}`);
   }
   const text = typeof input === 'string' ? input : decodeUtf8(input);
-  refuseUnsafeText(text);
+  refuseUnsafeText(text, options.maxDepth ?? DEFAULT_MAX_XML_DEPTH);
 
   const problems: string[] = [];
   const document = new DOMParser({
@@ -82,7 +88,7 @@ function decodeUtf8(bytes: Buffer): string {
   }
 }
 
-function refuseUnsafeText(text: string): void {
+function refuseUnsafeText(text: string, maxDepth: number): void {
   const raw = text.startsWith('\uFEFF') ? text.slice(1) : text;
   // Searched in the raw text, CDATA included, so that no trick can get a DTD to the parser.
   if (/<!DOCTYPE/i.test(raw)) throw new XmlRefused('doctype', 'XML with a DOCTYPE is refused');
@@ -105,6 +111,7 @@ function refuseUnsafeText(text: string): void {
     // The text was decoded as UTF-8; a document claiming another encoding means something else.
     throw new XmlRefused('unsupported_encoding', `XML declares encoding ${encoding}; only UTF-8 is accepted`);
   }
+  if (nestingExceeds(markup, maxDepth)) throw new XmlRefused('too_deep', `XML may nest elements at most ${maxDepth} levels`);
   if (STRAY_AMPERSAND.test(markup)) throw new XmlRefused('malformed', 'XML has an undefined entity or a stray &');
   for (const [, reference = ''] of markup.matchAll(CHARACTER_REFERENCE)) {
     const code = reference.startsWith('x') ? parseInt(reference.slice(1), 16) : Number(reference);
@@ -113,6 +120,31 @@ function refuseUnsafeText(text: string): void {
       throw new XmlRefused('malformed', `XML refers to the forbidden character &#${reference};`);
     }
   }
+}
+
+/**
+ * Whether elements nest deeper than `limit`, from the text with CDATA set aside. One pass: each tag
+ * is read to its `>`, quoted attribute values skipped (they may hold `>`), so no input makes it slow.
+ */
+function nestingExceeds(markup: string, limit: number): boolean {
+  let depth = 0;
+  for (let start = markup.indexOf('<'); start !== -1; ) {
+    let end = start + 1;
+    let quote = '';
+    for (; end < markup.length; end++) {
+      const c = markup[end];
+      if (quote) {
+        if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '>') break;
+    }
+    if (end >= markup.length) return false; // an unterminated tag: xmldom refuses it as malformed
+    const kind = markup[start + 1];
+    if (kind === '/') depth--;
+    else if (kind !== '?' && kind !== '!' && markup[end - 1] !== '/' && ++depth > limit) return true;
+    start = markup.indexOf('<', end);
+  }
+  return false;
 }
 
 // Also catches what xmldom 0.8 accepts without a report: text around the document element and

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signMessage, startNationalPaymentSimulator, type NationalPaymentSimulator } from '../../adapters/payment/national/index.js';
+import { signMessage, startNationalPaymentSimulator, toTransactionTime, type NationalPaymentSimulator } from '../../adapters/payment/national/index.js';
 import { startVnpaySimulator, type VnpaySimulator } from '../../adapters/payment/vnpay/index.js';
 import type { PaymentRequest } from '../../schemas/payment.js';
 import { sampleDossier } from '../support/dossiers.js';
@@ -134,7 +134,7 @@ describe('payments through the national payment platform and a VNPay-like gatewa
       MaTienTe: 'VND',
       MaGiaoDich: 'GD-RACE-1',
       MaNganHang: 'VCB',
-      ThoiGianGD: '20261123100000',
+      ThoiGianGD: toTransactionTime(new Date()),
       ThongTinGiaoDich: 'race',
     };
     body.MaXacThuc = signMessage('NOTIFY', body, NATIONAL.secret);
