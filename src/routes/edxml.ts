@@ -74,7 +74,7 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
   // The package is read as a stream by the split, under its own size limit; Fastify does not buffer it.
   app.addContentTypeParser(XML_TYPES, (_request, payload, done) => done(null, payload));
 
-  app.get('/v1/directory', { preHandler: members, schema: { tags, summary: 'Agencies on the edXML road and the systems that serve them', response: { 200: DirectoryAnswer, '4xx': ProblemResponse } } }, async () => ({
+  app.get('/v1/directory', { preParsing: members, schema: { tags, summary: 'Agencies on the edXML road and the systems that serve them', response: { 200: DirectoryAnswer, '4xx': ProblemResponse } } }, async () => ({
     agencies: edxml.directory.entries().map((e) => ({
       organId: e.organId,
       name: e.name,
@@ -87,7 +87,7 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
   app.post(
     '/v1/edxml',
     {
-      preHandler: requireRole('one-stop', 'agency-system'),
+      preParsing: requireRole('one-stop', 'agency-system'),
       config: { signedInBody: true },
       schema: {
         tags,
@@ -115,7 +115,7 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
   app.get(
     '/v1/edxml/inbox',
     {
-      preHandler: members,
+      preParsing: members,
       schema: {
         tags,
         summary: 'Packages waiting for a system that fetches (oldest first)',
@@ -150,7 +150,7 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
 
   app.get(
     '/v1/edxml/inbox/:id',
-    { preHandler: members, schema: { tags, summary: 'One waiting package, as edXML (streamed)', params: Type.Object({ id: Uuid }), response: { '4xx': ProblemResponse } } },
+    { preParsing: members, schema: { tags, summary: 'One waiting package, as edXML (streamed)', params: Type.Object({ id: Uuid }), response: { '4xx': ProblemResponse } } },
     async (request, reply) => {
       const { row } = await ownInboxItem(request.params.id, partnerOf(request).id);
       const attachments = row.attachments.map((a) => ({ reference: a, source: { file: attachmentFile(edxml.attachmentDir, a.sha256) } }));
@@ -161,7 +161,7 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
   app.post(
     '/v1/edxml/inbox/:id/ack',
     {
-      preHandler: members,
+      preParsing: members,
       schema: { tags, summary: 'Acknowledge a fetched package; it leaves the inbox', params: Type.Object({ id: Uuid }), response: { 200: Type.Object({ acknowledged: Type.Boolean() }), '4xx': ProblemResponse } },
     },
     async (request) => {
@@ -178,7 +178,7 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
   app.get(
     '/v1/edxml/:documentId',
     {
-      preHandler: members,
+      preParsing: members,
       schema: { tags, summary: "A document's trail: sender, every hop and delivery, every status", params: Type.Object({ documentId: Type.String({ minLength: 1, maxLength: 300 }) }), response: { 200: Trail, '4xx': ProblemResponse } },
     },
     async (request) => {
