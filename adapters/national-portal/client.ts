@@ -3,6 +3,7 @@
 // messages are sanitised, because they end up stored with deliveries and shown in the API.
 import { Pool } from 'undici';
 import type { PortalCatalogueItem, PortalCatalogueService, PortalIntegrationRequest, PortalService, PortalSharingRequest } from './wire.js';
+import { errorName, isObject, parseObject } from '../../src/core/json-object.js';
 
 export interface PortalAccount {
   /** madonvi: the agency code the portal knows this one-stop system by. */
@@ -291,22 +292,4 @@ function escapeRegExp(text: string): string {
 
 function sessionKey(account: PortalAccount): string {
   return `${account.agencyCode}\u0000${account.username}`;
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function errorName(err: unknown): string {
-  if (isObject(err) && typeof err.code === 'string') return err.code;
-  return err instanceof Error ? err.name : 'unknown';
 }

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { parsePortalDate } from './dates.js';
 import { defaultCatalogues, type SimulatorCatalogues } from './sim-catalogues.js';
 import type { PortalDossierItem, PortalProgressItem } from './wire.js';
+import { readBody, sendJson } from '../../src/infra/simulator-http.js';
 
 export interface SimulatorOptions {
   /** Default 127.0.0.1. */
@@ -247,7 +248,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, { status: 500, body: { error_code: '500', message: 'Lỗi hệ thống' } });
+      if (!res.headersSent) sendJson(res, { status: 500, body: { error_code: '500', message: 'Lỗi hệ thống' } });
     });
   });
 
@@ -255,12 +256,12 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     const path = new URL(req.url ?? '/', 'http://simulator').pathname;
     if (path.startsWith('/__simulator/')) return control(req, res, path);
     if (req.method !== 'POST' || (path !== loginPath && path !== integrationPath && path !== sharingPath)) {
-      return send(res, { status: 404, body: { error_code: '404', message: 'Không tìm thấy' } });
+      return sendJson(res, { status: 404, body: { error_code: '404', message: 'Không tìm thấy' } });
     }
     if (path === sharingPath) {
-      const answer = share(parseJson((await readBody(req)).toString('utf8')));
+      const answer = share(parseJson((await readBody(req, MAX_BODY_BYTES)).toString('utf8')));
       sim.sharingCalls.push(String(answer.body.error_code));
-      return send(res, answer);
+      return sendJson(res, answer);
     }
     const isIntegration = path === integrationPath;
     if (faults.unavailable) {
@@ -273,7 +274,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
       req.socket.destroy();
       return;
     }
-    const raw = await readBody(req);
+    const raw = await readBody(req, MAX_BODY_BYTES);
     if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
     const body = parseJson(raw.toString('utf8'));
     const header = typeof req.headers['x-jws-signature'] === 'string' ? req.headers['x-jws-signature'] : undefined;
@@ -288,7 +289,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     const code = answer.status === 500 ? 'http-500' : String(answer.body.error_code);
     if (faults.echoRequestInErrors && code !== CODE.ok) answer.body.message = `${String(answer.body.message)} | Yêu cầu: ${raw.toString('utf8')}`;
     sim.calls.push({ ...(isIntegration ? describeCall(body) : { service: 'login', codes: [] }), answer: code, signature: { header, body: raw }, ...(typeof req.headers.traceparent === 'string' ? { traceparent: req.headers.traceparent } : {}) });
-    send(res, answer);
+    sendJson(res, answer);
   }
 
   function integrationAnswer(body: unknown): Answer {
@@ -310,7 +311,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
 
   async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (req.method === 'GET' && path === '/__simulator/state') {
-      return send(res, {
+      return sendJson(res, {
         status: 200,
         body: {
           dossiers: sim.dossiers.size,
@@ -323,20 +324,20 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
       });
     }
     if (req.method === 'POST' && path === '/__simulator/faults') {
-      const body = parseJson((await readBody(req)).toString('utf8'));
-      if (!isItem(body)) return send(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
+      const body = parseJson((await readBody(req, MAX_BODY_BYTES)).toString('utf8'));
+      if (!isItem(body)) return sendJson(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
       sim.faults.set(body as SimulatorFaults);
-      return send(res, { status: 200, body: { faults } });
+      return sendJson(res, { status: 200, body: { faults } });
     }
     if (req.method === 'DELETE' && path === '/__simulator/faults') {
       sim.faults.clear();
-      return send(res, { status: 200, body: { faults } });
+      return sendJson(res, { status: 200, body: { faults } });
     }
     if (req.method === 'POST' && path === '/__simulator/expire-sessions') {
       sim.expireSessions();
-      return send(res, { status: 200, body: { sessions: 0 } });
+      return sendJson(res, { status: 200, body: { sessions: 0 } });
     }
-    return send(res, { status: 404, body: { error: 'unknown simulator route' } });
+    return sendJson(res, { status: 404, body: { error: 'unknown simulator route' } });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -441,29 +442,12 @@ function describeCall(body: unknown): Omit<SimulatorCall, 'answer'> {
   return call;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
     return undefined;
   }
-}
-
-function send(res: ServerResponse, answer: Answer): void {
-  const payload = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
 }
 
 function isItem(value: unknown): value is Item {

@@ -5,6 +5,7 @@ import { Agent } from 'undici';
 import { sanitizePortalMessage } from '../national-portal/client.js';
 import { fromVnpostEvent, toVnpostOrder, type OrderRequest, type VnpostReport } from './translate.js';
 import type { VnpostCancel, VnpostEvent, VnpostVariant } from './wire.js';
+import { errorName, isObject, parseObject } from '../../src/core/json-object.js';
 
 export interface VnpostClientOptions {
   /** The order API base: `{base}/order/post`, `{base}/order/cancel`, `{base}/order`. */
@@ -260,22 +261,4 @@ function codeText(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   return undefined;
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function errorName(err: unknown): string {
-  if (isObject(err) && typeof err.code === 'string') return err.code;
-  return err instanceof Error ? err.name : 'unknown';
 }

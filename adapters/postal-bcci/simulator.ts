@@ -9,6 +9,8 @@ import { toEventTime } from './dates.js';
 import { vnpostStatus } from './statuses.js';
 import { DESCRIPTION_PREFIX, FLAG_CONFIG } from './translate.js';
 import type { VnpostEvent, VnpostOrder, VnpostPush, VnpostVariant } from './wire.js';
+import { errorName, parseObject } from '../../src/core/json-object.js';
+import { readBody, sendJson } from '../../src/infra/simulator-http.js';
 
 export interface PostalSimulatorOptions {
   /** Default 127.0.0.1. */
@@ -209,7 +211,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
         sim.pushes.push({ body, signature, outcome: res.statusCode });
       })
       .catch((err: unknown) => {
-        sim.pushes.push({ body, signature, outcome: errorCode(err) });
+        sim.pushes.push({ body, signature, outcome: errorName(err) });
       })
       .finally(() => inFlightPushes.delete(sending));
     inFlightPushes.add(sending);
@@ -291,17 +293,17 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, { status: 500, body: { Status: '500', Message: 'Lỗi hệ thống' } });
+      if (!res.headersSent) sendJson(res, { status: 500, body: { Status: '500', Message: 'Lỗi hệ thống' } });
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
     if (url.pathname.startsWith('/__simulator/')) return control(req, res, url.pathname);
-    const raw = await readBody(req);
+    const raw = await readBody(req, MAX_BODY_BYTES);
     if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
     const route = `${req.method ?? ''} ${url.pathname}`;
-    const body = parseJson(raw);
+    const body = parseObject(raw.toString('utf8'));
     const answer = route === 'POST /token' ? token(req, raw) : api(req, route, url, body);
     const header = req.headers['x-jws-signature'];
     const call: SimulatorCall = {
@@ -315,7 +317,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     if (typeof orderNumber === 'string') call.orderNumber = orderNumber;
     if (typeof req.headers.traceparent === 'string') call.traceparent = req.headers.traceparent;
     sim.calls.push(call);
-    send(res, answer);
+    sendJson(res, answer);
   }
 
   function api(req: IncomingMessage, route: string, url: URL, body: Record<string, unknown> | undefined): Answer {
@@ -349,7 +351,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
 
   async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (req.method === 'GET' && path === '/__simulator/state') {
-      return send(res, {
+      return sendJson(res, {
         status: 200,
         body: {
           variant,
@@ -362,21 +364,21 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
       });
     }
     if (req.method === 'POST' && path === '/__simulator/faults') {
-      const body = parseJson(await readBody(req));
-      if (!body) return send(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
+      const body = parseObject((await readBody(req, MAX_BODY_BYTES)).toString('utf8'));
+      if (!body) return sendJson(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
       sim.faults.set(body as PostalSimulatorFaults);
-      return send(res, { status: 200, body: { faults } });
+      return sendJson(res, { status: 200, body: { faults } });
     }
     if (req.method === 'DELETE' && path === '/__simulator/faults') {
       sim.faults.clear();
-      return send(res, { status: 200, body: { faults } });
+      return sendJson(res, { status: 200, body: { faults } });
     }
     if (req.method === 'POST' && path === '/__simulator/advance') {
-      const body = parseJson(await readBody(req));
+      const body = parseObject((await readBody(req, MAX_BODY_BYTES)).toString('utf8'));
       await sim.advance(typeof body?.orderNumber === 'string' ? body.orderNumber : undefined);
-      return send(res, { status: 200, body: { orders: sim.orders.size } });
+      return sendJson(res, { status: 200, body: { orders: sim.orders.size } });
     }
-    return send(res, { status: 404, body: { error: 'unknown simulator route' } });
+    return sendJson(res, { status: 404, body: { error: 'unknown simulator route' } });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -413,34 +415,4 @@ function authKind(req: IncomingMessage): SimulatorCall['auth'] {
   if (typeof req.headers.access_token === 'string') return 'access_token';
   const scheme = (req.headers.authorization ?? '').split(' ')[0]?.toLowerCase();
   return scheme === 'bearer' ? 'bearer' : scheme === 'basic' ? 'basic' : 'none';
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function parseJson(raw: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(raw.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function send(res: ServerResponse, answer: Answer): void {
-  const payload = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
-}
-
-function errorCode(err: unknown): string {
-  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'network-error';
 }

@@ -3,6 +3,7 @@
 // the platform or the network does; reasons are sanitised, they end up stored and shown.
 import { Agent } from 'undici';
 import { sanitizePortalMessage } from '../../national-portal/client.js';
+import { errorName, parseObject } from '../../../src/core/json-object.js';
 
 /** A token issued out of band, or the OAuth2 client credentials of a token endpoint. */
 export type NationalPaymentCredentials = { token: string } | { tokenUrl: string; clientId: string; clientSecret: string };
@@ -121,18 +122,4 @@ export class NationalPaymentClient {
     if (status >= 400) return { kind: 'answer', status, body: {} };
     return { kind: 'unavailable', reason: `unparseable answer (HTTP ${status})` };
   }
-}
-
-export function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function errorName(err: unknown): string {
-  if (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string') return (err as { code: string }).code;
-  return err instanceof Error ? err.name : 'unknown';
 }

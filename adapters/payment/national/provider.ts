@@ -15,7 +15,7 @@ import type {
   StatementLine,
 } from '../../../src/payments/provider.js';
 import { authFieldValues, signMessage, verifyAuthCode, type AuthMessage } from './auth-code.js';
-import { NationalPaymentClient, parseObject, type NationalPaymentCredentials, type PlatformReply } from './client.js';
+import { NationalPaymentClient, type NationalPaymentCredentials, type PlatformReply } from './client.js';
 import { fromTransactionTime, toStatementDay, toTransactionTime } from './dates.js';
 import {
   FEE_KIND,
@@ -28,6 +28,7 @@ import {
   type ReferenceRequest,
   type StatementRequest,
 } from './wire.js';
+import { parseObject } from '../../../src/core/json-object.js';
 
 export type NationalPaymentOptions = NationalPaymentCredentials & {
   /** The platform's API base: requests go to `{base}/payment`. */

@@ -6,9 +6,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { authCode, authFieldValues, signMessage, verifyAuthCode, type AuthMessage } from './auth-code.js';
-import { parseObject } from './client.js';
 import { toTransactionTime } from './dates.js';
 import { NOTIFY_MESSAGE, PLATFORM_CODE, PROTOCOL_VERSION, TRANSACTION_STATE, type InitRequest, type Notification, type StatementEntry } from './wire.js';
+import { errorName, parseObject } from '../../../src/core/json-object.js';
+import { readBody, sendJson } from '../../../src/infra/simulator-http.js';
 
 export interface NationalPaymentSimulatorOptions {
   /** The only MaDoiTac the platform knows. */
@@ -187,7 +188,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
       const authentic = bound !== undefined && (verifyAuthCode('NOTIFY_ANSWER', bound, opts.secret) || verifyAuthCode('NOTIFY_ANSWER', { ...bound, MaThamChieu: '' }, opts.secret));
       sim.notifications.push({ body: message, answer, outcome: res.statusCode, answerAuthentic: authentic });
     } catch (err) {
-      sim.notifications.push({ body: message, answer: undefined, outcome: errorCode(err), answerAuthentic: false });
+      sim.notifications.push({ body: message, answer: undefined, outcome: errorName(err), answerAuthentic: false });
     }
   }
 
@@ -303,13 +304,13 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, { status: 500, body: { MaLoi: PLATFORM_CODE.systemError, MoTaLoi: 'Lỗi hệ thống' } });
+      if (!res.headersSent) sendJson(res, { status: 500, body: { MaLoi: PLATFORM_CODE.systemError, MoTaLoi: 'Lỗi hệ thống' } });
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
-    const raw = await readBody(req);
+    const raw = await readBody(req, MAX_BODY_BYTES);
     if (url.pathname.startsWith('/__simulator/')) return control(req, res, url.pathname, raw);
     const payer = /^\/(pay|cancel)\/([^/]+)$/.exec(url.pathname);
     if (payer) return payerPage(req, res, payer[1] as 'pay' | 'cancel', decodeURIComponent(payer[2] ?? ''));
@@ -329,7 +330,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
       answer: answer.status === 200 && typeof answer.body.MaLoi === 'string' ? answer.body.MaLoi : `http-${answer.status}`,
       signature: { header: typeof header === 'string' ? header : undefined, body: raw },
     });
-    send(res, answer);
+    sendJson(res, answer);
   }
 
   /** GET /pay/{ref}: the page; POST /pay/{ref} or /cancel/{ref}: the payer's choice, then back to UrlTraVe. */
@@ -350,7 +351,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
 
   async function control(req: IncomingMessage, res: ServerResponse, path: string, raw: Buffer): Promise<void> {
     if (req.method === 'GET' && path === '/__simulator/state') {
-      return send(res, {
+      return sendJson(res, {
         status: 200,
         body: {
           payments: [...sim.payments.values()].map((p) => ({ paymentId: p.init.MaThamChieu, amount: p.init.SoTien, state: p.state, txnId: p.txnId ?? null })),
@@ -363,27 +364,27 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     }
     const body = parseObject(raw.toString('utf8'));
     if (req.method === 'POST' && path === '/__simulator/faults') {
-      if (!body) return send(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
+      if (!body) return sendJson(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
       sim.faults.set(body as NationalPaymentSimulatorFaults);
-      return send(res, { status: 200, body: { faults } });
+      return sendJson(res, { status: 200, body: { faults } });
     }
     if (req.method === 'DELETE' && path === '/__simulator/faults') {
       sim.faults.clear();
-      return send(res, { status: 200, body: { faults } });
+      return sendJson(res, { status: 200, body: { faults } });
     }
     if (req.method === 'POST' && path === '/__simulator/notify-url') {
       sim.setNotifyUrl(typeof body?.url === 'string' ? body.url : undefined);
-      return send(res, { status: 200, body: { notifyUrl: notifyUrl ?? null } });
+      return sendJson(res, { status: 200, body: { notifyUrl: notifyUrl ?? null } });
     }
     const action = /^\/__simulator\/(pay|cancel)\/([^/]+)$/.exec(path);
     if (req.method === 'POST' && action) {
       const ref = decodeURIComponent(action[2] ?? '');
       const state = sim.payments.get(ref)?.state;
-      if (state !== TRANSACTION_STATE.pending) return send(res, { status: 409, body: { error: 'no pending payment with that reference' } });
+      if (state !== TRANSACTION_STATE.pending) return sendJson(res, { status: 409, body: { error: 'no pending payment with that reference' } });
       await (action[1] === 'pay' ? sim.pay(ref) : sim.cancel(ref));
-      return send(res, { status: 200, body: { state: sim.payments.get(ref)?.state } });
+      return sendJson(res, { status: 200, body: { state: sim.payments.get(ref)?.state } });
     }
-    return send(res, { status: 404, body: { error: 'unknown simulator route' } });
+    return sendJson(res, { status: 404, body: { error: 'unknown simulator route' } });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -469,25 +470,4 @@ function escapeHtml(text: string): string {
 function html(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function send(res: ServerResponse, answer: Answer): void {
-  const payload = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
-}
-
-function errorCode(err: unknown): string {
-  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'network-error';
 }

@@ -6,6 +6,7 @@ import { Agent } from 'undici';
 import { toVnpDate } from './dates.js';
 import { pipeHash, verifyPipe } from './secure-hash.js';
 import { QUERY_REQUEST_HASHED, QUERY_RESPONSE, QUERY_RESPONSE_HASHED } from './wire.js';
+import { errorName } from '../../../src/core/json-object.js';
 
 export interface VnpayClientOptions {
   /** querydr: `https://…/merchant_webapi/api/transaction`. */
@@ -130,9 +131,4 @@ function parseFields(text: string): Record<string, string> | undefined {
     if (typeof v === 'string' || typeof v === 'number') fields[name] = String(v);
   }
   return fields;
-}
-
-function errorName(err: unknown): string {
-  if (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string') return (err as { code: string }).code;
-  return err instanceof Error ? err.name : 'unknown';
 }

@@ -16,6 +16,8 @@ import {
   SUCCESS,
   type IpnAnswer,
 } from './wire.js';
+import { errorName, parseObject } from '../../../src/core/json-object.js';
+import { readBody, sendJson } from '../../../src/infra/simulator-http.js';
 
 export interface VnpaySimulatorOptions {
   tmnCode: string;
@@ -182,7 +184,7 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
       const text = await res.body.text();
       answer = ipnAnswer(text) ?? `http-${res.statusCode}`;
     } catch (err) {
-      answer = errorCode(err);
+      answer = errorName(err);
     }
     sim.ipns.push({ url, answer });
   }
@@ -322,14 +324,14 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const route = `${req.method ?? ''} ${url.pathname}`;
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES);
     if (url.pathname.startsWith('/__simulator/')) return control(res, route, body);
     if (route === `GET ${PAY_PATH}`) return sendHtml(res, payerPage(url.searchParams));
     if (route === 'POST /paymentv2/pay') return pageAction(res, body, 'paid');
     if (route === 'POST /paymentv2/cancel') return pageAction(res, body, 'cancelled');
     if (route === `POST ${API_PATH}` || route === `GET ${STATEMENT_PATH}`) {
       if (take()) return sendJson(res, { status: 500, body: { error: 'simulated failure' } });
-      if (route === `POST ${API_PATH}`) return sendJson(res, queryDr(parseJson(body)));
+      if (route === `POST ${API_PATH}`) return sendJson(res, queryDr(parseObject(body.toString('utf8'))));
       const answer = statement(url.searchParams);
       res.writeHead(answer.status, { 'content-type': 'text/csv; charset=utf-8', 'content-length': Buffer.byteLength(answer.text) });
       return void res.end(answer.text);
@@ -338,7 +340,7 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
   }
 
   async function control(res: ServerResponse, route: string, raw: Buffer): Promise<void> {
-    const body = parseJson(raw);
+    const body = parseObject(raw.toString('utf8'));
     if (route === 'GET /__simulator/state') {
       return sendJson(res, { status: 200, body: { payments: [...sim.payments.values()], faults, ipns: sim.ipns, ipnUrl: ipnUrl ?? null } });
     }
@@ -403,37 +405,7 @@ function sendHtml(res: ServerResponse, answer: Html): void {
   res.end(answer.html);
 }
 
-function sendJson(res: ServerResponse, answer: Json): void {
-  const payload = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function parseJson(raw: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(raw.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function ipnAnswer(text: string): IpnAnswer | undefined {
-  const value = parseJson(Buffer.from(text));
+  const value = parseObject(text);
   return typeof value?.RspCode === 'string' && typeof value.Message === 'string' ? { RspCode: value.RspCode, Message: value.Message } : undefined;
-}
-
-function errorCode(err: unknown): string {
-  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'network-error';
 }
