@@ -221,7 +221,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   let mtlsUrl: string | undefined;
   if (config.roles.has('api')) {
     const appDeps: AppDeps = {
-      accept: { db, registry, attachmentUrlAllowlist: config.attachmentUrlAllowlist },
+      accept: { db, registry, attachmentUrlAllowlist: config.attachmentUrlAllowlist, grouping: config.acceptGroup },
       queue: queues,
       fileLinks,
       trust: signing.trust,

@@ -24,37 +24,61 @@ export interface LogRecord {
 }
 
 export async function appendLog(q: Queryable, r: LogRecord): Promise<void> {
-  const values = [
-    r.direction,
-    r.partnerId ?? null,
-    r.endpoint,
-    r.dossierCode ?? null,
-    r.messageId ?? null,
-    r.body ? sha256Hex(r.body) : null,
-    r.outcome,
-    r.errorCode ?? null,
-    r.attempt ?? null,
-    r.signature?.format ?? null,
-    r.signature?.value ?? null,
-    r.signature?.keyId ?? null,
-    r.signature?.chain ?? null,
-  ];
-  const columns = `direction, partner_id, endpoint, dossier_code, message_id, body_sha256, outcome, error_code, attempt,
-                   signature_format, signature, signer_key_id, signer_chain`;
-  if (!r.body) {
-    await q.query(`INSERT INTO message_log (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, values);
-    return;
-  }
-  // The salt makes the commitment useless for guessing short personal values; it is kept with the
-  // body, so pruning the body also forgets the salt.
-  const salt = randomBytes(32);
+  await appendLogs(q, [r]);
+}
+
+/**
+ * Any number of records in one statement, their seq in the order given. Each record with a body gets
+ * its own salt; the salt makes the commitment useless for guessing short personal values, and it is
+ * kept with the body, so pruning the body also forgets the salt.
+ */
+export async function appendLogs(q: Queryable, records: readonly LogRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const column = (f: (r: LogRecord) => unknown) => records.map((r) => f(r) ?? null);
+  const salts = records.map((r) => (r.body ? randomBytes(32) : undefined));
   await q.query(
-    `WITH record AS (
-       INSERT INTO message_log (${columns}, body_commitment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING seq
+    `WITH input AS (
+       SELECT nextval(pg_get_serial_sequence('message_log', 'seq')) AS seq, s.*
+         FROM (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::integer[],
+                                    $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+                 WITH ORDINALITY AS u(direction, partner_id, endpoint, dossier_code, message_id, body_sha256, outcome, error_code, attempt,
+                                      signature_format, signature, signer_key_id, signer_chain, body_commitment, salt, body, ord)
+                ORDER BY ord) s
+     ),
+     record AS (
+       INSERT INTO message_log (seq, direction, partner_id, endpoint, dossier_code, message_id, body_sha256, outcome, error_code, attempt,
+                                signature_format, signature, signer_key_id, signer_chain, body_commitment)
+       SELECT seq, direction, partner_id, endpoint, dossier_code, message_id, body_sha256, outcome, error_code, attempt,
+              signature_format, signature, signer_key_id, signer_chain::text[], body_commitment
+         FROM input ORDER BY seq
      )
-     INSERT INTO audit_bodies (log_seq, salt, body) SELECT seq, $15, $16 FROM record`,
-    [...values, bodyCommitment(salt, r.body), salt, r.body],
+     INSERT INTO audit_bodies (log_seq, salt, body)
+     SELECT seq, decode(salt, 'hex'), decode(body, 'hex') FROM input WHERE body IS NOT NULL`,
+    [
+      column((r) => r.direction),
+      column((r) => r.partnerId),
+      column((r) => r.endpoint),
+      column((r) => r.dossierCode),
+      column((r) => r.messageId),
+      column((r) => (r.body ? sha256Hex(r.body) : null)),
+      column((r) => r.outcome),
+      column((r) => r.errorCode),
+      column((r) => r.attempt),
+      column((r) => r.signature?.format),
+      column((r) => r.signature?.value),
+      column((r) => r.signature?.keyId),
+      // A text[] per record cannot ride in a text[] column: each chain goes as its array literal.
+      column((r) => (r.signature?.chain ? arrayLiteral(r.signature.chain) : null)),
+      records.map((r, i) => (r.body ? bodyCommitment(salts[i]!, r.body) : null)),
+      salts.map((salt) => salt?.toString('hex') ?? null),
+      column((r) => r.body?.toString('hex')),
+    ],
   );
+}
+
+/** A PostgreSQL array literal of strings (certificate fingerprints: no quotes or backslashes, but escaped anyway). */
+function arrayLiteral(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
 
 /** hex SHA-256(salt || body): what a leaf commits to (docs/audit-log.md). */

@@ -117,6 +117,8 @@ export interface Config {
     bulkCallsPerSecond: number;
     webhookTimeoutMs: number;
   };
+  /** Group commit of acceptances (src/dossiers/group-commit.ts). */
+  acceptGroup: { windowMs: number; maxSize: number; maxInFlight: number };
 }
 
 export class ConfigError extends Error {
@@ -269,6 +271,11 @@ export function loadConfig(env: Env = process.env): Config {
       liveConcurrency: int('DELIVERY_CONCURRENCY', 8, 1, 64),
       bulkCallsPerSecond: int('BULK_CALLS_PER_SECOND', 2, 1, 1000),
       webhookTimeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    },
+    acceptGroup: {
+      windowMs: int('ACCEPT_GROUP_WINDOW_MS', 2, 0, 50),
+      maxSize: int('ACCEPT_GROUP_MAX', 64, 1, 1000),
+      maxInFlight: int('ACCEPT_GROUP_IN_FLIGHT', 4, 1, 8),
     },
   };
 

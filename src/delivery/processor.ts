@@ -17,6 +17,8 @@ export const WEBHOOK = 'webhook';
 
 export interface Enqueuer {
   enqueue(id: string, lane: Lane, delayMs?: number): Promise<void>;
+  /** Many messages at once (a committed acceptance group), where the queue can. */
+  enqueueMany?(messages: readonly { id: string; lane: Lane }[]): Promise<void>;
 }
 
 export type ProcessResult = { kind: 'done' } | { kind: 'later'; at: Date };

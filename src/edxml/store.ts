@@ -144,3 +144,13 @@ export async function setHolder(q: Queryable, h: { dossierCode: string; agencyCo
     [h.dossierCode, h.agencyCode, h.partnerId, h.documentId],
   );
 }
+
+/** The agencies holding any of these dossiers after a hand-over, in one statement (dossier code → agency). */
+export async function holdersOf(q: Queryable, dossierCodes: readonly string[]): Promise<Map<string, string>> {
+  if (dossierCodes.length === 0) return new Map();
+  const rows = await q.query<{ code: string; agency: string }>(
+    'SELECT dossier_code AS code, agency_code AS agency FROM dossier_holders WHERE dossier_code = ANY($1::text[])',
+    [dossierCodes],
+  );
+  return new Map(rows.map((r) => [r.code, r.agency]));
+}

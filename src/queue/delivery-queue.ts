@@ -27,6 +27,15 @@ export class DeliveryQueues implements Enqueuer {
     await this.queues[lane].add('deliver', { messageId: id }, { jobId: id, ...(delayMs > 0 ? { delay: delayMs } : {}) });
   }
 
+  async enqueueMany(messages: readonly { id: string; lane: Lane }[]): Promise<void> {
+    await Promise.all(
+      (['live', 'bulk'] as const).map(async (lane) => {
+        const jobs = messages.filter((m) => m.lane === lane).map((m) => ({ name: 'deliver', data: { messageId: m.id }, opts: { jobId: m.id } }));
+        if (jobs.length > 0) await this.queues[lane].addBulk(jobs);
+      }),
+    );
+  }
+
   async depth(): Promise<Record<Lane, Record<string, number>>> {
     const counts = async (q: Queue) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     return { live: await counts(this.queues.live), bulk: await counts(this.queues.bulk) };

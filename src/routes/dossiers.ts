@@ -4,9 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { Dossier, DossierCode, DossierEvent } from '../../schemas/dossier.js';
-import { acceptDossier, acceptEvent, type AcceptContext, type AcceptRequest, type Accepted } from '../dossiers/accept.js';
+import type { AcceptContext, AcceptRequest } from '../dossiers/accept.js';
 import { DeliveryView } from '../dossiers/delivery-view.js';
-import { enqueueAccepted } from '../dossiers/enqueue.js';
+import { AcceptanceGroups } from '../dossiers/group-commit.js';
 import { dossierState } from '../dossiers/state.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
@@ -54,7 +54,8 @@ function writeOf(request: FastifyRequest, endpoint: string): AcceptRequest {
 }
 
 const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app, { accept, queue }) => {
-  const enqueueAfterCommit = (accepted: Accepted) => enqueueAccepted(queue, accepted, app.log);
+  // Concurrent writes share one transaction and one enqueue; each is answered after that commit.
+  const groups = new AcceptanceGroups(accept, queue, app.log);
 
   app.post(
     '/v1/dossiers',
@@ -70,8 +71,7 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
       },
     },
     async (request, reply) => {
-      const accepted = await acceptDossier(accept, writeOf(request, 'POST /v1/dossiers'), request.body);
-      await enqueueAfterCommit(accepted);
+      const accepted = await groups.submit({ kind: 'dossier', req: writeOf(request, 'POST /v1/dossiers'), dossier: request.body });
       return reply.code(accepted.statusCode).send(accepted.body as never);
     },
   );
@@ -92,8 +92,7 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
       },
     },
     async (request, reply) => {
-      const accepted = await acceptEvent(accept, writeOf(request, 'POST /v1/dossiers/{code}/events'), request.params.code, request.body);
-      await enqueueAfterCommit(accepted);
+      const accepted = await groups.submit({ kind: 'event', req: writeOf(request, 'POST /v1/dossiers/{code}/events'), code: request.params.code, event: request.body });
       return reply.code(accepted.statusCode).send(accepted.body as never);
     },
   );

@@ -52,19 +52,52 @@ const PREDECESSOR_OPEN = `EXISTS (SELECT 1 FROM messages p WHERE p.destination =
   AND p.order_seq < m.order_seq AND p.state NOT IN ('delivered', 'superseded'))`;
 
 export async function insertMessage(q: Queryable, m: NewMessage): Promise<number> {
-  // One statement, one round trip: the line's next number and the message that takes it.
-  const [row] = await q.query<{ seq: number }>(
-    `WITH counter AS (
-       INSERT INTO order_counters (destination, order_key, last_seq) VALUES ($2, $7, 1)
-       ON CONFLICT (destination, order_key) DO UPDATE SET last_seq = order_counters.last_seq + 1
-       RETURNING last_seq
+  const [seq] = await insertMessages(q, [m]);
+  return seq!;
+}
+
+/**
+ * One statement, one round trip for any number of messages: each line's counter moves once by the
+ * number of its new messages, and messages of one line take their places in the order given.
+ * Returns each message's place in its line, in the order given.
+ */
+export async function insertMessages(q: Queryable, ms: readonly NewMessage[]): Promise<number[]> {
+  if (ms.length === 0) return [];
+  const column = <K extends keyof NewMessage>(k: K) => ms.map((m) => m[k] ?? null);
+  const rows = await q.query<{ id: string; seq: number }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+         WITH ORDINALITY AS i(id, destination, kind, partner_id, dossier_code, agency_code, order_key, lane, batch_key, payload, traceparent, ord)
+     ),
+     lines AS (SELECT destination, order_key, count(*)::integer AS n FROM input GROUP BY destination, order_key ORDER BY destination, order_key),
+     counter AS (
+       INSERT INTO order_counters (destination, order_key, last_seq) SELECT destination, order_key, n FROM lines
+       ON CONFLICT (destination, order_key) DO UPDATE SET last_seq = order_counters.last_seq + EXCLUDED.last_seq
+       RETURNING destination, order_key, last_seq
      )
      INSERT INTO messages (id, destination, kind, partner_id, dossier_code, agency_code, order_key, order_seq, lane, batch_key, payload, traceparent)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT last_seq FROM counter), $8, $9, $10, $11)
-     RETURNING order_seq AS seq`,
-    [m.id, m.destination, m.kind, m.partnerId, m.dossierCode ?? null, m.agencyCode ?? null, m.orderKey, m.lane, m.batchKey, JSON.stringify(m.payload), m.traceparent ?? null],
+     SELECT i.id, i.destination, i.kind, i.partner_id, i.dossier_code, i.agency_code, i.order_key,
+            c.last_seq - l.n + row_number() OVER (PARTITION BY i.destination, i.order_key ORDER BY i.ord),
+            i.lane, i.batch_key, i.payload::jsonb, i.traceparent
+       FROM input i JOIN lines l USING (destination, order_key) JOIN counter c USING (destination, order_key)
+      ORDER BY i.ord
+     RETURNING id, order_seq AS seq`,
+    [
+      column('id'),
+      column('destination'),
+      column('kind'),
+      column('partnerId'),
+      column('dossierCode'),
+      column('agencyCode'),
+      column('orderKey'),
+      column('lane'),
+      column('batchKey'),
+      ms.map((m) => JSON.stringify(m.payload)),
+      column('traceparent'),
+    ],
   );
-  return row!.seq;
+  const seqs = new Map(rows.map((r) => [r.id, r.seq]));
+  return ms.map((m) => seqs.get(m.id)!);
 }
 
 export async function getMessage(q: Queryable, id: string): Promise<OutboundMessage | undefined> {
