@@ -3,11 +3,11 @@
 // decides everything; the queue only says "look at this id now".
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { appendLog } from '../audit/message-log.js';
+import { appendLogs } from '../audit/message-log.js';
 import type { Config } from '../config/config.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
-import { claimBatch, insertMessage, markDelivered, markFailed, nextInLine, releaseLease, type Lane, type OutboundMessage } from '../store/messages.js';
+import { claimBatch, insertMessages, nextInLines, recordAttempts, releaseLease, type AttemptOutcome, type Lane, type NewMessage, type OutboundMessage } from '../store/messages.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { isConnectionError } from '../store/connection-errors.js';
 import { backoffDelayMs } from './backoff.js';
@@ -64,22 +64,18 @@ export class DeliveryProcessor {
       outcomes = new Map(claim.messages.map((m) => [m.id, { result: 'retry', error: 'internal error in the gateway' } as ItemOutcome]));
     }
     let follow: { id: string; lane: Lane; delayMs?: number }[] = [];
-    let own: ProcessResult = { kind: 'done' };
     // The calls were made: a database that blinks now must not make us forget their outcome, or the
     // sweeper would send them again. Retry while our lease still keeps other workers away.
-    await whileUnreachable(leaseEnds, () =>
+    const after = await whileUnreachable(leaseEnds, () =>
       db.transaction(async (tx) => {
-        follow = [];
-        own = { kind: 'done' };
-        for (const message of claim.messages) {
-          const outcome = outcomes.get(message.id) ?? { result: 'retry', error: 'no outcome reported for this item' };
-          const after = await this.record(tx, destination, message, outcome, follow);
-          if (message.id === messageId && after?.state === 'failed') own = { kind: 'later', at: after.nextAttemptAt };
-        }
+        const recorded = await this.record(tx, destination, claim.messages, outcomes);
+        follow = recorded.follow;
+        return recorded.after;
       }),
     );
-    for (const next of follow) await this.deps.queue.enqueue(next.id, next.lane, next.delayMs).catch(() => {});
-    return own;
+    await this.enqueueFollowing(follow);
+    const own = after.find((m) => m.id === messageId);
+    return own?.state === 'failed' ? { kind: 'later', at: own.nextAttemptAt } : { kind: 'done' };
   }
 
   /** Releases leases without counting an attempt (used when shutting down mid-claim). */
@@ -87,62 +83,76 @@ export class DeliveryProcessor {
     return releaseLease(this.deps.db, ids);
   }
 
+  /**
+   * A call's outcome in a constant number of statements, whatever the batch size: the messages'
+   * states, their message-log records, the next in each line, and the partners' notifications.
+   */
   private async record(
     tx: Queryable,
     destination: Destination,
-    message: OutboundMessage,
-    outcome: ItemOutcome,
-    follow: { id: string; lane: Lane; delayMs?: number }[],
-  ): Promise<OutboundMessage | undefined> {
+    messages: readonly OutboundMessage[],
+    outcomes: ReadonlyMap<string, ItemOutcome>,
+  ): Promise<{ after: OutboundMessage[]; follow: { id: string; lane: Lane; delayMs?: number }[] }> {
     const { delivery } = this.deps;
-    const after =
-      outcome.result === 'delivered'
-        ? await markDelivered(tx, message.id, outcome.note)
-        : await markFailed(tx, message.id, outcome.error, {
-            permanent: outcome.result === 'refused',
-            maxAttempts: delivery.maxAttempts,
-            giveUpAfterMs: delivery.giveUpAfterMs,
-            delayMs: backoffDelayMs(message.attempts + 1, delivery.backoffBaseMs, delivery.backoffMaxMs),
-          });
-    if (!after) return undefined; // replayed or finished elsewhere meanwhile
-    this.deps.metrics?.deliveries.inc({ destination: message.destination, outcome: after.state });
-    if (after.state === 'delivered') {
-      this.deps.metrics?.deliveryLatency.observe({ destination: message.destination }, (Date.now() - new Date(message.createdAt).getTime()) / 1000);
-    }
-    await appendLog(tx, {
-      direction: 'out',
-      partnerId: message.partnerId,
-      endpoint: destination.endpoint(message),
-      dossierCode: message.dossierCode ?? undefined,
-      messageId: message.id,
-      body: outcome.sentBody,
-      signature: outcome.signature,
-      outcome: after.state === 'delivered' ? 'delivered' : after.state === 'dead' ? 'dead' : 'failed',
-      errorCode: outcome.result === 'delivered' ? undefined : outcome.error.slice(0, 200),
-      attempt: after.attempts,
+    const outcomeOf = (m: OutboundMessage): ItemOutcome => outcomes.get(m.id) ?? { result: 'retry', error: 'no outcome reported for this item' };
+    const attempts: AttemptOutcome[] = messages.map((m) => {
+      const o = outcomeOf(m);
+      return o.result === 'delivered'
+        ? { id: m.id, delivered: true, note: o.note }
+        : { id: m.id, delivered: false, error: o.error, permanent: o.result === 'refused', delayMs: backoffDelayMs(m.attempts + 1, delivery.backoffBaseMs, delivery.backoffMaxMs) };
     });
-    if (after.state === 'delivered') {
-      const next = await nextInLine(tx, after);
-      if (next) follow.push(next);
-    } else if (after.state === 'failed') {
-      // A sibling's own job may be gone already; its own job, if still queued, ignores this (same job id).
-      follow.push({ id: after.id, lane: after.lane, delayMs: Math.max(0, after.nextAttemptAt.getTime() - Date.now()) });
+    // Messages replayed or finished elsewhere meanwhile are not returned, and get no record.
+    const after = await recordAttempts(tx, attempts, { maxAttempts: delivery.maxAttempts, giveUpAfterMs: delivery.giveUpAfterMs });
+    const order = new Map(messages.map((m, i) => [m.id, i]));
+    after.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    for (const m of after) {
+      this.deps.metrics?.deliveries.inc({ destination: m.destination, outcome: m.state });
+      if (m.state === 'delivered') this.deps.metrics?.deliveryLatency.observe({ destination: m.destination }, (Date.now() - new Date(m.createdAt).getTime()) / 1000);
     }
-    if (after.state === 'delivered' || after.state === 'dead') {
-      const notification = await this.notifyPartner(tx, after);
-      if (notification) follow.push(notification);
-    }
-    return after;
+    await appendLogs(
+      tx,
+      after.map((m) => {
+        const outcome = outcomeOf(m);
+        return {
+          direction: 'out',
+          partnerId: m.partnerId,
+          endpoint: destination.endpoint(m),
+          dossierCode: m.dossierCode ?? undefined,
+          messageId: m.id,
+          body: outcome.sentBody,
+          signature: outcome.signature,
+          outcome: m.state === 'delivered' ? 'delivered' : m.state === 'dead' ? 'dead' : 'failed',
+          errorCode: outcome.result === 'delivered' ? undefined : outcome.error.slice(0, 200),
+          attempt: m.attempts,
+        };
+      }),
+    );
+    const follow: { id: string; lane: Lane; delayMs?: number }[] = await nextInLines(tx, after.filter((m) => m.state === 'delivered'));
+    // A sibling's own job may be gone already; its own job, if still queued, ignores this (same job id).
+    for (const m of after) if (m.state === 'failed') follow.push({ id: m.id, lane: m.lane, delayMs: Math.max(0, m.nextAttemptAt.getTime() - Date.now()) });
+    const notifications = after.flatMap((m) => (m.state === 'delivered' || m.state === 'dead' ? (this.notificationOf(m) ?? []) : []));
+    await insertMessages(tx, notifications);
+    follow.push(...notifications.map((n) => ({ id: n.id, lane: n.lane })));
+    return { after, follow };
+  }
+
+  /** After the commit: the ready ones in one bulk add where the queue can, the delayed ones each. */
+  private async enqueueFollowing(follow: { id: string; lane: Lane; delayMs?: number }[]): Promise<void> {
+    const { queue } = this.deps;
+    const now = follow.filter((f) => !f.delayMs);
+    const later = follow.filter((f) => f.delayMs);
+    if (queue.enqueueMany && now.length > 1) await queue.enqueueMany(now).catch(() => {});
+    else for (const f of now) await queue.enqueue(f.id, f.lane).catch(() => {});
+    for (const f of later) await queue.enqueue(f.id, f.lane, f.delayMs).catch(() => {});
   }
 
   /** Tells the partner that sent the message what became of it, through its webhook, in order per dossier. */
-  private async notifyPartner(tx: Queryable, message: OutboundMessage): Promise<{ id: string; lane: Lane } | undefined> {
+  private notificationOf(message: OutboundMessage): NewMessage | undefined {
     if (message.destination === WEBHOOK || !message.dossierCode) return undefined;
     const partner = this.deps.registry.get(message.partnerId);
     if (!partner?.webhookUrl) return undefined;
-    const id = randomUUID();
-    await insertMessage(tx, {
-      id,
+    return {
+      id: randomUUID(),
       destination: WEBHOOK,
       kind: 'notification',
       partnerId: partner.id,
@@ -162,8 +172,7 @@ export class DeliveryProcessor {
         ...(message.lastError && message.state === 'dead' ? { error: message.lastError } : {}),
         at: new Date().toISOString(),
       },
-    });
-    return { id, lane: message.lane };
+    };
   }
 }
 

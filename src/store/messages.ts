@@ -167,31 +167,46 @@ export async function claimBatch(db: Db, id: string, batchSize: number, leaseMs:
   });
 }
 
-export async function markDelivered(q: Queryable, id: string, note: string | undefined): Promise<OutboundMessage | undefined> {
-  const [row] = await q.query<OutboundMessage>(
-    `UPDATE messages SET state = 'delivered', attempts = attempts + 1, delivered_at = now(), lease_until = NULL,
-            last_error = NULL, outcome_note = $2, updated_at = now()
-      WHERE id = $1 AND state IN ('pending', 'failed') RETURNING ${COLUMNS}`,
-    [id, note ?? null],
-  );
-  return row;
-}
+/** What one call did to one message. */
+export type AttemptOutcome =
+  | { id: string; delivered: true; note: string | undefined }
+  | { id: string; delivered: false; error: string; permanent: boolean; delayMs: number };
 
-/** A failed attempt: dead when it was the last allowed or the failure is permanent, else retried after delayMs. */
-export async function markFailed(
+/**
+ * Records the outcomes of one call's messages in one statement: delivered; or failed, to be tried
+ * again after its delay; or dead when the failure is permanent, or it was the last attempt allowed
+ * and the message is older than giveUpAfterMs. Messages no longer open (replayed or finished
+ * elsewhere meanwhile) are left alone and not returned.
+ */
+export async function recordAttempts(
   q: Queryable,
-  id: string,
-  error: string,
-  options: { permanent: boolean; maxAttempts: number; giveUpAfterMs: number; delayMs: number },
-): Promise<OutboundMessage | undefined> {
-  const [row] = await q.query<OutboundMessage>(
-    `UPDATE messages SET attempts = attempts + 1, last_error = $2, lease_until = NULL, updated_at = now(),
-            state = CASE WHEN $3 OR (attempts + 1 >= $4 AND created_at <= now() - $6 * interval '1 millisecond') THEN 'dead' ELSE 'failed' END,
-            next_attempt_at = now() + $5 * interval '1 millisecond'
-      WHERE id = $1 AND state IN ('pending', 'failed') RETURNING ${COLUMNS}`,
-    [id, error, options.permanent, options.maxAttempts, options.delayMs, options.giveUpAfterMs],
+  outcomes: readonly AttemptOutcome[],
+  options: { maxAttempts: number; giveUpAfterMs: number },
+): Promise<OutboundMessage[]> {
+  if (outcomes.length === 0) return [];
+  const failure = (o: AttemptOutcome) => (o.delivered ? undefined : o);
+  return q.query<OutboundMessage>(
+    `UPDATE messages m SET attempts = m.attempts + 1, lease_until = NULL, updated_at = now(),
+            state = CASE WHEN u.delivered THEN 'delivered'
+                         WHEN u.permanent OR (m.attempts + 1 >= $7 AND m.created_at <= now() - $8 * interval '1 millisecond') THEN 'dead'
+                         ELSE 'failed' END,
+            delivered_at = CASE WHEN u.delivered THEN now() ELSE m.delivered_at END,
+            last_error = u.error,
+            outcome_note = CASE WHEN u.delivered THEN u.note ELSE m.outcome_note END,
+            next_attempt_at = CASE WHEN u.delivered THEN m.next_attempt_at ELSE now() + u.delay_ms * interval '1 millisecond' END
+       FROM unnest($1::uuid[], $2::boolean[], $3::text[], $4::text[], $5::boolean[], $6::integer[]) AS u(uid, delivered, note, error, permanent, delay_ms)
+      WHERE m.id = u.uid AND m.state IN ('pending', 'failed') RETURNING ${COLUMNS}`,
+    [
+      outcomes.map((o) => o.id),
+      outcomes.map((o) => o.delivered),
+      outcomes.map((o) => (o.delivered ? (o.note ?? null) : null)),
+      outcomes.map((o) => failure(o)?.error ?? null),
+      outcomes.map((o) => failure(o)?.permanent ?? false),
+      outcomes.map((o) => Math.round(failure(o)?.delayMs ?? 0)),
+      options.maxAttempts,
+      options.giveUpAfterMs,
+    ],
   );
-  return row;
 }
 
 /** Gives a claimed message back untouched (e.g. its batch was cut short by shutdown). */
@@ -199,13 +214,17 @@ export async function releaseLease(q: Queryable, ids: string[]): Promise<void> {
   await q.query(`UPDATE messages SET lease_until = NULL WHERE id = ANY($1::uuid[]) AND state IN ('pending', 'failed')`, [ids]);
 }
 
-export async function nextInLine(q: Queryable, m: OutboundMessage): Promise<{ id: string; lane: Lane } | undefined> {
-  const [row] = await q.query<{ id: string; lane: Lane }>(
-    `SELECT id, lane FROM messages WHERE destination = $1 AND order_key = $2 AND order_seq > $3 AND state IN ('pending', 'failed')
-      ORDER BY order_seq LIMIT 1`,
-    [m.destination, m.orderKey, m.orderSeq],
+/** For each of these (delivered) messages, the next open message of its line, if any: one statement. */
+export async function nextInLines(q: Queryable, ms: readonly OutboundMessage[]): Promise<{ id: string; lane: Lane }[]> {
+  if (ms.length === 0) return [];
+  return q.query<{ id: string; lane: Lane }>(
+    `SELECT DISTINCT ON (m.destination, m.order_key) m.id, m.lane
+       FROM messages m JOIN unnest($1::text[], $2::text[], $3::integer[]) AS d(destination, order_key, seq)
+         ON m.destination = d.destination AND m.order_key = d.order_key AND m.order_seq > d.seq
+      WHERE m.state IN ('pending', 'failed')
+      ORDER BY m.destination, m.order_key, m.order_seq`,
+    [ms.map((m) => m.destination), ms.map((m) => m.orderKey), ms.map((m) => m.orderSeq)],
   );
-  return row;
 }
 
 export async function replayDead(q: Queryable, id: string): Promise<OutboundMessage | 'not-found' | 'not-dead'> {
