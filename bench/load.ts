@@ -16,8 +16,13 @@ export interface LoadSpec {
   url: string;
   path: string;
   headers: Record<string, string>;
-  /** One body per request: the run ends when each has been answered once. */
+  /** One body per request: the run ends when each has been answered once (or at durationS). */
   bodies: string[];
+  /**
+   * Run for this long instead (autocannon's duration), ending early only if the bodies run out. A run
+   * by count ends on autocannon's whole-second tick, so short runs by count under-report the rate.
+   */
+  durationS?: number | undefined;
   connections: number;
   /** Overall requests a second; undefined means as fast as answers come. */
   rate?: number | undefined;
@@ -58,7 +63,7 @@ export async function runLoad(spec: LoadSpec, progress?: (answered: number, acce
     url: spec.url,
     connections,
     pipelining: 1,
-    amount: bodies.length,
+    ...(spec.durationS ? { duration: spec.durationS } : { amount: bodies.length }),
     timeout: spec.timeoutS ?? 30,
     ...(spec.rate ? { overallRate: spec.rate, ignoreCoordinatedOmission: true } : {}),
     requests: [
@@ -67,7 +72,10 @@ export async function runLoad(spec: LoadSpec, progress?: (answered: number, acce
         path: spec.path,
         headers: { 'content-type': 'application/json', ...spec.headers },
         // autocannon builds each request once, just before sending it: one body each, in order.
-        setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+        setupRequest: (request) => {
+          if (next === bodies.length - 1 && spec.durationS) setImmediate(() => instance.stop());
+          return { ...request, body: bodies[next++ % bodies.length] };
+        },
         onResponse: (status, body) => {
           if (status === 202) {
             accepted += 1;

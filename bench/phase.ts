@@ -58,6 +58,8 @@ export interface PhaseSpec {
   count: number;
   connections: number;
   rate?: number | undefined;
+  /** Offer for this long (count is then the pool of bodies); undefined: until count are answered. */
+  durationS?: number | undefined;
   lane?: 'live' | 'bulk';
   deliveryTimeoutS: number;
 }
@@ -120,7 +122,7 @@ export async function offerAndFollow(stack: Stack, watch: DeliveryWatch, spec: P
   }, 1_000);
 
   const run = await runLoad(
-    { url: gw.ready.url, path: '/v1/dossiers', headers: dossierHeaders(stack, spec.lane), bodies, connections: spec.connections, rate: spec.rate },
+    { url: gw.ready.url, path: '/v1/dossiers', headers: dossierHeaders(stack, spec.lane), bodies, connections: spec.connections, rate: spec.rate, durationS: spec.durationS },
     (_answered, ok) => (accepted = ok),
   );
   const offeringFigures = (await gw.phase(offering, 'end'))!;
@@ -161,7 +163,7 @@ export async function offerAndFollow(stack: Stack, watch: DeliveryWatch, spec: P
   const endBacklog = run.accepted - deliveredWhileOffering;
 
   return {
-    load: loadFigures(run, spec.rate, spec.connections, spec.count),
+    load: loadFigures(run, spec.rate, spec.connections, spec.durationS ? run.answered : spec.count),
     delivery: {
       complete,
       delivered: delivered(),

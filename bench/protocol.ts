@@ -2,6 +2,8 @@
 
 /** The bare process's routes: parse only, and parse plus the Dossier schema. */
 export const BARE_PATHS = { parse: '/bare', validate: '/bare-validated' } as const;
+/** The naive durable service's one route (bench/naive-process.ts). */
+export const NAIVE_PATH = '/naive';
 
 export interface MemorySample {
   /** ms since the epoch */

@@ -68,6 +68,11 @@ function renderAccept(r: BenchResult, jsonFile: string): string {
     '|---|---|---|---|',
     `| Saturation | **${fmt(s.load.perSecond, 1)} accepted/s** (${fmt(s.load.accepted)} of ${fmt(s.load.offered)}; refusals ${counted(s.load.refusals)}) | ${fmt(bare.parse.perSecond, 1)}/s (${fmt(bare.validate.perSecond, 1)}/s with the Dossier schema) | **${fmt(ratio.throughput * 100, 1)}%** (${fmt(ratio.throughputToValidated * 100, 1)}% of parse + schema) |`,
     `| Latency at saturation (ms) | ${pct(s.load.latencyMs)} | ${pct(bare.parse.latencyMs)} | |`,
+    ...(r.naive
+      ? [
+          `| Naive durable service (schema + one INSERT per request, autocommit, pool 10, same PostgreSQL) | gateway ${fmt(s.load.perSecond, 1)} accepted/s | ${fmt(r.naive.perSecond, 1)}/s; p50/p99 ${fmt(r.naive.latencyMs.p50, 1)} / ${fmt(r.naive.latencyMs.p99, 1)} ms | **${fmt((ratio.throughputToNaive ?? 0) * 100, 1)}%** of the naive service |`,
+        ]
+      : []),
     `| At ${fmt(rate)}/s offered | ${fmt(f.load.answeredPerSecond, 1)} answered/s; refusals ${counted(f.load.refusals)} | ${fmt(bare.parseAtRate.answeredPerSecond, 1)} answered/s | |`,
     `| Latency at ${fmt(rate)}/s (ms) | **${pct(f.load.latencyMs)}** | ${pct(bare.parseAtRate.latencyMs)} | p50 ×${fmt(ratio.p50AtRate, 1)} · p99 ×${fmt(ratio.p99AtRate, 1)} |`,
     `| RSS (MiB) | peak ${fmt(r.memoryMiB.peak.rss)} | peak ${fmt(bare.rssMiB.peak)} | |`,

@@ -15,10 +15,10 @@ import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { measureBare, type BareFigures } from './bare.js';
+import { measureBare, measureNaive, type BareFigures, type BareSpec } from './bare.js';
 import { DeliveryWatch } from './delivery-watch.js';
 import { describeCommit, describeMachine, type Machine } from './machine.js';
-import { makeBodies, dossierHeaders, offerAndFollow, type PhaseResult } from './phase.js';
+import { makeBodies, dossierHeaders, offerAndFollow, type LoadFigures, type PhaseResult } from './phase.js';
 import type { GatewayCounts } from './protocol.js';
 import { renderSection, RESULTS_HEADER } from './report.js';
 import { runResync, type ResyncResult } from './resync.js';
@@ -30,6 +30,8 @@ import { mib, round } from './stats.js';
 export interface Options {
   mode: 'accept' | 'resync';
   count: number;
+  /** Saturation runs (bare, naive, gateway) last this long; 0: by count. */
+  seconds: number;
   concurrency: number;
   rate: number;
   rateSeconds: number;
@@ -50,7 +52,10 @@ export interface Options {
 const HELP = `npm run bench -- [options]
   --mode accept|resync   accept (default): bare route, then saturation and fixed rate per engine;
                          resync: a go-live re-sync on the bulk lane while live traffic flows
-  --count N              dossiers offered in the saturation phase (default 10000)
+  --seconds S            saturation runs (bare route, naive durable service, gateway) last S seconds
+                         (default 15); 0 runs them by --count instead
+  --count N              dossiers offered in a saturation run by count (default 10000); with
+                         --seconds, at least this many unique bodies are ready (S x 6000 if more)
   --concurrency C        connections offering them (default 32)
   --rate R               the fixed offered rate, dossiers/s (default 500)
   --rate-seconds D       how long the fixed rate is offered (default 30)
@@ -78,6 +83,7 @@ function parseOptions(argv: string[]): Options {
     options: {
       mode: { type: 'string', default: 'accept' },
       count: { type: 'string', default: '10000' },
+      seconds: { type: 'string', default: '15' },
       concurrency: { type: 'string', default: '32' },
       rate: { type: 'string', default: '500' },
       'rate-seconds': { type: 'string', default: '30' },
@@ -112,6 +118,7 @@ function parseOptions(argv: string[]): Options {
   return {
     mode: values.mode,
     count: int('count', values.count, 1),
+    seconds: int('seconds', values.seconds, 0),
     concurrency: int('concurrency', values.concurrency, 1),
     rate: int('rate', values.rate, 1),
     rateSeconds: int('rate-seconds', values['rate-seconds'], 1),
@@ -132,20 +139,38 @@ function parseOptions(argv: string[]): Options {
 
 // --- accept mode -------------------------------------------------------------------------------------
 
+/** Unique bodies for a saturation run: by count, or enough for the duration at a bare route's pace. */
+function saturationPool(o: Options): number {
+  return o.seconds ? Math.max(o.count, o.seconds * 6000) : o.count;
+}
+
+function bareSpec(o: Options): BareSpec {
+  return { count: o.count, connections: o.concurrency, rate: o.rate, rateSeconds: o.rateSeconds, rateConnections: o.rateConnections, warmup: o.warmup, durationS: o.seconds || undefined };
+}
+
 export interface BenchResult extends RunRecord {
   mode: 'accept';
   parameters: Record<string, unknown>;
   saturation: PhaseResult;
   fixedRate: PhaseResult;
   bare: BareFigures;
-  /** Gateway ÷ bare route (parse only), from the same run. */
-  ratio: { throughput: number; throughputToValidated: number; p50AtRate: number; p99AtRate: number };
+  /** The naive durable service on the same PostgreSQL (postgres engine only), at saturation. */
+  naive?: LoadFigures | undefined;
+  /** Gateway ÷ bare route (parse only), from the same run; ÷ the naive durable service when measured. */
+  ratio: { throughput: number; throughputToValidated: number; p50AtRate: number; p99AtRate: number; throughputToNaive?: number };
 }
 
 
 async function benchEngine(engine: Engine, o: Options, machine: Machine, commit: string, bare: BareFigures): Promise<BenchResult> {
   const { measured, record } = await withEngine(engine, o, machine, commit, async (stack, watch) => {
-    const saturation = await offerAndFollow(stack, watch, { name: 'saturation', prefix: 'S', count: o.count, connections: o.concurrency, deliveryTimeoutS: o.deliveryTimeoutS });
+    const saturation = await offerAndFollow(stack, watch, {
+      name: 'saturation',
+      prefix: 'S',
+      count: saturationPool(o),
+      connections: o.concurrency,
+      durationS: o.seconds || undefined,
+      deliveryTimeoutS: o.deliveryTimeoutS,
+    });
     stack.log(`saturation: ${saturation.load.perSecond} accepted/s, ${saturation.delivery.perSecond} delivered/s`);
     await new Promise((r) => setTimeout(r, 2_000));
     const fixedRate = await offerAndFollow(stack, watch, {
@@ -157,14 +182,18 @@ async function benchEngine(engine: Engine, o: Options, machine: Machine, commit:
       deliveryTimeoutS: o.deliveryTimeoutS,
     });
     stack.log(`fixed rate ${o.rate}/s: p50 ${fixedRate.load.latencyMs.p50} ms, p99 ${fixedRate.load.latencyMs.p99} ms; backlog max ${fixedRate.backlog.max}`);
-    return { saturation, fixedRate, deliveryEnv: stack.deliveryEnv };
+    // The yardstick with a database: same PostgreSQL, same bodies, connections and duration.
+    const naive = stack.databaseUrl ? await measureNaive(stack.databaseUrl, { ...bareSpec(o), count: saturationPool(o) }) : undefined;
+    if (naive) stack.log(`naive durable service: ${naive.perSecond} accepted/s, p50 ${naive.latencyMs.p50} ms, p99 ${naive.latencyMs.p99} ms`);
+    return { saturation, fixedRate, naive, deliveryEnv: stack.deliveryEnv };
   });
-  const { saturation, fixedRate } = measured;
+  const { saturation, fixedRate, naive } = measured;
   const result: BenchResult = {
     ...record,
     mode: 'accept',
     parameters: {
       count: o.count,
+      seconds: o.seconds,
       concurrency: o.concurrency,
       rate: o.rate,
       rateSeconds: o.rateSeconds,
@@ -179,7 +208,9 @@ async function benchEngine(engine: Engine, o: Options, machine: Machine, commit:
     saturation,
     fixedRate,
     bare,
+    naive,
     ratio: {
+      ...(naive ? { throughputToNaive: round(saturation.load.perSecond / naive.perSecond, 3) } : {}),
       throughput: round(saturation.load.perSecond / bare.parse.perSecond, 3),
       throughputToValidated: round(saturation.load.perSecond / bare.validate.perSecond, 3),
       p50AtRate: round(fixedRate.load.latencyMs.p50 / Math.max(0.01, bare.parseAtRate.latencyMs.p50), 1),
@@ -243,7 +274,7 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const bare = await measureBare({ count: o.count, connections: o.concurrency, rate: o.rate, rateSeconds: o.rateSeconds, rateConnections: o.rateConnections, warmup: o.warmup });
+  const bare = await measureBare({ ...bareSpec(o), count: saturationPool(o) });
   for (const engine of o.engines) {
     const result = await benchEngine(engine, o, machine, commit, bare);
     const { saturation: s, fixedRate: f } = result;
