@@ -62,7 +62,7 @@ function renderAccept(r: BenchResult, jsonFile: string): string {
     ...head(
       r,
       'acceptance',
-      `saturation ${fmt(s.load.offered)} dossiers (~${fmt(Number(p.bodyBytesMean))} B each) from ${s.load.connections} connections; fixed rate ${fmt(rate)}/s for ${String(p.rateSeconds)} s from ${f.load.connections} connections; warm-up ${String(p.warmup)}; LOG_LEVEL ${String(p.logLevel)}; live lane; delivery settings ${Object.keys(p.deliveryEnv as object).length ? JSON.stringify(p.deliveryEnv) : 'at their defaults'}`,
+      `saturation ${p.seconds ? `${String(p.seconds)} s (${fmt(s.load.offered)} answered)` : `${fmt(s.load.offered)} dossiers`} (~${fmt(Number(p.bodyBytesMean))} B each) from ${s.load.connections} connections; fixed rate ${fmt(rate)}/s for ${String(p.rateSeconds)} s from ${f.load.connections} connections; warm-up ${String(p.warmup)}; LOG_LEVEL ${String(p.logLevel)}; live lane; delivery settings ${Object.keys(p.deliveryEnv as object).length ? JSON.stringify(p.deliveryEnv) : 'at their defaults'}`,
     ),
     '| Figure | Gateway `POST /v1/dossiers` | Bare Fastify route (parse only) | Gateway ÷ bare |',
     '|---|---|---|---|',
