@@ -129,14 +129,6 @@ export function hopsOf(row: PackageRow): TraceHeader[] {
   return row.header?.envelope.traces ?? [];
 }
 
-export async function holderOf(q: Queryable, dossierCode: string): Promise<{ agencyCode: string; partnerId: string; documentId: string } | undefined> {
-  const [row] = await q.query<{ agencyCode: string; partnerId: string; documentId: string }>(
-    'SELECT agency_code AS "agencyCode", partner_id AS "partnerId", document_id AS "documentId" FROM dossier_holders WHERE dossier_code = $1',
-    [dossierCode],
-  );
-  return row;
-}
-
 export async function setHolder(q: Queryable, h: { dossierCode: string; agencyCode: string; partnerId: string; documentId: string }): Promise<void> {
   await q.query(
     `INSERT INTO dossier_holders (dossier_code, agency_code, partner_id, document_id) VALUES ($1, $2, $3, $4)
