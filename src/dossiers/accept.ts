@@ -11,6 +11,7 @@ import { appendLog } from '../audit/message-log.js';
 import type { SignatureRecord } from '../crypto/partner-signature.js';
 import { ownedFileIds } from '../files/file-store.js';
 import { holderOf } from '../edxml/store.js';
+import { mayActOn, mayCreate } from '../partners/ownership.js';
 import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { recallResponse, rememberResponse, type StoredResponse } from '../store/idempotency.js';
@@ -66,18 +67,16 @@ export function portalBatchKey(registry: PartnerRegistry, kind: DossierMessageKi
 }
 
 export async function acceptDossier(ctx: AcceptContext, req: AcceptRequest, dossier: Dossier): Promise<Accepted> {
-  if (!ctx.registry.actsFor(req.partner, dossier.agency.code)) {
-    throw new Problem('forbidden-agency', `You do not act for agency ${dossier.agency.code}`);
-  }
+  // Decided from the request alone, before any look-up (docs/security.md).
+  refuseCreate(mayCreate(ctx.registry, req.partner, { code: dossier.code, agencyCode: dossier.agency.code }, undefined), dossier);
   const bodySha = sha256Hex(canonicalJson(dossier));
   return withIdempotency(ctx.db, req, async (tx) => {
     await checkAttachments(tx, ctx.attachmentUrlAllowlist, req.partner, dossier);
     const [existing] = await tx.query<DossierRow>('SELECT * FROM dossiers WHERE code = $1 FOR UPDATE', [dossier.code]);
     let kind: DossierMessageKind = 'dossier-create';
     if (existing) {
-      if (!ctx.registry.actsFor(req.partner, existing.agency_code)) {
-        throw new Problem('forbidden-agency', `Dossier ${dossier.code} belongs to an agency you do not act for`);
-      }
+      const holder = (await holderOf(tx, dossier.code))?.agencyCode ?? existing.agency_code;
+      refuseCreate(mayCreate(ctx.registry, req.partner, { code: dossier.code, agencyCode: dossier.agency.code }, { owner: existing.agency_code, holder }), dossier);
       if (existing.agency_code !== dossier.agency.code) {
         throw new Problem('agency-change', `Dossier ${dossier.code} belongs to agency ${existing.agency_code}`);
       }
@@ -131,10 +130,11 @@ export async function acceptEvent(ctx: AcceptContext, req: AcceptRequest, code: 
     const [dossier] = await tx.query<DossierRow>('SELECT * FROM dossiers WHERE code = $1 FOR UPDATE', [code]);
     // After a hand-over (edXML, docs/edxml.md) the agency holding the dossier reports its progress.
     const holder = dossier ? ((await holderOf(tx, code))?.agencyCode ?? dossier.agency_code) : undefined;
-    if (!dossier || !holder || !(ctx.registry.actsFor(req.partner, holder) || ctx.registry.actsFor(req.partner, dossier.agency_code))) {
+    const verdict = mayActOn(ctx.registry, req.partner, 'event', dossier && holder ? { owner: dossier.agency_code, holder } : undefined);
+    if (!dossier || verdict === 'not-found') {
       throw new Problem('dossier-not-found', `No dossier ${code} among the agencies you act for; create it with POST /v1/dossiers first`);
     }
-    if (!ctx.registry.actsFor(req.partner, holder)) {
+    if (verdict === 'handed-over') {
       throw new Problem('dossier-handed-over', `Dossier ${code} was handed over to agency ${holder}, which reports its progress now`, { holder });
     }
     const [same] = await tx.query<{ body_sha256: string; message_id: string }>(
@@ -164,6 +164,12 @@ export async function acceptEvent(ctx: AcceptContext, req: AcceptRequest, code: 
     );
     return { statusCode: 202, body: acceptedBody(code, messageId, 'event'), enqueue: await lineToEnqueue(tx, code, messageId, req.lane) };
   });
+}
+
+/** The create rule's refusal; a code taken elsewhere is answered like a code of another agency. */
+function refuseCreate(verdict: ReturnType<typeof mayCreate>, dossier: Dossier): void {
+  if (verdict === 'forbidden-agency') throw new Problem('forbidden-agency', `You do not act for agency ${dossier.agency.code}`);
+  if (verdict === 'code-not-yours') throw new Problem('forbidden-agency', `Dossier code ${dossier.code} is not one the agencies you act for may use`);
 }
 
 function illegalTransition(from: DossierStatus, to: DossierStatus): Problem {
