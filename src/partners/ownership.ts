@@ -99,3 +99,8 @@ export function mayCreate(registry: PartnerRegistry, partner: Partner, dossier: 
   if (existing && mayActOn(registry, partner, 'update', existing) !== 'allowed') return 'code-not-yours';
   return 'allowed';
 }
+
+/** An edXML document's trail: shown to the systems that sent or received one of its packages, and to admins. */
+export function mayReadTrail(partner: Partner, involved: boolean): boolean {
+  return involved || partner.roles.has('admin');
+}
