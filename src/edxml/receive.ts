@@ -172,8 +172,6 @@ async function routeDocument(ctx: EdxmlContext, partner: Partner, envelope: Extr
     return entry;
   });
   if (new Set(receivers.map((r) => r.organId)).size !== receivers.length) throw new Problem('edxml-malformed', 'A To agency is named twice');
-  // A hand-over names a dossier its From agency answers for now (finding 1 of issue 14).
-  if (handover) await checkHandover(ctx, ctx.db, partner, 'hand-over', header.code.codeNumber, { from: header.from.organId });
   const existing = await acceptedDocument(ctx.db, header.documentId);
   if (existing && existing.partnerId !== partner.id) throw new Problem('edxml-duplicate', `DocumentId ${header.documentId} belongs to another sender`);
   // A new document takes a fresh DocumentId; a revocation, update or replacement names one already sent.
@@ -182,6 +180,9 @@ async function routeDocument(ctx: EdxmlContext, partner: Partner, envelope: Extr
   if (businessType !== BUSINESS_DOC_TYPES.new && !existing) {
     throw new Problem('edxml-unknown-document', `BussinessDocType ${businessType} needs document ${header.documentId} to have been sent before`);
   }
+  // A new hand-over names a dossier its From agency answers for now; a revocation or update of one
+  // already sent concerns that document, and any status 03 on it is checked again (routeStatus).
+  if (handover && businessType === BUSINESS_DOC_TYPES.new) await checkHandover(ctx, ctx.db, partner, 'hand-over', header.code.codeNumber, { from: header.from.organId });
   return { documentId: header.documentId, from: header.from.organId, receivers };
 }
 
