@@ -14,6 +14,7 @@ import { appendLogs, type LogRecord } from '../audit/message-log.js';
 import type { SignatureRecord } from '../crypto/partner-signature.js';
 import { ownedFileIds } from '../files/file-store.js';
 import { holdersOf } from '../edxml/store.js';
+import { mayActOn, mayCreate } from '../partners/ownership.js';
 import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { keyOf, recallResponses, rememberResponses, replayOf, type KeyedRequest, type StoredAnswer, type StoredResponse } from '../store/idempotency.js';
@@ -182,7 +183,8 @@ class Group {
     const codes = [...new Set(items.map((i) => (i.kind === 'dossier' ? i.dossier.code : i.code)))].sort();
     const rows = await this.tx.query<DossierRow>('SELECT * FROM dossiers WHERE code = ANY($1::text[]) ORDER BY code FOR UPDATE', [codes]);
     const eventCodes = [...new Set(items.flatMap((i) => (i.kind === 'event' && rows.some((r) => r.code === i.code) ? [i.code] : [])))];
-    const holders = await holdersOf(this.tx, eventCodes);
+    // Holders of every stored dossier: updates and events are both judged against them (docs/security.md).
+    const holders = await holdersOf(this.tx, rows.map((r) => r.code));
     for (const code of codes) {
       const row = rows.find((r) => r.code === code);
       this.lines.set(code, { row, stored: row !== undefined, changed: false, holder: holders.get(code), events: new Map() });
@@ -217,7 +219,7 @@ class Group {
     const { req } = item;
     const code = item.kind === 'dossier' ? item.dossier.code : item.code;
     const line = this.lines.get(code)!;
-    if (item.kind === 'dossier') authorizeDossier(this.ctx.registry, req.partner, item.dossier, line.row);
+    if (item.kind === 'dossier') authorizeDossier(this.ctx.registry, req.partner, item.dossier, line.row, line.holder);
     const replay = this.replay(req);
     if (replay) return { accepted: { ...replay, enqueue: [] } };
     if (item.kind === 'event') authorizeEvent(this.ctx.registry, req.partner, code, line.row, line.holder);
@@ -424,22 +426,22 @@ class Group {
  * Who may write this dossier: the partner acts for its agency, and for the agency of the stored row.
  * One step, decided per request against the row locked for the group.
  */
-function authorizeDossier(registry: PartnerRegistry, partner: Partner, dossier: Dossier, existing: DossierRow | undefined): void {
-  if (!registry.actsFor(partner, dossier.agency.code)) {
-    throw new Problem('forbidden-agency', `You do not act for agency ${dossier.agency.code}`);
-  }
-  if (existing && !registry.actsFor(partner, existing.agency_code)) {
-    throw new Problem('forbidden-agency', `Dossier ${dossier.code} belongs to an agency you do not act for`);
-  }
+function authorizeDossier(registry: PartnerRegistry, partner: Partner, dossier: Dossier, existing: DossierRow | undefined, heldBy: string | undefined): void {
+  const parties = existing ? { owner: existing.agency_code, holder: heldBy ?? existing.agency_code } : undefined;
+  const verdict = mayCreate(registry, partner, { code: dossier.code, agencyCode: dossier.agency.code }, parties);
+  if (verdict === 'forbidden-agency') throw new Problem('forbidden-agency', `You do not act for agency ${dossier.agency.code}`);
+  // A code taken elsewhere is answered like a code of another agency: it does not tell whether it exists.
+  if (verdict === 'code-not-yours') throw new Problem('forbidden-agency', `Dossier code ${dossier.code} is not one the agencies you act for may use`);
 }
 
 /** Who may report progress: after a hand-over (edXML, docs/edxml.md) the agency holding the dossier. */
 function authorizeEvent(registry: PartnerRegistry, partner: Partner, code: string, dossier: DossierRow | undefined, heldBy: string | undefined): void {
   const holder = dossier ? (heldBy ?? dossier.agency_code) : undefined;
-  if (!dossier || !holder || !(registry.actsFor(partner, holder) || registry.actsFor(partner, dossier.agency_code))) {
+  const verdict = mayActOn(registry, partner, 'event', dossier && holder ? { owner: dossier.agency_code, holder } : undefined);
+  if (verdict === 'not-found') {
     throw new Problem('dossier-not-found', `No dossier ${code} among the agencies you act for; create it with POST /v1/dossiers first`);
   }
-  if (!registry.actsFor(partner, holder)) {
+  if (verdict === 'handed-over') {
     throw new Problem('dossier-handed-over', `Dossier ${code} was handed over to agency ${holder}, which reports its progress now`, { holder });
   }
 }

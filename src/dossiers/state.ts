@@ -2,6 +2,7 @@
 // show it: the dossier, its events, and how far each message got toward the national portal.
 import type { Dossier, DossierEvent } from '../../schemas/dossier.js';
 import { Problem } from '../core/problems.js';
+import { mayActOn, partiesOf } from '../partners/ownership.js';
 import type { Partner } from '../partners/registry.js';
 import { messagesOfDossier } from '../store/messages.js';
 import { NATIONAL_PORTAL, type AcceptContext } from './accept.js';
@@ -16,8 +17,8 @@ export interface DossierState {
 
 /** Refuses a dossier the partner may not see exactly like one that does not exist. */
 export async function dossierState(ctx: Pick<AcceptContext, 'db' | 'registry'>, partner: Partner, code: string): Promise<DossierState> {
-  const [row] = await ctx.db.query<{ agency_code: string; status: string; body: Dossier }>('SELECT agency_code, status, body FROM dossiers WHERE code = $1', [code]);
-  if (!row || (!partner.roles.has('admin') && !ctx.registry.actsFor(partner, row.agency_code))) {
+  const [row] = await ctx.db.query<{ status: string; body: Dossier }>('SELECT status, body FROM dossiers WHERE code = $1', [code]);
+  if (!row || mayActOn(ctx.registry, partner, 'read', await partiesOf(ctx.db, code)) !== 'allowed') {
     throw new Problem('dossier-not-found', `No dossier ${code} among the agencies you act for`);
   }
   const events = await ctx.db.query<{ body: DossierEvent; message_id: string }>(

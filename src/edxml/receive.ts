@@ -27,6 +27,7 @@ import { Problem } from '../core/problems.js';
 import { checkPartnerCertificate } from '../crypto/partner-signature.js';
 import type { Signer } from '../crypto/signer.js';
 import { certificateFingerprint, type TrustChecker } from '../crypto/trust.js';
+import { mayActOn, partiesOf, type EdxmlClaim } from '../partners/ownership.js';
 import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { insertMessage } from '../store/messages.js';
@@ -179,6 +180,9 @@ async function routeDocument(ctx: EdxmlContext, partner: Partner, envelope: Extr
   if (businessType !== BUSINESS_DOC_TYPES.new && !existing) {
     throw new Problem('edxml-unknown-document', `BussinessDocType ${businessType} needs document ${header.documentId} to have been sent before`);
   }
+  // A new hand-over names a dossier its From agency answers for now; a revocation or update of one
+  // already sent concerns that document, and any status 03 on it is checked again (routeStatus).
+  if (handover && businessType === BUSINESS_DOC_TYPES.new) await checkHandover(ctx, ctx.db, partner, 'hand-over', header.code.codeNumber, { from: header.from.organId });
   return { documentId: header.documentId, from: header.from.organId, receivers };
 }
 
@@ -194,15 +198,31 @@ async function routeStatus(ctx: EdxmlContext, partner: Partner, envelope: Extrac
   if (!origin) throw new Problem('edxml-unknown-receiver', `The sender agency ${document.fromOrganId} has left the directory`);
   const sent = document.header?.envelope;
   const handover = sent?.kind === 'document' && sent.messageHeader.otherInfo?.applicationType === DOSSIER_HANDOVER ? sent.messageHeader : undefined;
+  const accepting = handover && status.statusCode === '03' ? { code: handover.code.codeNumber, claim: { from: status.from.organId, handedOverBy: handover.from.organId } } : undefined;
+  // Checked when the status arrives, and again under the dossier's lock as responsibility moves.
+  if (accepting) await checkHandover(ctx, ctx.db, partner, 'status', accepting.code, accepting.claim);
   return {
     documentId,
     from: status.from.organId,
     receivers: [origin],
     // Accepting a handed-over dossier moves responsibility for it to the accepting agency.
-    ...(handover && status.statusCode === '03'
-      ? { after: (tx: Queryable) => setHolder(tx, { dossierCode: handover.code.codeNumber, agencyCode: status.from.organId, partnerId: partner.id, documentId }) }
+    ...(accepting
+      ? {
+          after: async (tx: Queryable) => {
+            await checkHandover(ctx, tx, partner, 'status', accepting.code, accepting.claim, true);
+            await setHolder(tx, { dossierCode: accepting.code, agencyCode: status.from.organId, partnerId: partner.id, documentId });
+          },
+        }
       : {}),
   };
+}
+
+/** The ownership rule on the edXML road: a dossier that does not exist and one held by another agency are refused alike. */
+async function checkHandover(ctx: EdxmlContext, q: Queryable, partner: Partner, action: 'hand-over' | 'status', code: string, claim: EdxmlClaim, lock = false): Promise<void> {
+  const holderAgency = action === 'hand-over' ? claim.from : claim.handedOverBy;
+  if (mayActOn(ctx.registry, partner, action, await partiesOf(q, code, { lock }), claim) !== 'allowed') {
+    throw new Problem('dossier-not-found', `No dossier ${code} held by agency ${holderAgency} among the agencies you act for`);
+  }
 }
 
 /** Moves received attachments to content-addressed files; the same bytes sent twice are kept once. */

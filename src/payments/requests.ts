@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { PaymentRequest } from '../../schemas/payment.js';
 import { appendLog } from '../audit/message-log.js';
 import { Problem } from '../core/problems.js';
-import type { Partner } from '../partners/registry.js';
+import { mayActOn, partiesOf } from '../partners/ownership.js';
+import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import type { PaymentProvider } from './provider.js';
 
@@ -38,7 +39,7 @@ export async function requestPayment(
   providers: ReadonlyMap<string, PaymentProvider>,
   write: PaymentWrite,
   request: PaymentRequest,
-  options: { expiryMinutes: number },
+  options: { expiryMinutes: number; registry: PartnerRegistry },
 ): Promise<PaymentRow> {
   const provider = providers.get(request.provider);
   if (!provider) throw new Problem('unavailable', `The payment provider "${request.provider}" is not configured`);
@@ -49,6 +50,10 @@ export async function requestPayment(
   const now = new Date();
   const expiresAt = new Date(now.getTime() + options.expiryMinutes * 60_000);
   await db.transaction(async (tx) => {
+    // Only a dossier of the caller's agencies; any other is answered as one that does not exist.
+    if (mayActOn(options.registry, write.partner, 'pay', await partiesOf(tx, request.dossierCode, { lock: true })) !== 'allowed') {
+      throw new Problem('dossier-not-found', `No dossier ${request.dossierCode} among the agencies you act for`);
+    }
     const paid = await tx.query<{ fee_code: string }>('SELECT fee_code FROM paid_fees WHERE dossier_code = $1 AND fee_code = ANY($2)', [request.dossierCode, codes]);
     if (paid.length > 0) {
       throw new Problem('fee-already-paid', `Dossier ${request.dossierCode} has already paid ${paid.map((p) => p.fee_code).join(', ')}`, { paidFees: paid.map((p) => p.fee_code) });

@@ -5,6 +5,7 @@ import { toDossierItem, type TranslateContext } from '../../adapters/national-po
 import type { Dossier } from '../../schemas/dossier.js';
 import { NATIONAL_PORTAL } from '../dossiers/accept.js';
 import { deliveryView, type DeliveryView } from '../dossiers/delivery-view.js';
+import { mayActOn, partiesOf } from '../partners/ownership.js';
 import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Queryable } from '../store/db.js';
 import { messagesOfDossier } from '../store/messages.js';
@@ -20,8 +21,8 @@ const PORTAL_SERVICE: Record<string, string> = {
 
 /** The matching dossiers: none when the gateway has no such dossier among the partner's agencies, as the portal answers an unknown code. */
 export async function lookUpDossier(db: Queryable, registry: PartnerRegistry, partner: Partner, code: string, attachments: TranslateContext): Promise<Record<string, unknown>[]> {
-  const [row] = await db.query<{ agency_code: string; body: Dossier }>('SELECT agency_code, body FROM dossiers WHERE code = $1', [code]);
-  if (!row || !registry.actsFor(partner, row.agency_code)) return [];
+  const [row] = await db.query<{ body: Dossier }>('SELECT body FROM dossiers WHERE code = $1', [code]);
+  if (!row || mayActOn(registry, partner, 'read', await partiesOf(db, code)) !== 'allowed') return [];
   const deliveries = (await messagesOfDossier(db, NATIONAL_PORTAL, code)).map(deliveryView);
   return [{ ...toDossierItem(row.body, attachments), ...syncState(deliveries) }];
 }

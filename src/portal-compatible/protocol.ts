@@ -69,7 +69,7 @@ export function refusalOf(problem: Problem, code: string): ProtocolRefusal {
       );
     case 'forbidden-agency':
     case 'agency-change':
-      return new ProtocolRefusal(PROTOCOL_CODE.forbiddenAgency, `Không có quyền với hồ sơ ${code}: hồ sơ thuộc đơn vị khác`, 200, code);
+      return new ProtocolRefusal(PROTOCOL_CODE.forbiddenAgency, `Không có quyền với hồ sơ ${code}: mã hồ sơ không thuộc các đơn vị bạn được gửi`, 200, code);
     case 'dossier-not-found':
       return new ProtocolRefusal(PROTOCOL_CODE.notFound, `Hồ sơ không tồn tại: ${code}`, 200, code);
     case 'attachment-not-allowed':

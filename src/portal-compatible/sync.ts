@@ -8,6 +8,7 @@ import { fromDossierItem, fromProgressItem, WireFieldError, type ProgressStep } 
 import { canonicalJson } from '../core/canonical-json.js';
 import { Problem } from '../core/problems.js';
 import { acceptDossier, acceptEvent, type AcceptContext, type AcceptRequest, type Accepted } from '../dossiers/accept.js';
+import { mayActOn, partiesOf } from '../partners/ownership.js';
 import type { Db, Queryable } from '../store/db.js';
 import { PROTOCOL_CODE, ProtocolRefusal, invalidData, refusalOf, wirePath } from './protocol.js';
 
@@ -39,7 +40,11 @@ export async function syncDossiers(ctx: SyncContext, call: SyncCall, isUpdating:
   return inOneTransaction(ctx.accept, async (scoped, tx) => {
     const accepted: Accepted[] = [];
     for (const [i, dossier] of dossiers.entries()) {
-      const [known] = await tx.query('SELECT 1 AS known FROM dossiers WHERE code = $1', [dossier.code]);
+      // A dossier the partner may not change is answered as one that does not exist (an update), or
+      // as a code of an agency it does not act for (a create): never "it exists" (docs/security.md).
+      const parties = await partiesOf(tx, dossier.code);
+      const known = parties && mayActOn(ctx.accept.registry, call.request.partner, 'update', parties) === 'allowed';
+      if (!isUpdating && parties && !known) throw refusalOf(new Problem('forbidden-agency'), dossier.code);
       if (!isUpdating && known) throw new ProtocolRefusal(PROTOCOL_CODE.alreadyExists, `Hồ sơ đã tồn tại: ${dossier.code}`, 200, dossier.code);
       if (isUpdating && !known) throw new ProtocolRefusal(PROTOCOL_CODE.notFound, `Hồ sơ không tồn tại: ${dossier.code}`, 200, dossier.code);
       accepted.push(await inProtocolTerms(dossier.code, () => acceptDossier(scoped, itemRequest(call, i), dossier)));

@@ -6,7 +6,8 @@ import type { ShipmentRequest, ShipmentStatus } from '../../schemas/shipment.js'
 import { appendLog } from '../audit/message-log.js';
 import type { SignatureRecord } from '../crypto/partner-signature.js';
 import { Problem } from '../core/problems.js';
-import type { Partner } from '../partners/registry.js';
+import { mayActOn, partiesOf } from '../partners/ownership.js';
+import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { insertMessage, type Lane } from '../store/messages.js';
 import { TERMINAL_STATUSES } from './transitions.js';
@@ -42,13 +43,17 @@ export function orderNumberOf(request: Pick<ShipmentRequest, 'kind' | 'dossierCo
   return request.kind === 'pickup' ? request.dossierCode : `${request.dossierCode}-KQ`;
 }
 
-export async function requestShipment(db: Db, ctx: WriteContext, request: ShipmentRequest): Promise<{ id: string; messageId: string }> {
+export async function requestShipment(db: Db, registry: PartnerRegistry, ctx: WriteContext, request: ShipmentRequest): Promise<{ id: string; messageId: string }> {
   if (request.returnDossierOnDelivery && request.kind !== 'delivery') {
     throw new Problem('invalid-request', 'returnDossierOnDelivery applies to delivery shipments only');
   }
   const id = randomUUID();
   const orderNumber = orderNumberOf(request);
   return db.transaction(async (tx) => {
+    // Only a dossier of the caller's agencies; any other is answered as one that does not exist.
+    if (mayActOn(registry, ctx.partner, 'ship', await partiesOf(tx, request.dossierCode, { lock: true })) !== 'allowed') {
+      throw new Problem('dossier-not-found', `No dossier ${request.dossierCode} among the agencies you act for`);
+    }
     const [existing] = await tx.query<{ id: string; order_state: string }>('SELECT id, order_state FROM shipments WHERE order_number = $1 FOR UPDATE', [orderNumber]);
     if (existing && existing.order_state !== 'cancelled' && existing.order_state !== 'refused') {
       throw new Problem('shipment-exists', `A ${request.kind} shipment for dossier ${request.dossierCode} already exists`, { shipmentId: existing.id });

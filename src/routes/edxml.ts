@@ -9,6 +9,7 @@ import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import { attachmentFile, receivePackage, type EdxmlContext } from '../edxml/receive.js';
 import { acknowledge, deliveriesOf, getDelivery, getPackage, hopsOf, inboxOf, packagesOfDocument, type DeliveryRow, type PackageRow } from '../edxml/store.js';
+import { mayReadTrail } from '../partners/ownership.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import { ProblemResponse } from './problem-schema.js';
 
@@ -185,7 +186,7 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
       const partner = partnerOf(request);
       const all = await packagesOfDocument(edxml.db, request.params.documentId);
       const deliveries = await deliveriesOf(edxml.db, all.map((p) => p.id));
-      const involved = partner.roles.has('admin') || all.some((p) => p.partnerId === partner.id) || deliveries.some((d) => d.partnerId === partner.id);
+      const involved = mayReadTrail(partner, all.some((p) => p.partnerId === partner.id) || deliveries.some((d) => d.partnerId === partner.id));
       // Refused packages are shown to whoever sent them (and to admins) only.
       const visible = all.filter((p) => p.state === 'accepted' || p.partnerId === partner.id || partner.roles.has('admin'));
       if (!involved || visible.length === 0) throw new Problem('edxml-not-found', `No edXML document ${request.params.documentId} among yours`);

@@ -45,7 +45,7 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
       schema: { tags, summary: "Ask for a payment of a dossier's fees; answers the payer's URL", body: PaymentRequest, response: { 201: View, '4xx': ProblemResponse, '5xx': ProblemResponse } },
     },
     async (request, reply) => {
-      const row = await requestPayment(db, providers, { partner: partnerOf(request), rawBody: request.rawBody ?? Buffer.alloc(0), signature: request.signature }, request.body, { expiryMinutes });
+      const row = await requestPayment(db, providers, { partner: partnerOf(request), rawBody: request.rawBody ?? Buffer.alloc(0), signature: request.signature }, request.body, { expiryMinutes, registry: deps.accept.registry });
       return reply.code(201).send(paymentView(row));
     },
   );

@@ -77,7 +77,7 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
     },
     async (request, reply) => {
       if (!enabled) throw new Problem('unavailable', 'No postal operator is configured (POSTAL_URL)');
-      const { id, messageId } = await requestShipment(db, writeContext(request, 'POST /v1/postal/shipments'), request.body);
+      const { id, messageId } = await requestShipment(db, registry, writeContext(request, 'POST /v1/postal/shipments'), request.body);
       await enqueue([{ id: messageId, lane: 'live' }]);
       return reply.code(202).send({ id, messageId, links: { shipment: `/v1/postal/shipments/${id}` } });
     },

@@ -69,6 +69,10 @@ describe('postal shipments through the VNPost simulator', () => {
     });
     // The operator pushes to the gateway with its own API key and its own certificate.
     sim.setPush({ url: `${gw.url}/v1/postal/callbacks`, sign: (body) => signDetachedJws(body, pki.partners.postal.signer), headers: { 'x-api-key': KEYS.postal } });
+    // Shipments are ordered only for existing dossiers of the caller's agencies (docs/security.md).
+    for (const code of ['POSTAL-P-1', 'POSTAL-D-1', 'POSTAL-C-1', 'POSTAL-I-1', 'POSTAL-R-1']) {
+      expect((await gw.call('POST', '/v1/dossiers', { key: KEYS.oneStop, body: sampleDossier(code) })).status).toBe(202);
+    }
   });
   afterAll(async () => {
     await gw?.close();

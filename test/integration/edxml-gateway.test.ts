@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { packageChunks, splitPackage, startEdxmlReceiver, verifyEnvelope, writeSignedEnvelope, type EdxmlReceiver, type ManifestReference, type OutgoingAttachment } from '../../adapters/edxml/index.js';
 import { TrustStore } from '../../src/crypto/trust-store.js';
-import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, KEYS, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { sampleDossier } from '../support/dossiers.js';
 import { testPki, type TestPki } from '../support/pki.js';
 import { COMMUNE, DEPARTMENT, SPECIALISED, documentEnvelope, statusEnvelope } from '../support/edxml-samples.js';
 import { memberSystems, sendPackage, withEdxmlSystems, type MemberSystem, type SystemName } from '../support/edxml-network.js';
@@ -32,7 +33,16 @@ beforeAll(async () => {
   // The land registry has no endpoint: it fetches from its inbox. The commune and the department must
   // sign every write: their packages are signed inside, and no detached JWS is asked of them.
   gw = await startTestGateway({ engine: 'pglite', editPartners: withEdxmlSystems(systems, { commune: commune.url, department: department.url }, { mustSign: ['commune', 'department'] }) });
+  // A hand-over names a dossier its From agency holds: the commune's (created by the test one-stop
+  // partner, which acts for the commune too). The first test's hand-over is accepted (03) and moves
+  // its own dossier to the department; the others stay with the commune.
+  for (const code of [documentEnvelope().messageHeader.code.codeNumber, ACCEPTED_DOSSIER]) {
+    const res = await gw.call('POST', '/v1/dossiers', { key: KEYS.oneStop, body: sampleDossier(code, { agency: { code: COMMUNE.organId, name: 'UBND phường Ba Đình' } }) });
+    expect(res.status).toBe(202);
+  }
 }, 60_000);
+
+const ACCEPTED_DOSSIER = '000.00.20.H26-251123-0002';
 afterAll(async () => {
   await gw?.close();
   await commune?.close();
@@ -69,7 +79,7 @@ describe('a package pushed to a receiving system', () => {
       attachment('ban-ve', 'Bản vẽ trích đo.png', randomBytes(1_500_000), 'image/png'),
       attachment('cccd', 'Căn cước công dân.jpg', randomBytes(70_001), 'image/jpeg'),
     ];
-    const envelope = documentEnvelope({ documentId: '000.00.20.H26,2025/11/23,RT-1', manifest: files.map((f) => f.reference) });
+    const envelope = documentEnvelope({ documentId: '000.00.20.H26,2025/11/23,RT-1', dossierCode: ACCEPTED_DOSSIER, manifest: files.map((f) => f.reference) });
     const sent = await sendPackage(gw.url, systems.commune, envelope, files);
     expect(sent.status).toBe(202);
     expect(sent.body).toMatchObject({ documentId: '000.00.20.H26,2025/11/23,RT-1', kind: 'document', duplicate: false });

@@ -56,6 +56,8 @@ export interface TestGatewayOptions {
   mustSign?: boolean;
   /** Changes the partner registry before the gateway reads it (e.g. adds edXML systems). */
   editPartners?: (doc: PartnersDocument) => PartnersDocument;
+  /** Collects every log line (info and up) here instead of writing warnings to stdout. */
+  logLines?: string[];
 }
 
 export const FAST_DELIVERY_ENV = {
@@ -172,7 +174,9 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   const redisUrl = options.env?.REDIS_URL ?? testRedisUrl();
   const { env, partnersFile } = await gatewayEnvironment({ dataDir, portalUrl: sim.url, redisUrl, redisPrefix, databaseUrl, webhookUrl: options.webhookUrl, mustSign: options.mustSign, editPartners: options.editPartners, env: options.env });
   const config = loadConfig({ ...env, PROCESS_ROLES: options.roles ?? 'api,worker' });
-  const gateway = await startGateway(config, createLogger({ level: env.LOG_LEVEL! }));
+  const lines = options.logLines;
+  const logger = lines ? createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }) : createLogger({ level: env.LOG_LEVEL! });
+  const gateway = await startGateway(config, logger);
   const url = gateway.url ?? '';
 
   return {
