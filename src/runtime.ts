@@ -238,6 +238,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
       dashboardQueues: Object.values(queues.queues),
       portalCompatible: { sessionTtlSeconds: config.portalCompatible.sessionTtlSeconds },
       edxml,
+      soap: config.soap,
     };
     app = await buildApp(appDeps);
     closers.push(() => app!.close());

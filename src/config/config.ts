@@ -117,6 +117,14 @@ export interface Config {
     bulkCallsPerSecond: number;
     webhookTimeoutMs: number;
   };
+  soap: {
+    /** How far a WS-Security Created/Expires may be off the gateway's clock. */
+    clockSkewSeconds: number;
+    /** How old a Created may be; a UsernameToken Nonce is remembered (in Redis) this long plus twice the skew. */
+    freshnessSeconds: number;
+  };
+  /** How long the API waits on a Redis command before answering 503 (the connection also fails fast while down). */
+  redisCommandTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -270,6 +278,11 @@ export function loadConfig(env: Env = process.env): Config {
       bulkCallsPerSecond: int('BULK_CALLS_PER_SECOND', 2, 1, 1000),
       webhookTimeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     },
+    soap: {
+      clockSkewSeconds: int('SOAP_CLOCK_SKEW_SECONDS', 300, 0, 3600),
+      freshnessSeconds: int('SOAP_FRESHNESS_SECONDS', 300, 1, 86_400),
+    },
+    redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 2_000, 50, 60_000),
   };
 
   for (const prefix of config.attachmentUrlAllowlist) {
