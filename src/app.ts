@@ -115,6 +115,8 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
     frameworkErrors,
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: JSON_BODY_LIMIT,
+    // Its plain-JSON 503 would bypass every road's own terms; the protection plugin answers instead.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 200 },
     requestIdHeader: false,
     genReqId: (req) => {

@@ -220,22 +220,32 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   let url: string | undefined;
   let mtlsUrl: string | undefined;
   if (config.roles.has('api')) {
+    // Requests never wait for Redis: while it is down its commands fail at once (no offline queue)
+    // or after REDIS_COMMAND_TIMEOUT_MS, and the request is answered 503 or, once its data is
+    // committed, accepted with the sweeper queuing it later (docs/faults.md). Workers keep the
+    // patient connection above, which waits for Redis to come back.
+    const apiRedis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: config.redisCommandTimeoutMs, lazyConnect: true });
+    apiRedis.on('error', (err) => logger.debug({ err: { message: err.message } }, 'redis connection error (API)'));
+    await apiRedis.connect();
+    closers.push(() => apiRedis.quit());
+    const apiQueues = new DeliveryQueues(apiRedis, config.redisPrefix);
+    closers.push(() => apiQueues.close());
     const appDeps: AppDeps = {
       accept: { db, registry, attachmentUrlAllowlist: config.attachmentUrlAllowlist },
-      queue: queues,
+      queue: apiQueues,
       fileLinks,
       trust: signing.trust,
       audit: { origin: logKey.origin, verifierKey: logKey.verifierKey, witnesses },
       postalEnabled: postal !== undefined,
       payments: { providers: payments.providers, expiryMinutes: config.payments.expiryMinutes },
       maxFileBytes: config.maxFileBytes,
-      pingRedis: () => redis.ping(),
-      redis,
+      pingRedis: () => apiRedis.ping(),
+      redis: apiRedis,
       protection: { redisPrefix: config.redisPrefix, ...config.protection },
       logger,
       metrics,
       signer: signing.keyRing.active,
-      dashboardQueues: Object.values(queues.queues),
+      dashboardQueues: Object.values(apiQueues.queues),
       portalCompatible: { sessionTtlSeconds: config.portalCompatible.sessionTtlSeconds },
       edxml,
       soap: config.soap,

@@ -71,7 +71,7 @@ const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { ac
 
   const sendFault = async (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
     const problem = error instanceof Problem ? error : toProblem(error as FastifyError);
-    if (problem.status >= 500) request.log.error({ err: error }, 'SOAP call failed');
+    if (problem.code === 'internal-error') request.log.error({ err: error }, 'SOAP call failed');
     if (problem.code.startsWith('signature_') || problem.code.startsWith('certificate_')) metrics?.signatureFailures.inc({ code: problem.code });
     if (request.method === 'POST' && problem.status < 500) {
       const trace = traces.get(request) ?? {};
