@@ -1,8 +1,10 @@
 // Redis stopped under a running gateway: API requests do not wait for it. A write whose data is
 // committed is accepted (202) and reaches the queue through the sweeper once Redis is back; what
 // needs Redis to decide answers 503 in its road's terms (problem+json on /readyz, a SOAP Fault, an
-// error_code) instead of hanging. Every request here carries a generous client timeout, so that a
+// error_code) instead of hanging; a Redis that hangs (stopped with SIGSTOP) is bounded by the
+// command timeout. Every request here carries a generous client timeout, so that a
 // request waiting for Redis fails the test instead of hanging it; nothing asserts a duration.
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { WSSE_NS, WSU_NS } from '../../../src/soap/envelope.js';
@@ -21,7 +23,7 @@ describe('Redis down under a running gateway', () => {
   let gw: TestGateway;
   beforeAll(async () => {
     redis = await startOwnRedis();
-    gw = await startTestGateway({ engine: 'pglite', env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '1000' } });
+    gw = await startTestGateway({ engine: 'postgres', env: { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '1000' } });
   }, 60_000);
   afterAll(async () => {
     await gw?.close();
@@ -43,6 +45,18 @@ describe('Redis down under a running gateway', () => {
   it('answers without waiting: writes committed and queued later by the sweeper, 503 in each road’s terms where Redis decides', { timeout: 120_000 }, async () => {
     const login = JSON.parse((await call('POST', '/portal-compatible/login', { ...json({ username: 'hanoi-one-stop', password: KEYS.oneStop }), headers: { 'content-type': 'application/json', dstcode: 'DVCQG' } })).text);
     expect(login.error_code).toBe(0);
+
+    // Redis hanging (the process stopped, its socket open): commands time out instead of waiting.
+    const admin = new Redis(redis.url);
+    const pid = Number(/process_id:(\d+)/.exec(await admin.info('server'))![1]);
+    admin.disconnect();
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const hung = await call('POST', '/v1/dossiers', json(sampleDossier('REDIS-HUNG-0001'), KEYS.oneStop));
+      expect(hung.status, hung.text).toBe(202);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
 
     await redis.stop();
 
@@ -75,7 +89,7 @@ describe('Redis down under a running gateway', () => {
 
     // Back up, empty (no AOF was kept for this dossier's job): the sweeper queues what was committed.
     await redis.restart();
-    await eventually(() => gw.sim.dossiers.has(code), `${code} delivered after Redis came back`, 60_000);
+    await eventually(() => gw.sim.dossiers.has(code) && gw.sim.dossiers.has('REDIS-HUNG-0001'), 'both dossiers delivered after Redis came back', 60_000);
     expect((await call('GET', '/readyz')).status).toBe(200);
   });
 });
