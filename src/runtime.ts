@@ -131,6 +131,16 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   const outbound = await OutboundSigner.create(signing.keyRing.active, new CertificateCatalog(db));
   const queues = new DeliveryQueues(redis, config.redisPrefix);
   closers.push(() => queues.close());
+  // Requests (and metric scrapes) never wait for Redis: while it is down their commands fail at once
+  // (no offline queue) or after REDIS_COMMAND_TIMEOUT_MS, and a request is answered 503 or, once its
+  // data is committed, accepted with the sweeper queuing it later (docs/faults.md). Workers and the
+  // sweeper keep the patient connection above, which waits for Redis to come back.
+  const apiRedis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: config.redisCommandTimeoutMs, lazyConnect: true });
+  apiRedis.on('error', (err) => logger.debug({ err: { message: err.message } }, 'redis connection error (API)'));
+  await apiRedis.connect();
+  closers.push(() => apiRedis.quit());
+  const apiQueues = new DeliveryQueues(apiRedis, config.redisPrefix);
+  closers.push(() => apiQueues.close());
 
   const publicBaseUrl = config.publicBaseUrl ?? `http://127.0.0.1:${config.port}`;
   const fileLinks = new FileLinkSigner(config.fileUrlSecret ?? (await devSecret(config.dataDir, 'file-url-secret')), publicBaseUrl, config.fileUrlTtlSeconds);
@@ -167,7 +177,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   const payments = await setUpPayments(config, outbound, logger);
   closers.push(() => payments.close());
   const metrics = new GatewayMetrics();
-  metrics.watch(db, queues);
+  metrics.watch(db, apiQueues);
   const processor = new DeliveryProcessor({ db, destinations, registry, delivery: config.delivery, queue: queues, logger, metrics });
 
   let sweeper: Sweeper | undefined;
@@ -220,16 +230,6 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   let url: string | undefined;
   let mtlsUrl: string | undefined;
   if (config.roles.has('api')) {
-    // Requests never wait for Redis: while it is down its commands fail at once (no offline queue)
-    // or after REDIS_COMMAND_TIMEOUT_MS, and the request is answered 503 or, once its data is
-    // committed, accepted with the sweeper queuing it later (docs/faults.md). Workers keep the
-    // patient connection above, which waits for Redis to come back.
-    const apiRedis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: config.redisCommandTimeoutMs, lazyConnect: true });
-    apiRedis.on('error', (err) => logger.debug({ err: { message: err.message } }, 'redis connection error (API)'));
-    await apiRedis.connect();
-    closers.push(() => apiRedis.quit());
-    const apiQueues = new DeliveryQueues(apiRedis, config.redisPrefix);
-    closers.push(() => apiQueues.close());
     const appDeps: AppDeps = {
       accept: { db, registry, attachmentUrlAllowlist: config.attachmentUrlAllowlist },
       queue: apiQueues,
@@ -265,7 +265,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
 
   let metricsUrl: string | undefined;
   if (!app && config.metricsPort !== undefined) {
-    const ops = await startOpsListener({ db, registry, metrics, pingRedis: () => redis.ping(), logger, refusalsLoggedPerMinute: config.protection.refusalsLoggedPerMinute }, config.host, config.metricsPort);
+    const ops = await startOpsListener({ db, registry, metrics, pingRedis: () => apiRedis.ping(), logger, refusalsLoggedPerMinute: config.protection.refusalsLoggedPerMinute }, config.host, config.metricsPort);
     closers.push(() => ops.app.close());
     metricsUrl = ops.url;
     logger.info({ url: metricsUrl }, 'metrics listener ready');

@@ -71,6 +71,11 @@ describe('Redis down under a running gateway', () => {
     expect(ready.type).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(ready.text)).toMatchObject({ code: 'unavailable', checks: { redis: 'unreachable' } });
 
+    // Metrics are scraped while Redis is away: the queue gauges are left out, the rest answers.
+    const metrics = await call('GET', '/metrics', { headers: { 'x-api-key': KEYS.admin } });
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toContain('lgsp_messages');
+
     // The portal-compatible session lives in Redis: the call is refused in the protocol's terms.
     const session = await call('POST', '/portal-compatible/integration', json({ session: login.session, madonvi: '000.00.12.H26', service: 'TraCuuHoSo', MaHoSo: code }));
     expect(session.status).toBe(503);
