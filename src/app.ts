@@ -39,6 +39,7 @@ import type { Signer } from './crypto/signer.js';
 import portalCompatibleRoutes from './routes/portal-compatible.js';
 import edxmlRoutes from './routes/edxml.js';
 import type { EdxmlContext } from './edxml/receive.js';
+import type { FreshnessRules } from './soap/freshness.js';
 
 export interface AppDeps {
   accept: AcceptContext;
@@ -63,6 +64,8 @@ export interface AppDeps {
   portalCompatible: { sessionTtlSeconds: number };
   /** The edXML hand-over road (docs/edxml.md). */
   edxml?: EdxmlContext;
+  /** WS-Security Timestamp and Nonce rules of the SOAP front door. */
+  soap: FreshnessRules;
 }
 
 declare module 'fastify' {
@@ -112,6 +115,8 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
     frameworkErrors,
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: JSON_BODY_LIMIT,
+    // Its plain-JSON 503 would bypass every road's own terms; the protection plugin answers instead.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 200 },
     requestIdHeader: false,
     genReqId: (req) => {
@@ -157,7 +162,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   });
   if (deps.edxml) await app.register(edxmlRoutes, { edxml: deps.edxml, queue: deps.queue });
   await app.register(consoleRoutes);
-  await app.register(soapFrontDoor, { accept: deps.accept, queue: deps.queue, trust: deps.trust, signer: deps.signer, metrics: deps.metrics });
+  await app.register(soapFrontDoor, { accept: deps.accept, queue: deps.queue, trust: deps.trust, signer: deps.signer, metrics: deps.metrics, redis: deps.redis, redisPrefix: deps.protection.redisPrefix, freshness: deps.soap });
   await app.register(portalCompatibleRoutes, { prefix: '/portal-compatible', accept: deps.accept, queue: deps.queue, redis: deps.redis, redisPrefix: deps.protection.redisPrefix, sessionTtlSeconds: deps.portalCompatible.sessionTtlSeconds, fileLinks: deps.fileLinks, trust: deps.trust, metrics: deps.metrics });
   return app;
 }

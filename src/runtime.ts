@@ -131,6 +131,16 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   const outbound = await OutboundSigner.create(signing.keyRing.active, new CertificateCatalog(db));
   const queues = new DeliveryQueues(redis, config.redisPrefix);
   closers.push(() => queues.close());
+  // Requests (and metric scrapes) never wait for Redis: while it is down their commands fail at once
+  // (no offline queue) or after REDIS_COMMAND_TIMEOUT_MS, and a request is answered 503 or, once its
+  // data is committed, accepted with the sweeper queuing it later (docs/faults.md). Workers and the
+  // sweeper keep the patient connection above, which waits for Redis to come back.
+  const apiRedis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: config.redisCommandTimeoutMs, lazyConnect: true });
+  apiRedis.on('error', (err) => logger.debug({ err: { message: err.message } }, 'redis connection error (API)'));
+  await apiRedis.connect();
+  closers.push(() => apiRedis.quit());
+  const apiQueues = new DeliveryQueues(apiRedis, config.redisPrefix);
+  closers.push(() => apiQueues.close());
 
   const publicBaseUrl = config.publicBaseUrl ?? `http://127.0.0.1:${config.port}`;
   const fileLinks = new FileLinkSigner(config.fileUrlSecret ?? (await devSecret(config.dataDir, 'file-url-secret')), publicBaseUrl, config.fileUrlTtlSeconds);
@@ -167,7 +177,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   const payments = await setUpPayments(config, outbound, logger);
   closers.push(() => payments.close());
   const metrics = new GatewayMetrics();
-  metrics.watch(db, queues);
+  metrics.watch(db, apiQueues);
   const processor = new DeliveryProcessor({ db, destinations, registry, delivery: config.delivery, queue: queues, logger, metrics });
 
   let sweeper: Sweeper | undefined;
@@ -222,22 +232,23 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   if (config.roles.has('api')) {
     const appDeps: AppDeps = {
       accept: { db, registry, attachmentUrlAllowlist: config.attachmentUrlAllowlist, grouping: config.acceptGroup },
-      queue: queues,
+      queue: apiQueues,
       fileLinks,
       trust: signing.trust,
       audit: { origin: logKey.origin, verifierKey: logKey.verifierKey, witnesses },
       postalEnabled: postal !== undefined,
       payments: { providers: payments.providers, expiryMinutes: config.payments.expiryMinutes },
       maxFileBytes: config.maxFileBytes,
-      pingRedis: () => redis.ping(),
-      redis,
+      pingRedis: () => apiRedis.ping(),
+      redis: apiRedis,
       protection: { redisPrefix: config.redisPrefix, ...config.protection },
       logger,
       metrics,
       signer: signing.keyRing.active,
-      dashboardQueues: Object.values(queues.queues),
+      dashboardQueues: Object.values(apiQueues.queues),
       portalCompatible: { sessionTtlSeconds: config.portalCompatible.sessionTtlSeconds },
       edxml,
+      soap: config.soap,
     };
     app = await buildApp(appDeps);
     closers.push(() => app!.close());
@@ -254,7 +265,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
 
   let metricsUrl: string | undefined;
   if (!app && config.metricsPort !== undefined) {
-    const ops = await startOpsListener({ db, registry, metrics, pingRedis: () => redis.ping(), logger, refusalsLoggedPerMinute: config.protection.refusalsLoggedPerMinute }, config.host, config.metricsPort);
+    const ops = await startOpsListener({ db, registry, metrics, pingRedis: () => apiRedis.ping(), logger, refusalsLoggedPerMinute: config.protection.refusalsLoggedPerMinute }, config.host, config.metricsPort);
     closers.push(() => ops.app.close());
     metricsUrl = ops.url;
     logger.info({ url: metricsUrl }, 'metrics listener ready');

@@ -119,6 +119,14 @@ export interface Config {
   };
   /** Group commit of acceptances (src/dossiers/group-commit.ts). */
   acceptGroup: { windowMs: number; maxSize: number; maxInFlight: number };
+  soap: {
+    /** How far a WS-Security Created/Expires may be off the gateway's clock. */
+    clockSkewSeconds: number;
+    /** How old a Created may be; a UsernameToken Nonce is remembered (in Redis) this long plus twice the skew. */
+    freshnessSeconds: number;
+  };
+  /** How long the API waits on a Redis command before answering 503 (the connection also fails fast while down). */
+  redisCommandTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -277,6 +285,11 @@ export function loadConfig(env: Env = process.env): Config {
       maxSize: int('ACCEPT_GROUP_MAX', 64, 1, 1000),
       maxInFlight: int('ACCEPT_GROUP_IN_FLIGHT', 4, 1, 8),
     },
+    soap: {
+      clockSkewSeconds: int('SOAP_CLOCK_SKEW_SECONDS', 300, 0, 3600),
+      freshnessSeconds: int('SOAP_FRESHNESS_SECONDS', 300, 1, 86_400),
+    },
+    redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 2_000, 50, 60_000),
   };
 
   for (const prefix of config.attachmentUrlAllowlist) {

@@ -50,6 +50,8 @@ export const PROBLEM_TYPES = {
   'internal-error': { status: 500, title: 'The gateway failed; nothing was stored' },
   unavailable: { status: 503, title: 'A dependency of the gateway is unavailable' },
   overloaded: { status: 503, title: 'The gateway is overloaded; retry later' },
+  'message-expired': { status: 401, title: 'The WS-Security Created or Expires is outside the accepted window' },
+  'nonce-replayed': { status: 401, title: 'The UsernameToken Nonce was already used within the accepted window' },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_TYPES;

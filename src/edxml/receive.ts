@@ -80,12 +80,15 @@ async function accept(ctx: EdxmlContext, partner: Partner, receivedAt: Date, spl
   const verified = await verifyEnvelope(split.envelopeXml);
   checkPartnerCertificate(verified.certificateChain, partner, receivedAt, { trust: ctx.trust, registry: ctx.registry });
   const { envelope } = verified;
+  // The package is judged whole before it may be recognised as a retry: the envelope's hash below
+  // does not cover the attachments, only the signed manifest does. A status carries none.
+  checkAttachments(envelope.kind === 'document' ? envelope.manifest : [], split.attachments);
   const senderSha256 = sha256Hex(Buffer.from(split.envelopeXml, 'utf8'));
   // The same package sent again (a retry after a lost answer) is answered with the first, delivered once.
   const documentId = envelope.kind === 'document' ? envelope.messageHeader.documentId : envelope.status.responseFor.documentId;
   const same = (await packagesOfDocument(ctx.db, documentId)).find((p) => p.state === 'accepted' && p.partnerId === partner.id && p.header?.senderSha256 === senderSha256);
   if (same) return { packageId: same.id, documentId, kind: envelope.kind, messageIds: [], duplicate: true };
-  const route = envelope.kind === 'document' ? await routeDocument(ctx, partner, envelope, split.attachments) : await routeStatus(ctx, partner, envelope);
+  const route = envelope.kind === 'document' ? await routeDocument(ctx, partner, envelope) : await routeStatus(ctx, partner, envelope);
 
   const stamped: Envelope = { ...envelope, traces: [...envelope.traces, { organId: ctx.organId, timestamp: edxmlTimestamp(receivedAt) }] };
   const forwarded = writeSignedEnvelope(stamped, ctx.signer);
@@ -156,8 +159,7 @@ function senderEntry(ctx: EdxmlContext, partner: Partner, organId: string): Dire
   return entry;
 }
 
-async function routeDocument(ctx: EdxmlContext, partner: Partner, envelope: Extract<Envelope, { kind: 'document' }>, attachments: ReceivedAttachment[]): Promise<Route> {
-  checkAttachments(envelope.manifest, attachments);
+async function routeDocument(ctx: EdxmlContext, partner: Partner, envelope: Extract<Envelope, { kind: 'document' }>): Promise<Route> {
   const header = envelope.messageHeader;
   senderEntry(ctx, partner, header.from.organId);
   const handover = header.otherInfo?.applicationType === DOSSIER_HANDOVER;

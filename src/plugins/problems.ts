@@ -32,7 +32,7 @@ export function toProblem(error: FastifyError): Problem {
   if (error.statusCode === 429) return new Problem('rate-limited');
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return new Problem('invalid-request', 'The request was refused');
   // Nothing was acknowledged: the client may retry, and an idempotent retry is answered as the first.
-  if (isConnectionError(error)) return new Problem('unavailable', 'The database is unreachable; nothing was accepted, retry later');
+  if (isConnectionError(error)) return new Problem('unavailable', 'The database or Redis is unreachable; nothing was accepted, retry later');
   return new Problem('internal-error');
 }
 
@@ -82,7 +82,7 @@ export default fp<{ refusals: RefusalLog }>(
     app.setErrorHandler(async (error: FastifyError, request, reply) => {
       const problem = toProblem(error);
       if (problem.code === 'unavailable') request.log.warn({ err: { message: error.message } }, 'request refused: a dependency is unreachable');
-      else if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+      else if (problem.code === 'internal-error') request.log.error({ err: error }, 'request failed');
       await logRefusal(refusals, request, problem).catch((err) => request.log.warn({ err: { message: (err as Error).message } }, 'could not log a refusal'));
       return sendProblem(reply, problem, request.url.split('?')[0]);
     });

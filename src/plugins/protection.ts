@@ -29,6 +29,17 @@ const keyOf = (request: FastifyRequest): string => (request.partner ? `partner:$
 
 export default fp<ProtectionOptions>(
   async (app, options) => {
+    // Fastify's own answer while closing is plain JSON (return503OnClosing is off in app.ts): this one
+    // is thrown to the route's error handler, so every road answers in its own terms.
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onRequest', async (_request, reply) => {
+      if (!closing) return;
+      reply.header('connection', 'close');
+      throw new Problem('unavailable', 'The gateway instance is shutting down; retry, another instance will answer');
+    });
     if (options.maxEventLoopDelayMs > 0) {
       await app.register(underPressure, {
         maxEventLoopDelay: options.maxEventLoopDelayMs,
@@ -36,14 +47,13 @@ export default fp<ProtectionOptions>(
         sampleInterval: 200,
         retryAfter: options.retryAfterSeconds,
         exposeStatusRoute: false,
-        // Returning nothing lets the request through; returning a body makes under-pressure send it.
+        // Returning nothing lets the request through; a rejected promise goes to the route's error
+        // handler, so the SOAP front door answers a Fault and the portal-compatible endpoint an error_code.
         pressureHandler: ((request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => {
-          const path = request.url.split('?')[0]!;
-          if (UNLIMITED.has(path)) return undefined;
+          if (UNLIMITED.has(request.url.split('?')[0]!)) return undefined;
           request.log.warn({ pressure: type, value }, 'shedding load');
-          const problem = new Problem('overloaded', `The gateway is overloaded (${type}); retry after ${options.retryAfterSeconds} s`);
-          reply.code(problem.status).type('application/problem+json').header('retry-after', String(options.retryAfterSeconds));
-          return problem.toJSON(path);
+          reply.header('retry-after', String(options.retryAfterSeconds));
+          return Promise.reject(new Problem('overloaded', `The gateway is overloaded (${type}); retry after ${options.retryAfterSeconds} s`));
         }) as unknown as (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => void,
       });
     }

@@ -19,6 +19,8 @@ export const PROTOCOL_CODE = {
   overloaded: 429,
   internal: 500,
   cataloguesNotReady: 503,
+  /** Redis (sessions) or the database unreachable, or this instance shutting down: retry. */
+  unavailable: 503,
 } as const;
 
 export interface ProtocolAnswer {

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import { isConnectionError } from '../store/connection-errors.js';
 import { PORTAL_CATALOGUE_SERVICES, type PortalCatalogueService } from '../../adapters/national-portal/wire.js';
 import { Dossier, DossierEvent } from '../../schemas/dossier.js';
 import { appendLog } from '../audit/message-log.js';
@@ -76,7 +77,7 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const refusal = asRefusal(error);
-    if (refusal.status >= 500 && !(error instanceof ProtocolRefusal)) request.log.error({ err: error }, 'portal-compatible request failed');
+    if (refusal.errorCode === PROTOCOL_CODE.internal && !(error instanceof ProtocolRefusal)) request.log.error({ err: error }, 'portal-compatible request failed');
     return send(reply, refusal.answer());
   });
   app.setNotFoundHandler(async (_request, reply) => send(reply, { status: 404, body: { error_code: 404, message: 'Không tìm thấy' } }));
@@ -255,8 +256,11 @@ function schemaCheck(request: FastifyRequest, schema: TSchema): SchemaCheck {
 /** Any failure, in the protocol's terms. */
 function asRefusal(error: unknown): ProtocolRefusal {
   if (error instanceof ProtocolRefusal) return error;
+  const unavailable = () => new ProtocolRefusal(PROTOCOL_CODE.unavailable, 'Hệ thống tạm thời không khả dụng, thử lại sau', 503);
+  if (isConnectionError(error)) return unavailable();
   const e = error as FastifyError & { code?: string };
   if (error instanceof Problem) {
+    if (error.code === 'unavailable') return unavailable();
     if (error.status === 429 || error.status === 503) return new ProtocolRefusal(error.status, 'Hệ thống đang quá tải, thử lại sau', error.status);
     if (error.status === 413) return new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'Yêu cầu quá lớn', 413);
     if (error.status < 500) return new ProtocolRefusal(PROTOCOL_CODE.badRequest, `Yêu cầu không hợp lệ (${error.code})`, 400);

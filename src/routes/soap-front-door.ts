@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { CertificateCatalog } from '../audit/certificates.js';
 import { appendLog } from '../audit/message-log.js';
@@ -16,6 +17,7 @@ import type { AcceptContext } from '../dossiers/accept.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { toProblem } from '../plugins/problems.js';
 import { faultEnvelope, payloadOf, readSoapCall, signedResponse } from '../soap/envelope.js';
+import { checkTimes, NonceMemory, type FreshnessRules } from '../soap/freshness.js';
 import { runOperation, WRITE_OPERATIONS, type Validate } from '../soap/operations.js';
 import { parseSoap, soapPartner, verifySoapSignature } from '../soap/security.js';
 
@@ -26,6 +28,10 @@ export interface SoapFrontDoorOptions {
   /** The gateway's signer: every response is signed with it. */
   signer: Signer;
   metrics?: GatewayMetrics;
+  /** Where UsernameToken nonces are remembered, shared by every API instance. */
+  redis: Redis;
+  redisPrefix: string;
+  freshness: FreshnessRules;
 }
 
 export const SOAP_PATH = '/soap/one-stop';
@@ -53,7 +59,8 @@ function canonicalValidator(request: FastifyRequest): Validate {
   };
 }
 
-const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { accept, queue, trust, signer, metrics }) => {
+const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { accept, queue, trust, signer, metrics, redis, redisPrefix, freshness }) => {
+  const nonces = new NonceMemory(redis, redisPrefix, freshness);
   const catalog = new CertificateCatalog(accept.db);
   const folder = DESCRIPTION_FOLDERS.find((url) => existsSync(new URL('one-stop.wsdl', url)));
   if (!folder) throw new Error(`The SOAP service description is in none of ${DESCRIPTION_FOLDERS.map((url) => url.pathname).join(', ')}`);
@@ -64,7 +71,7 @@ const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { ac
 
   const sendFault = async (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
     const problem = error instanceof Problem ? error : toProblem(error as FastifyError);
-    if (problem.status >= 500) request.log.error({ err: error }, 'SOAP call failed');
+    if (problem.code === 'internal-error') request.log.error({ err: error }, 'SOAP call failed');
     if (problem.code.startsWith('signature_') || problem.code.startsWith('certificate_')) metrics?.signatureFailures.inc({ code: problem.code });
     if (request.method === 'POST' && problem.status < 500) {
       const trace = traces.get(request) ?? {};
@@ -131,6 +138,7 @@ const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { ac
         } else if (partner.mustSign && write) {
           throw new Problem('signature_missing', 'This partner must sign its SOAP requests: an XML Signature over soap:Body');
         }
+        await nonces.remember(partner.id, call, checkTimes(call, request.receivedAt, freshness));
         const result = await runOperation(
           {
             accept,

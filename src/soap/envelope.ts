@@ -30,7 +30,9 @@ export interface SoapCall {
   operation: OperationName;
   /** The operation element in the Body of `document`. */
   payload: Element;
-  usernameToken: { username: string; password: string } | undefined;
+  usernameToken: { username: string; password: string; nonce?: string; created?: string } | undefined;
+  /** The wsu:Timestamp of wsse:Security, as sent (checked by freshness.ts). */
+  timestamp: { created?: string; expires?: string } | undefined;
   signed: boolean;
 }
 
@@ -61,6 +63,10 @@ export function readSoapCall(document: Document): SoapCall {
 
   const body = soapBodyOf(document);
   if (!body) throw new Problem('invalid-request', 'The Envelope has no Body');
+  // Only the first Body is read and signed: a second one would be a place for content nobody checks.
+  if (elements(envelope).filter((e) => e.namespaceURI === SOAP_NS && e.localName === 'Body').length > 1) {
+    throw new Problem('invalid-request', 'The Envelope has more than one Body');
+  }
   const [payload, ...rest] = elements(body);
   if (!payload || rest.length > 0) throw new Problem('invalid-request', 'The Body must hold exactly one operation element');
   const operation = payload.localName as OperationName;
@@ -71,6 +77,7 @@ export function readSoapCall(document: Document): SoapCall {
     operation,
     payload,
     usernameToken: security[0] ? usernameToken(security[0]) : undefined,
+    timestamp: security[0] ? timestamp(security[0]) : undefined,
     signed: document.getElementsByTagNameNS(DSIG_NS, 'Signature').length > 0,
   };
 }
@@ -80,12 +87,20 @@ export function payloadOf(document: Document): Element {
   return elements(soapBodyOf(document)!)[0]!;
 }
 
+/** The text of the one child `namespace:name` of `parent`, undefined when there is none; more than one is refused. */
+function optionalText(parent: Element, namespace: string, name: string, refuse: (detail: string) => Problem): string | undefined {
+  const found = elements(parent).filter((e) => e.namespaceURI === namespace && e.localName === name);
+  if (found.length > 1) throw refuse(`More than one ${name} in ${parent.localName}`);
+  return found[0] ? (found[0].textContent ?? '').trim() : undefined;
+}
+
 function usernameToken(security: Element): SoapCall['usernameToken'] {
   const tokens = elements(security).filter((e) => e.namespaceURI === WSSE_NS && e.localName === 'UsernameToken');
   if (tokens.length === 0) return undefined;
   if (tokens.length > 1) throw new Problem('unauthenticated', 'More than one UsernameToken');
+  const token = tokens[0]!;
   const field = (name: string) => {
-    const found = elements(tokens[0]!).filter((e) => e.namespaceURI === WSSE_NS && e.localName === name);
+    const found = elements(token).filter((e) => e.namespaceURI === WSSE_NS && e.localName === name);
     if (found.length !== 1) throw new Problem('unauthenticated', `The UsernameToken needs exactly one ${name}`);
     return found[0]!;
   };
@@ -93,7 +108,26 @@ function usernameToken(security: Element): SoapCall['usernameToken'] {
   const type = password.getAttribute('Type');
   // A digest needs the key in clear on the gateway's side; the registry keeps only its SHA-256.
   if (type && type !== PASSWORD_TEXT) throw new Problem('unauthenticated', 'Only a PasswordText UsernameToken is accepted (the password is an API key)');
-  return { username: (field('Username').textContent ?? '').trim(), password: (password.textContent ?? '').trim() };
+  const refuse = (detail: string) => new Problem('unauthenticated', detail);
+  const nonce = optionalText(token, WSSE_NS, 'Nonce', refuse);
+  const created = optionalText(token, WSU_NS, 'Created', refuse);
+  return {
+    username: (field('Username').textContent ?? '').trim(),
+    password: (password.textContent ?? '').trim(),
+    ...(nonce !== undefined ? { nonce } : {}),
+    ...(created !== undefined ? { created } : {}),
+  };
+}
+
+/** WSS SOAP Message Security 1.1 §10: at most one Timestamp, with at most one Created and one Expires. */
+function timestamp(security: Element): SoapCall['timestamp'] {
+  const stamps = elements(security).filter((e) => e.namespaceURI === WSU_NS && e.localName === 'Timestamp');
+  if (stamps.length === 0) return undefined;
+  const refuse = (detail: string) => new Problem('message-expired', detail);
+  if (stamps.length > 1) throw refuse('More than one wsu:Timestamp in wsse:Security');
+  const created = optionalText(stamps[0]!, WSU_NS, 'Created', refuse);
+  const expires = optionalText(stamps[0]!, WSU_NS, 'Expires', refuse);
+  return { ...(created !== undefined ? { created } : {}), ...(expires !== undefined ? { expires } : {}) };
 }
 
 /** The operation's answer, signed by the gateway: ds:Signature in wsse:Security over soap:Body#body. */

@@ -11,8 +11,12 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'
  */
 const SQLSTATE = /^(08...|57P0[123])$/;
 
-/** Messages pg and ioredis use for a connection that ended without a socket error code. */
-const MESSAGES = /Connection terminated|connection (is )?(closed|ended)|Client has encountered a connection error|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable/i;
+/**
+ * Messages pg and ioredis use for a connection that ended without a socket error code; ioredis also
+ * for a command refused while disconnected (no offline queue), timed out (commandTimeout) or retried
+ * too often (maxRetriesPerRequest).
+ */
+const MESSAGES = /Connection terminated|connection (is )?(closed|ended)|Client has encountered a connection error|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|Command timed out|max retries per request/i;
 
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -2,8 +2,10 @@
 // are unaffected, the budget is shared by two gateway instances on one Redis, unauthenticated
 // callers have their own smaller budget per address, and an event loop that stalls sheds load with
 // 503 while the health probes still answer.
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEYS, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { KEYS, eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 describe('rate limits', () => {
   let first: TestGateway;
@@ -73,5 +75,70 @@ describe('load shedding', () => {
     expect((await gw.call('GET', '/healthz')).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1500));
     expect((await gw.call('GET', '/v1/dossiers/NONE-4', { key: KEYS.oneStop })).status).toBe(404);
+  });
+
+  it('sheds load on the SOAP front door with a SOAP Fault, and on the portal-compatible endpoint with an error_code', async () => {
+    const stall = () => {
+      const until = Date.now() + 400;
+      while (Date.now() < until) {
+        // busy
+      }
+    };
+    /** Sends while the event loop stalls, until one answer is shed (at most 10 tries). */
+    const whileStalled = async (send: () => ReturnType<TestGateway['call']>, shed: (answer: Awaited<ReturnType<TestGateway['call']>>) => boolean) => {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        setTimeout(stall, 0);
+        await new Promise((r) => setTimeout(r, 250));
+        const answer = await send();
+        if (shed(answer)) return answer;
+      }
+      return undefined;
+    };
+    const soap = await whileStalled(
+      () => gw.call('POST', '/soap/one-stop', { raw: '<x/>', headers: { 'content-type': 'text/xml; charset=utf-8' } }),
+      (answer) => String(answer.body).includes('<code>overloaded</code>'),
+    );
+    expect(soap?.status).toBe(500);
+    expect(String(soap?.headers['content-type'])).toMatch(/^text\/xml/);
+    expect(String(soap?.body)).toContain('<faultcode>soap:Server</faultcode>');
+    expect(soap?.headers['retry-after']).toBe('7');
+    const portal = await whileStalled(
+      () => gw.call('POST', '/portal-compatible/login', { body: { username: 'hanoi-one-stop', password: KEYS.oneStop }, headers: { dstcode: 'DVCQG' } }),
+      (answer) => answer.status === 503,
+    );
+    expect(portal?.body).toMatchObject({ error_code: 503 });
+    expect(portal?.headers['retry-after']).toBe('7');
+  });
+});
+
+describe('closing', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ engine: 'postgres', roles: 'api' });
+  });
+  afterAll(async () => gw?.close());
+
+  it("answers requests that reach a closing instance with problem+json 503, not Fastify's plain JSON", async () => {
+    // Two requests pipelined on one connection: the first holds the instance open (its body is still
+    // coming) while close() begins, so the second reaches a closing instance.
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    const body = JSON.stringify({ nothing: true });
+    socket.write(`POST /v1/dossiers HTTP/1.1\r\nHost: x\r\nx-api-key: ${KEYS.oneStop}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    const closing = gw.gateway.app!.close();
+    // The listener stops once the preClose hooks ran: from then on the instance is closing.
+    await eventually(() => !gw.gateway.app!.server.listening, 'the listener stopped');
+    socket.write(`${body.slice(5)}GET /v1/dossiers/ANY-1 HTTP/1.1\r\nHost: x\r\nx-api-key: ${KEYS.oneStop}\r\n\r\n`);
+    // The second answer says `connection: close`: the socket ends once both answers are written.
+    await Promise.all([once(socket, 'close'), closing]);
+    const answers = received.split(/(?=HTTP\/1\.1 )/);
+    expect(answers).toHaveLength(2);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 503/);
+    expect(answers[1]).toMatch(/content-type: application\/problem\+json/i);
+    expect(answers[1]).toContain('"code":"unavailable"');
+    socket.destroy();
   });
 });

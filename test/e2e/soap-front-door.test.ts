@@ -4,6 +4,7 @@
 // gateway's signature on a response and signs a request the gateway verifies. Every refusal is a SOAP
 // Fault with a stable code, and leaves nothing stored or sent.
 import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,7 @@ interface ZeepCall {
   password?: string;
   apiKeyHeader?: string;
   raw?: boolean;
+  timestamp?: { created: string; expires: string };
 }
 
 /** Runs the zeep client (asynchronously: the gateway under test shares this event loop). */
@@ -133,7 +135,8 @@ function signedByXmlsec(body: string, name: string): string {
 describe('the SOAP front door, called by python3-zeep', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ engine: 'pglite' });
+    // A short skew, so that the replay tests' times are far outside it whatever the machine's pace.
+    gw = await startTestGateway({ engine: 'pglite', env: { SOAP_CLOCK_SKEW_SECONDS: '30', SOAP_FRESHNESS_SECONDS: '600' } });
   });
   afterAll(async () => gw?.close());
 
@@ -338,6 +341,16 @@ describe('the SOAP front door, called by python3-zeep', () => {
       expect(gw.sim.progress.get(code)).toBeUndefined();
     });
 
+    it('refuses a second, unsigned Body after the signed one: invalid-request, neither dossier stored', async () => {
+      const signed = signedByXmlsec(submit(sampleDossier('SOAP-TWO-BODIES-1')), 'two-bodies');
+      const smuggled = signed.replace('</soap:Envelope>', `<soap:Body>${submit(sampleDossier('SOAP-TWO-BODIES-2'))}</soap:Body></soap:Envelope>`);
+      const response = await post(gw, smuggled);
+      expect(faultCode(response.text), response.text).toBe('invalid-request');
+      expect(response.text).toContain('more than one Body');
+      await expectNothingStored('SOAP-TWO-BODIES-1', 'invalid-request');
+      await expectNothingStored('SOAP-TWO-BODIES-2', 'invalid-request');
+    });
+
     it('refuses a dossier the canonical validator refuses, naming the element: invalid-request', async () => {
       const code = 'SOAP-INVALID-0001';
       const dossier = sampleDossier(code, { applicant: { kind: 'citizen', name: 'Trần Văn An', idNumber: '001', phone: 'gọi tôi' } });
@@ -345,6 +358,42 @@ describe('the SOAP front door, called by python3-zeep', () => {
       expect(answer.fault.detail.code).toBe('invalid-request');
       expect(answer.fault.detail.errors[0].path).toBe('/dossier/applicant/phone');
       await expectNothingStored(code, 'invalid-request');
+    });
+  });
+  describe('WS-Security Timestamp and UsernameToken Nonce (OASIS WSS 1.1): checked, nonces remembered in Redis', () => {
+    const at = (secondsFromNow: number) => new Date(Date.now() + secondsFromNow * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const code = 'SOAP-FRESH-0001';
+    beforeAll(async () => {
+      expect((await post(gw, envelope(submit(sampleDossier(code))))).status).toBe(200);
+    });
+    const read = (timestamp: ZeepCall['timestamp']) => zeep(gw, { operation: 'GetDossierState', params: { dossierCode: code }, ...(timestamp ? { timestamp } : {}) });
+    const withNonce = (nonce: string, created: string | undefined) =>
+      envelope(
+        writeXml('GetDossierState', { dossierCode: code }, OPERATIONS.GetDossierState.request, SOAP_SERVICE_NS),
+        usernameToken().replace('</wsse:UsernameToken>', `<wsse:Nonce>${nonce}</wsse:Nonce>${created ? `<wsu:Created>${created}</wsu:Created>` : ''}</wsse:UsernameToken>`),
+      );
+
+    it('accepts a current Timestamp sent by zeep, and refuses one created in the future or expired: message-expired', async () => {
+      expect((await read({ created: at(0), expires: at(300) })).result.dossier.code).toBe(code);
+      const future = await read({ created: at(3600), expires: at(3900) });
+      expect(future.fault.detail.code).toBe('message-expired');
+      expect(future.fault.message).toMatch(/in the future/);
+      const expired = await read({ created: at(-240), expires: at(-120) });
+      expect(expired.fault.detail.code).toBe('message-expired');
+      expect(expired.fault.message).toMatch(/has expired/);
+      const stale = await read({ created: at(-3600), expires: at(3600) });
+      expect(stale.fault.detail.code).toBe('message-expired');
+    });
+
+    it('refuses a UsernameToken Nonce seen before (nonce-replayed), and one without a Created', async () => {
+      const nonce = randomBytes(16).toString('base64');
+      const first = await post(gw, withNonce(nonce, at(0)));
+      expect(first.status, first.text).toBe(200);
+      const replayed = await post(gw, withNonce(nonce, at(0)));
+      expect(faultCode(replayed.text)).toBe('nonce-replayed');
+      expect((await post(gw, withNonce(randomBytes(16).toString('base64'), at(0)))).status).toBe(200);
+      expect(faultCode((await post(gw, withNonce(randomBytes(16).toString('base64'), undefined))).text)).toBe('unauthenticated');
+      expect(faultCode((await post(gw, withNonce(randomBytes(16).toString('base64'), at(-3600)))).text)).toBe('message-expired');
     });
   });
 });

@@ -215,6 +215,25 @@ describe('refusals', () => {
     });
   });
 
+  it('judges a copy of an accepted package whole: one attachment byte changed is refused, not answered as a duplicate', async () => {
+    const bytes = Buffer.from('Quyết định giao đất số 12/QĐ-UBND');
+    const files = [attachment('qd', 'Quyết định.pdf', bytes)];
+    const envelope = documentEnvelope({ documentId: '000.00.20.H26,2025/11/23,COPY-ATT', manifest: files.map((f) => f.reference) });
+    const arrived = department.received.length;
+    expect((await sendPackage(gw.url, systems.commune, envelope, files)).status).toBe(202);
+    await department.waitFor(arrived + 1);
+    const before = { messages: await messageCount(), department: department.received.length };
+    // The envelope is byte for byte the accepted one; only the attachment differs (Q -> R).
+    const changed = Buffer.from('Ruyết định giao đất số 12/QĐ-UBND').toString('base64');
+    const copy = await sendPackage(gw.url, systems.commune, envelope, files, { mutate: (xml) => xml.replace(bytes.toString('base64'), changed) });
+    expect(copy.status).toBe(401);
+    expect(copy.body).toMatchObject({ code: 'signature_invalid' });
+    const t = await trail(envelope.messageHeader.documentId, systems.commune.apiKey);
+    expect(t.body.packages.map((p: any) => p.state)).toEqual(['accepted', 'refused']);
+    expect(t.body.packages[1].refusal.reason).toMatch(/cid:qd does not match its digest/);
+    expect({ messages: await messageCount(), department: department.received.length }).toEqual(before);
+  });
+
   it('refuses a package whose header was changed after signing', async () => {
     const envelope = documentEnvelope({ documentId: '000.00.20.H26,2025/11/23,TAMPER-HDR' });
     await refusedCase(envelope.messageHeader.documentId, () => sendPackage(gw.url, systems.commune, envelope, [], { mutate: (xml) => xml.replace('Nguyễn Văn Đức', 'Nguyễn Văn Đúc') }), {

@@ -1,7 +1,8 @@
 # An independent SOAP client for the front door's tests: Debian's python3-zeep reads the WSDL from the
 # running gateway and calls one operation. Input: one JSON argument
 #   {"wsdl": url, "operation": name, "params": {...}, "username": id, "password": key,
-#    "apiKeyHeader": key, "raw": bool}
+#    "apiKeyHeader": key, "raw": bool, "timestamp": {"created": iso, "expires": iso}}
+# (timestamp: a wsu:Timestamp in wsse:Security beside the UsernameToken, as zeep's timestamp_token adds it)
 # Output on stdout, one JSON object: {"result": ...}, {"fault": {...}} or, with raw, the HTTP answer
 # {"status": n, "body": text} as it came (to check the gateway's signature on the exact bytes).
 import json
@@ -12,6 +13,7 @@ import zeep
 from zeep.helpers import serialize_object
 from zeep.transports import Transport
 from zeep.wsse.username import UsernameToken
+from zeep.wsse.utils import WSU
 
 NS = "https://lgsp.gateway/soap/one-stop/v1"
 
@@ -25,7 +27,9 @@ def main():
     session = requests.Session()
     if args.get("apiKeyHeader"):
         session.headers["x-api-key"] = args["apiKeyHeader"]
-    wsse = UsernameToken(args["username"], args["password"]) if args.get("username") else None
+    stamp = args.get("timestamp")
+    timestamp_token = WSU.Timestamp(WSU.Created(stamp["created"]), WSU.Expires(stamp["expires"])) if stamp else None
+    wsse = UsernameToken(args["username"], args["password"], timestamp_token=timestamp_token) if args.get("username") else None
     client = zeep.Client(args["wsdl"], wsse=wsse, transport=Transport(session=session))
     operation = getattr(client.service, args["operation"])
     try:
