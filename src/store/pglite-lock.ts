@@ -15,6 +15,10 @@ interface Holder {
   since: string;
 }
 
+/** Lock files this process holds: a lock naming this process's pid but not in here was left by an
+ * earlier process that had the same pid (a container restarted after a crash, pid 1 again). */
+const held = new Set<string>();
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -31,7 +35,11 @@ export async function lockPgliteFolder(dir: string): Promise<() => Promise<void>
   for (let attempt = 0; ; attempt++) {
     try {
       await writeFile(file, JSON.stringify(me) + '\n', { flag: 'wx' });
-      return () => unlink(file).catch(() => {});
+      held.add(file);
+      return async () => {
+        held.delete(file);
+        await unlink(file).catch(() => {});
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
     }
@@ -41,7 +49,8 @@ export async function lockPgliteFolder(dir: string): Promise<() => Promise<void>
     } catch {
       holder = undefined; // unreadable: left half-written by a process that died while taking it
     }
-    if (holder && (holder.host !== me.host || alive(holder.pid))) {
+    const ours = holder?.pid === process.pid && holder.host === me.host;
+    if (holder && (ours ? held.has(file) : holder.host !== me.host || alive(holder.pid))) {
       throw new StoreInUseError(
         `the PGlite store ${dir} is in use by process ${holder.pid} on ${holder.host} since ${holder.since} (a running gateway?); ` +
           `PGlite serves one process at a time: stop that process first (its lock is ${file})`,
