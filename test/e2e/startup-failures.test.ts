@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayEnvironment } from '../support/gateway.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// Each case starts a Node process (and PGlite before Redis): generous on a slow, shared machine.
+const START = { timeout: 180_000 };
 
 async function run(script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -32,14 +34,14 @@ beforeAll(async () => {
 afterAll(async () => rm(dataDir, { recursive: true, force: true }));
 
 describe('a start that cannot work', () => {
-  it('reports LOG_LEVEL=loud as a configuration problem with exit code 78, no stack trace', async () => {
+  it('reports LOG_LEVEL=loud as a configuration problem with exit code 78, no stack trace', START, async () => {
     const { code, out } = await run('src/server.ts', [], { LGSP_MODE: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'loud' });
     expect(code).toBe(78);
     expect(out).toContain('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "loud"');
     expect(out).not.toMatch(/\n\s+at /);
   });
 
-  it('gives up on an unreachable PostgreSQL, naming it without the password', async () => {
+  it('gives up on an unreachable PostgreSQL, naming it without the password', START, async () => {
     const { code, out } = await run('src/server.ts', [], { ...env, DATABASE_URL: 'postgres://lgsp:pg-s3cret@127.0.0.1:1/lgsp' });
     expect(code).toBe(1);
     expect(out).toMatch(/PostgreSQL at postgres:\/\/127\.0\.0\.1:1\/lgsp is unreachable after 1 s \(.*ECONNREFUSED/);
@@ -47,7 +49,7 @@ describe('a start that cannot work', () => {
     expect(out).not.toContain('pg-s3cret');
   });
 
-  it('gives up on an unreachable Redis, naming it without the password', async () => {
+  it('gives up on an unreachable Redis, naming it without the password', START, async () => {
     const { code, out } = await run('src/server.ts', [], env);
     expect(code).toBe(1);
     expect(out).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 is unreachable after 1 s \(.*ECONNREFUSED/);
@@ -56,7 +58,7 @@ describe('a start that cannot work', () => {
 });
 
 describe('lgsp check-config', () => {
-  it('checks the settings and the registry without starting anything', async () => {
+  it('checks the settings and the registry without starting anything', START, async () => {
     const ok = await run('src/cli/lgsp.ts', ['check-config'], env);
     expect(ok.out).toMatch(/^Configuration OK: production mode, roles api,worker,simulators; partner registry .*partners\.json: \d+ partner\(s\)\n$/);
     expect(ok.code).toBe(0);
