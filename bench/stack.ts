@@ -128,7 +128,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       RATE_LIMIT_PARTNER_PER_MINUTE: '100000000',
       AUDIT_LOG_KEY_FILE: path.join(work, 'audit-log.key'),
       ...deliveryEnv,
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      // The PGlite runs measure the embedded store on purpose.
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { ALLOW_EMBEDDED_IN_PRODUCTION: 'true' }),
     };
 
     const logFile = path.join(work, 'gateway.log');

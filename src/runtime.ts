@@ -14,6 +14,7 @@ import { mismatchAlert } from './payments/mismatch-alert.js';
 import { PendingPayments } from './payments/pending.js';
 import { setUpPayments } from './payments/payment-setup.js';
 import type { Config } from './config/config.js';
+import { DEV_PORTAL_ACCOUNT, portalDefaults } from './config/startup-check.js';
 import type { Destination } from './delivery/destination.js';
 import { NationalPortalDestination } from './delivery/portal-destination.js';
 import { DeliveryProcessor, WEBHOOK } from './delivery/processor.js';
@@ -22,6 +23,7 @@ import { NATIONAL_PORTAL } from './dossiers/accept.js';
 import { FileLinkSigner } from './files/signed-url.js';
 import { startRedisServer, type RedisServer } from './infra/redis-server.js';
 import { warnAboutRedisSettings } from './infra/redis-settings.js';
+import { waitForDatabase, waitForRedis } from './infra/wait-reachable.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { startOpsListener } from './observability/ops-listener.js';
 import { ensureDevRegistry } from './partners/dev-registry.js';
@@ -67,8 +69,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** The simulator's development account; the dev gateway logs in with it. */
-const DEV_PORTAL_ACCOUNT = { username: 'lgsp', password: 'lgsp-dev' };
 
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
   const closers: (() => Promise<unknown>)[] = [];
@@ -116,6 +116,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
 
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   closers.push(() => db.close());
+  if (config.databaseUrl) await waitForDatabase(db, config.databaseUrl, config.connectTimeoutMs);
   await migrate(db);
   logger.info({ engine: db.engine }, 'database ready');
 
@@ -123,6 +124,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   closers.push(() => redis.quit());
+  await waitForRedis(redis, redisUrl, config.connectTimeoutMs);
   await warnAboutRedisSettings(redis, logger);
 
   const registry = await loadRegistry(config, logger, dev, signing.devPkiDir);
@@ -295,11 +297,7 @@ async function embeddedRedis(config: Config, logger: Logger, closers: (() => Pro
 }
 
 async function loadRegistry(config: Config, logger: Logger, dev: boolean, devPkiDir: string | undefined): Promise<PartnerRegistry> {
-  const defaults = {
-    agencyCode: config.nationalPortal.agencyCode,
-    username: config.nationalPortal.username ?? (dev ? DEV_PORTAL_ACCOUNT.username : undefined),
-    password: config.nationalPortal.password ?? (dev ? DEV_PORTAL_ACCOUNT.password : undefined),
-  };
+  const defaults = portalDefaults(config);
   let file = config.partnersFile;
   if (!file) {
     const ensured = await ensureDevRegistry(config.dataDir, devPkiDir);

@@ -1,13 +1,15 @@
 // `npm start` / `node dist/src/server.js`: read the configuration, start the roles this process plays,
 // and shut down gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight work, close queues).
-import { ConfigError, loadConfig } from './config/config.js';
+import { ConfigError } from './config/config.js';
+import { checkStartup } from './config/startup-check.js';
+import { tryItCommands } from './try-it.js';
 import { createLogger } from './logging/logger.js';
 import { startGateway } from './runtime.js';
 
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    ({ config } = await checkStartup());
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n\nFor a local try-out, run "npm start" (it sets LGSP_MODE=development).\n`);
@@ -17,13 +19,13 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   const gateway = await startGateway(config, logger).catch((error: Error) => {
-    logger.fatal({ err: { message: error.message } }, 'the gateway could not start');
-    process.stderr.write(`${error.message}\n`);
+    // One report, in the JSON log; pino's default destination writes it before the exit.
+    logger.fatal({ err: { message: error.message } }, `the gateway could not start: ${error.message}`);
     process.exit(1);
   });
   logger.info({ mode: config.mode, roles: [...config.roles], url: gateway.url }, 'gateway started');
   if (gateway.url && config.mode === 'development') {
-    process.stdout.write(`Gateway listening on ${gateway.url}  (OpenAPI: ${gateway.url}/docs)\n`);
+    process.stdout.write(`Gateway listening on ${gateway.url}  (OpenAPI: ${gateway.url}/docs)\n\n${tryItCommands(gateway.url, config.dataDir)}\n`);
   }
 
   let stopping = false;

@@ -69,12 +69,14 @@ async function run(command: Command, args: string[]): Promise<Outcome> {
     throw new InputError((error as Error).message);
   }
   const values = parsed.values as Record<string, string | undefined>;
+  // The bundle first: "verify" alone is a newcomer asking how, not one missing its --log-key.
+  if (command === 'verify' && parsed.positionals.length !== 1) throw new InputError('verify takes exactly one bundle file');
   const logKey = await readVerifierKey(required(values, 'log-key')).catch((error: Error) => {
     throw new InputError(error.message);
   });
   switch (command) {
     case 'verify':
-      return verify(parsed.positionals, logKey, values['trust-store']);
+      return verify(parsed.positionals[0]!, logKey, values['trust-store']);
     case 'check-log':
       return checkStore(logKey, values['database-url'] ?? process.env.DATABASE_URL, values['data-dir'] ?? process.env.DATA_DIR);
     case 'watch':
@@ -82,9 +84,7 @@ async function run(command: Command, args: string[]): Promise<Outcome> {
   }
 }
 
-async function verify(positionals: string[], logKey: string, trustDir: string | undefined): Promise<Outcome> {
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) throw new InputError('verify takes exactly one bundle file');
+async function verify(file: string, logKey: string, trustDir: string | undefined): Promise<Outcome> {
   const text = await readFile(file, 'utf8').catch((error: Error) => {
     throw new InputError(`cannot read ${file}: ${error.message}`);
   });

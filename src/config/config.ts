@@ -17,6 +17,10 @@ export interface Config {
   redisPrefix: string;
   roles: ReadonlySet<ProcessRole>;
   logLevel: string;
+  /** Production on PGlite or a private redis-server only when the operator says so (ALLOW_EMBEDDED_IN_PRODUCTION). */
+  allowEmbeddedInProduction: boolean;
+  /** How long a start waits for PostgreSQL and Redis before it gives up with a non-zero exit. */
+  connectTimeoutMs: number;
   partnersFile: string | undefined;
   fileUrlSecret: string | undefined;
   fileUrlTtlSeconds: number;
@@ -139,6 +143,13 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): Config {
+  const { config, problems } = readConfig(env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** The configuration with every problem found; invalid values fall back to their defaults, so the rest can still be checked. */
+export function readConfig(env: Env = process.env): { config: Config; problems: string[] } {
   const problems: string[] = [];
   const str = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -179,6 +190,12 @@ export function loadConfig(env: Env = process.env): Config {
     else problems.push(`PROCESS_ROLES may list api, worker, simulators; got "${role}"`);
   }
 
+  const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  const logLevel = str('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`);
+  const allowEmbedded = str('ALLOW_EMBEDDED_IN_PRODUCTION') ?? 'false';
+  if (allowEmbedded !== 'true' && allowEmbedded !== 'false') problems.push(`ALLOW_EMBEDDED_IN_PRODUCTION must be "true" or "false", got "${allowEmbedded}"`);
+
   const list = (name: string): string[] => (str(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const staleCrl = str('CRL_STALE_POLICY') ?? 'fail';
   if (staleCrl !== 'fail' && staleCrl !== 'allow') problems.push(`CRL_STALE_POLICY must be "fail" or "allow", got "${staleCrl}"`);
@@ -194,7 +211,9 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url('REDIS_URL'),
     redisPrefix: str('REDIS_PREFIX') ?? 'lgsp',
     roles,
-    logLevel: str('LOG_LEVEL') ?? 'info',
+    logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
+    allowEmbeddedInProduction: allowEmbedded === 'true',
+    connectTimeoutMs: int('STARTUP_CONNECT_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
     partnersFile: str('PARTNERS_FILE'),
     fileUrlSecret: str('FILE_URL_SECRET'),
     fileUrlTtlSeconds: int('FILE_URL_TTL_SECONDS', 7 * 24 * 3600, 60, 90 * 24 * 3600),
@@ -319,8 +338,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (Boolean(tls.certificateFile) !== Boolean(tls.keyFile)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together');
 
   if (mode === 'production') problems.push(...productionGaps(config, str));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return { config, problems };
 }
 
 /** What a production start needs that development fills in itself (dev keys, dev partners, simulators). */
@@ -353,6 +371,11 @@ function productionGaps(config: Config, str: (name: string) => string | undefine
   if (config.tls.mtlsPort !== undefined && !config.tls.certificateFile) gaps.push('MTLS_PORT needs TLS_CERT_FILE and TLS_KEY_FILE in production');
   if (config.roles.has('api') && !config.publicBaseUrl) {
     gaps.push('PUBLIC_BASE_URL is required in production (the address the national portal downloads attachments from)');
+  }
+  if (gatewayRole && !config.allowEmbeddedInProduction) {
+    const embedded = 'is required in production; set ALLOW_EMBEDDED_IN_PRODUCTION=true to run on the embedded one knowingly';
+    if (!config.databaseUrl) gaps.push(`DATABASE_URL ${embedded} (PGlite in DATA_DIR)`);
+    if (!config.redisUrl) gaps.push(`REDIS_URL ${embedded} (a private redis-server without a managed backup)`);
   }
   return gaps;
 }

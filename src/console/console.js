@@ -127,6 +127,13 @@ function drawGrowth(kept) {
   const points = kept.filter((_, i) => i % step === 0 || i === kept.length - 1).map((c) => `${x(Date.parse(c.createdAt)).toFixed(1)},${y(c.treeSize).toFixed(1)}`);
   const line = document.createElementNS(svgNs, 'polyline');
   line.setAttribute('points', points.join(' '));
+  // One point draws no line: mark it, and say why there is no curve yet.
+  const single = new Set(points).size === 1;
+  const dot = document.createElementNS(svgNs, 'circle');
+  const [cx, cy] = points[0].split(',');
+  dot.setAttribute('cx', single && kept.length === 1 ? String(width / 2) : cx);
+  dot.setAttribute('cy', cy);
+  dot.setAttribute('r', '5');
   const label = (text, px, py, anchor) => {
     const node = document.createElementNS(svgNs, 'text');
     node.setAttribute('x', px);
@@ -137,8 +144,11 @@ function drawGrowth(kept) {
   };
   const title = document.createElementNS(svgNs, 'title');
   title.textContent = `Số lá theo thời gian / tree size over time: ${kept[0].treeSize} → ${maxSize}`;
-  svg.append(title, line, label(String(maxSize), pad, pad - 6, 'start'), label(localTime(kept[0].createdAt), pad, height - 6, 'start'), label(localTime(kept.at(-1).createdAt), width - pad, height - 6, 'end'));
-  chart.replaceChildren(svg);
+  svg.append(title, single ? dot : line, label(String(maxSize), pad, pad - 6, 'start'), label(localTime(kept[0].createdAt), pad, height - 6, 'start'), label(localTime(kept.at(-1).createdAt), width - pad, height - 6, 'end'));
+  const note = single
+    ? [el('p', { class: 'status', id: 'growth-note' }, `Mới có một checkpoint (${maxSize} lá, ${localTime(kept.at(-1).createdAt)}); đường tăng trưởng hiện khi có checkpoint tiếp theo / one checkpoint so far (tree size ${maxSize}); the growth line appears with the next one`)]
+    : [];
+  chart.replaceChildren(svg, ...note);
 }
 
 /** Each listed checkpoint: its own signed note, and a consistency proof from it to the latest. */

@@ -175,8 +175,7 @@ export class PartnerRegistry {
   static fromDocument(doc: unknown, options: { defaults: PortalDefaults; env?: Record<string, string | undefined>; allowAnyAgency: boolean }): PartnerRegistry {
     const withDefaults = Value.Default(PartnersDocument, structuredClone(doc));
     if (!Value.Check(PartnersDocument, withDefaults)) {
-      const first = [...Value.Errors(PartnersDocument, withDefaults)].slice(0, 5);
-      throw new Error(`Partner registry is invalid: ${first.map((e) => `${e.path || '/'} ${e.message}`).join('; ')}`);
+      throw new Error(`Partner registry is invalid: ${registryErrors(withDefaults).join('; ')}`);
     }
     return new PartnerRegistry(withDefaults.partners, options.defaults, options.env ?? process.env, options.allowAnyAgency);
   }
@@ -241,4 +240,21 @@ export class PartnerRegistry {
     this.accountsByKey.set(key, withKey);
     return withKey;
   }
+}
+
+/**
+ * The document's problems in an operator's words: a union of literals (roles, edxml.accepts) names its
+ * allowed values instead of TypeBox's "Expected union value"; one line per path, at most ten.
+ */
+function registryErrors(doc: unknown): string[] {
+  const lines = new Map<string, string>();
+  for (const error of Value.Errors(PartnersDocument, doc)) {
+    const at = error.path || '/';
+    if (lines.has(at)) continue;
+    const allowed = (error.schema.anyOf as { const?: unknown }[] | undefined)?.map((s) => s.const);
+    const message = allowed && allowed.every((v) => typeof v === 'string') ? `must be one of ${allowed.join(', ')}; got ${JSON.stringify(error.value)}` : error.message;
+    lines.set(at, `${at} ${message}`);
+    if (lines.size === 10) break;
+  }
+  return [...lines.values()];
 }

@@ -163,6 +163,31 @@ describe('lgsp-audit against a gateway on PostgreSQL', { timeout: 120_000 }, () 
     expect((await lgspAudit(['check-log', '--log-key', key, '--data-dir', path.join(work, 'nothing-here')])).code).toBe(2);
   });
 
+  it('check-log: refuses a PGlite store another process holds (a running gateway), naming it (exit 2)', async () => {
+    const dataDir = path.join(work, 'held');
+    const held = await openDatabase({ dataDir });
+    const log = await openTestAuditLog(held);
+    await seedHonestLog(log, 2, 1);
+    try {
+      const run = await lgspAudit(['check-log', '--log-key', log.key.verifierKey, '--data-dir', dataDir]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^lgsp-audit: the PGlite store .*held\/pglite is in use by process \d+ on .* stop that process first/);
+      expect(run.stderr).toContain(`process ${process.pid} `);
+    } finally {
+      await held.close();
+    }
+    expectOneLine(await lgspAudit(['check-log', '--log-key', log.key.verifierKey, '--data-dir', dataDir]), 0, /^OK: 2 leaves and \d+ checkpoints match/);
+  });
+
+  it('verify with no bundle: the usage, not "--log-key is required" (exit 2)', async () => {
+    for (const args of [['verify'], ['verify', '--log-key', logKeyFile]]) {
+      const run = await lgspAudit(args);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^lgsp-audit: verify takes exactly one bundle file\n\nUsage:/);
+      expect(run.stderr).not.toContain('--log-key is required');
+    }
+  });
+
   it('watch: saves the first checkpoint, then accepts a log that only grew (exit 0)', async () => {
     const state = path.join(work, 'grown.state');
     const args = ['watch', '--url', gw.url, '--api-key', KEYS.auditor, '--state', state, '--log-key', logKeyFile];

@@ -117,10 +117,36 @@ describe.skipIf(!haveChromium)(haveChromium ? 'the auditors’ console in a brow
     expect(await page.$$eval('#growth .consistency', (cells) => cells.map((c) => c.textContent?.[0]))).not.toContain('✗');
   });
 
+  it('draws a lone checkpoint as a point with a sentence, not an empty chart', async () => {
+    const checkpoints = (url: URL) => url.pathname === '/v1/audit/checkpoints';
+    // The log as it is right after its first checkpoint: the API answers only the latest one.
+    await page.route(checkpoints, async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      await route.fulfill({ response, json: { ...body, checkpoints: body.checkpoints.slice(-1) } });
+    });
+    try {
+      await page.reload();
+      await page.waitForSelector('#growth-chart circle');
+      expect(await page.$$eval('#growth tbody tr', (rows) => rows.length)).toBe(1);
+      expect(await page.$$('#growth-chart polyline')).toHaveLength(0);
+      expect(await page.textContent('#growth-note')).toMatch(/one checkpoint so far \(tree size \d+\)/);
+    } finally {
+      await page.unroute(checkpoints);
+      await page.reload();
+      await page.waitForFunction(() => document.querySelector('#growth tbody tr') !== null);
+    }
+    expect(await page.$$('#growth-chart polyline')).toHaveLength(1);
+    expect(await page.$$('#growth-note')).toHaveLength(0);
+  });
+
   it("finds each dossier's records and sees every one verified", async () => {
     for (const code of CODES) {
       const shown = await search(code);
       expect(shown.sort()).toEqual([...indexes.get(code)!].sort());
+      // All of them shown on one page: no "More" to click.
+      expect(await page.textContent('#search-status')).toMatch(new RegExp(`^${shown.length} bản ghi`));
+      expect(await page.isVisible('#more')).toBe(false);
       for (const index of shown) {
         const { verdict, banner, checks } = await open(index);
         expect(verdict, JSON.stringify(checks)).toBe('ok');

@@ -158,7 +158,7 @@ export async function gatewayEnvironment(options: GatewayEnvironmentOptions): Pr
     // The gateway shares its event loop with the test (PGlite, key generation): shedding load on
     // that would fail tests at random. The load-shedding test turns it on for itself.
     LOAD_SHED_EVENT_LOOP_DELAY_MS: '0',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { ALLOW_EMBEDDED_IN_PRODUCTION: 'true' }),
     ...FAST_DELIVERY_ENV,
     ...options.env,
   };

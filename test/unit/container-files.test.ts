@@ -1,10 +1,12 @@
 // The production settings the container files promise, read from the files themselves (no container
 // engine is needed to check them): the image and the compose stack keep what the operations section
 // of the README tells operators they can rely on.
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { PartnerRegistry } from '../../src/partners/registry.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const read = (file: string) => readFile(fileURLToPath(new URL(file, ROOT)), 'utf8');
@@ -85,5 +87,49 @@ describe('docker/compose.yaml', () => {
   it('includes PostgreSQL and the national portal simulator', () => {
     expect(services.postgres!.image).toMatch(/^postgres:\d+$/);
     expect(services['national-portal-simulator']!.environment!.PROCESS_ROLES).toBe('simulators');
+  });
+});
+
+describe('docker/compose.yaml as the docker README documents it', () => {
+  let services: Record<string, Service>;
+  beforeAll(async () => {
+    services = (parse(await read('docker/compose.yaml'), { merge: true }) as { services: Record<string, Service> }).services;
+  });
+
+  it('gives the portal simulator the account the gateway logs in with', () => {
+    const simulator = services['national-portal-simulator']!.environment!;
+    for (const name of ['gateway', 'worker']) {
+      const env = services[name]!.environment!;
+      expect(simulator.NATIONAL_PORTAL_USERNAME).toBe(env.NATIONAL_PORTAL_USERNAME);
+      expect(simulator.NATIONAL_PORTAL_PASSWORD).toBe(env.NATIONAL_PORTAL_PASSWORD);
+    }
+    expect(simulator.NATIONAL_PORTAL_USERNAME).toBe('${NATIONAL_PORTAL_USERNAME:-}');
+  });
+
+  it('ships docker/config/ with an example registry that passes the registry check', async () => {
+    expect(services.gateway!.volumes).toContain('./config:/config:ro');
+    const file = fileURLToPath(new URL('docker/config/partners.example.json', ROOT));
+    const registry = await PartnerRegistry.fromFile(file, { defaults: { agencyCode: 'madonvi', username: 'tinh', password: 'secret' }, env: {}, allowAnyAgency: false });
+    expect(registry.all().flatMap((p) => [...p.roles]).sort()).toEqual(['admin', 'auditor', 'one-stop']);
+    expect(await read('docker/config/README.md')).toContain('cp docker/config/partners.example.json docker/config/partners.json');
+  });
+
+  it('gives the grace period both READMEs state', async () => {
+    const seconds = Number(/^(\d+)s$/.exec(services.gateway!.stop_grace_period!)![1]);
+    expect(await read('docker/README.md')).toContain(`Every gateway container gets ${seconds} s to stop`);
+    expect(await read('README.md')).toContain(`Give each gateway container at least ${seconds} s to stop`);
+  });
+
+  const compose = (() => {
+    try {
+      execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!compose)(compose ? 'is accepted by `docker compose config`' : '`docker compose config`: SKIPPED, no docker with the compose plugin here', () => {
+    const file = fileURLToPath(new URL('docker/compose.yaml', ROOT));
+    expect(() => execFileSync('docker', ['compose', '-f', file, 'config', '--quiet'], { stdio: 'pipe' })).not.toThrow();
   });
 });
