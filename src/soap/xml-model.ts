@@ -79,8 +79,19 @@ export function readXml(element: Element, schema: TSchema, path = ''): unknown {
       return /^-?[0-9]{1,16}$/.test(text) ? Number(text) : text;
     }
     case 'Boolean': {
+      // xs:boolean's forms, and "True"/"False" as .NET and Java write a boolean.
       const text = textOf(element, path).trim();
-      return text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : text;
+      const lower = text.toLowerCase();
+      return lower === 'true' || text === '1' ? true : lower === 'false' || text === '0' ? false : text;
+    }
+    case 'Record': {
+      // Pass-through national portal fields: a JSON object in the element's text (xsd.ts says so).
+      const text = textOf(element, path);
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw refused(path, 'holds no JSON object');
+      }
     }
     default:
       return textOf(element, path);
@@ -103,6 +114,8 @@ export function writeXml(name: string, value: unknown, schema: TSchema, namespac
     }
     case 'Array':
       return `${open}${(value as unknown[]).map((item) => writeXml(itemName(name), item, s.items as TSchema)).join('')}</${name}>`;
+    case 'Record':
+      return `${open}${escapeText(JSON.stringify(value))}</${name}>`;
     default:
       return `${open}${escapeText(String(value))}</${name}>`;
   }

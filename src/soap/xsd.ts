@@ -24,6 +24,9 @@ function builtin(schema: Schema): string | undefined {
       return 'xs:decimal';
     case 'Boolean':
       return 'xs:boolean';
+    case 'Record':
+      // Open-ended name/value pairs (pass-through portal fields) travel as a JSON object in text.
+      return 'xs:string';
     default:
       return undefined;
   }
