@@ -45,7 +45,9 @@ const Url = Type.String({ format: 'uri', maxLength: 2000, pattern: '^https?://' 
  * protocol grows every year; a one-stop system that sends a newer field must not be refused for
  * it. The gateway's own fields win: a name the gateway writes itself is never taken from here.
  */
-export const PortalFields = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }), Type.Unknown(), {
+// An open object rather than a Record: OpenAPI 3.0 has no patternProperties.
+export const PortalFields = Type.Object({}, {
+  additionalProperties: true,
   maxProperties: 100,
   description:
     'National portal fields the gateway does not model, passed through unchanged (wire names as keys; the gateway\'s own fields win). SOAP: a JSON object as the element\'s text',
