@@ -39,6 +39,21 @@ const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
 const FileId = Type.String({ pattern: '^[0-9a-f-]{36}$', description: 'Id returned by POST /v1/files' });
 const Url = Type.String({ format: 'uri', maxLength: 2000, pattern: '^https?://' });
 
+/**
+ * National portal fields the gateway does not model, kept with the dossier and passed through
+ * unchanged in the portal item (adapters/national-portal/README.md, "Pass-through"). The portal's
+ * protocol grows every year; a one-stop system that sends a newer field must not be refused for
+ * it. The gateway's own fields win: a name the gateway writes itself is never taken from here.
+ */
+// An open object rather than a Record: OpenAPI 3.0 has no patternProperties.
+export const PortalFields = Type.Object({}, {
+  additionalProperties: true,
+  maxProperties: 100,
+  description:
+    'National portal fields the gateway does not model, passed through unchanged (wire names as keys; the gateway\'s own fields win). SOAP: a JSON object as the element\'s text',
+});
+const portalFields = () => Type.Optional(PortalFields);
+
 export const Address = Type.Object(
   {
     line: ShortText(500),
@@ -55,6 +70,7 @@ export const Identifier = Type.Object(
   {
     type: Type.Union([Type.Literal('citizen-id'), Type.Literal('passport'), Type.Literal('tax-code'), Type.Literal('other')]),
     number: Type.String({ minLength: 1, maxLength: 50 }),
+    portalFields: portalFields(),
   },
   { additionalProperties: false },
 );
@@ -62,8 +78,10 @@ export const Identifier = Type.Object(
 export const Applicant = Type.Object(
   {
     kind: Type.Union([Type.Literal('citizen'), Type.Literal('organization')]),
-    name: ShortText(300),
-    idNumber: Type.String({ minLength: 1, maxLength: 50, description: 'CCCD or tax code; maps to SoGiayToChuHoSo' }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: 'ChuHoSo; optional at the portal (OpenCPS marks it so)' })),
+    idNumber: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 50, description: 'CCCD or tax code; maps to SoGiayToChuHoSo (absent when the sender has none: OpenCPS never sends it)' }),
+    ),
     identifiers: Type.Optional(Type.Array(Identifier, { maxItems: 10 })),
     portalAccountId: Type.Optional(Type.String({ maxLength: 100, description: 'National portal account; MaDoiTuong' })),
     vneidVerified: Type.Optional(Type.Boolean({ description: 'Account verified with VNeID' })),
@@ -77,7 +95,7 @@ export const Applicant = Type.Object(
 
 export const DocumentRef = Type.Object(
   {
-    id: Type.String({ minLength: 1, maxLength: 100 }),
+    id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'TepDinhKemId; some one-stop systems send none' })),
     name: ShortText(500),
     componentCode: Type.Optional(Type.String({ maxLength: 100, description: 'MaThanhPhanHoSo' })),
     fileId: Type.Optional(FileId),
@@ -86,19 +104,21 @@ export const DocumentRef = Type.Object(
     digitised: Type.Optional(Type.Boolean()),
     reused: Type.Optional(Type.Boolean()),
     deleted: Type.Optional(Type.Boolean()),
+    portalFields: portalFields(),
   },
   { additionalProperties: false },
 );
 
 export const ResultDocument = Type.Object(
   {
-    id: Type.String({ minLength: 1, maxLength: 100 }),
+    id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'GiayToId; some one-stop systems send none' })),
     name: ShortText(500),
     componentCode: Type.Optional(Type.String({ maxLength: 100 })),
     documentNumber: Type.Optional(Type.String({ maxLength: 100, description: 'MaGiayToKetQua' })),
     fileId: Type.Optional(FileId),
     url: Type.Optional(Url),
     sha256: Type.Optional(Sha256Hex),
+    portalFields: portalFields(),
   },
   { additionalProperties: false },
 );
@@ -111,6 +131,7 @@ export const Fee = Type.Object(
     kind: Type.Optional(Type.Union([Type.Literal('fee'), Type.Literal('charge')], { default: 'fee' })),
     collection: Type.Optional(Type.Union([Type.Literal('online'), Type.Literal('counter'), Type.Literal('postal')])),
     paidOnline: Type.Optional(Type.Boolean()),
+    portalFields: portalFields(),
   },
   { additionalProperties: false },
 );
@@ -121,6 +142,7 @@ export const OtherPaper = Type.Object(
     name: ShortText(500),
     count: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'SoLuong' })),
     kind: Type.Optional(Type.String({ maxLength: 100, description: 'LoaiGiayTo, as the sender codes it' })),
+    portalFields: portalFields(),
   },
   { additionalProperties: false },
 );
@@ -140,6 +162,7 @@ export const Supplement = Type.Object(
     fees: Type.Optional(Type.Array(Fee, { maxItems: 50 })),
     previousDueAt: Type.Optional(Timestamp),
     newDueAt: Type.Optional(Timestamp),
+    portalFields: portalFields(),
   },
   { additionalProperties: false },
 );
@@ -156,7 +179,11 @@ export const Dossier = Type.Object(
       { additionalProperties: false },
     ),
     agency: Type.Object({ code: AgencyCode, name: ShortText(500) }, { additionalProperties: false }),
-    channel: Type.Union([Type.Literal('direct'), Type.Literal('online'), Type.Literal('postal')]),
+    channel: Type.Optional(
+      Type.Union([Type.Literal('direct'), Type.Literal('online'), Type.Literal('postal')], {
+        description: 'KenhThucHien; absent when the sender does not say (OpenCPS never does), and then not sent to the portal',
+      }),
+    ),
     applicant: Applicant,
     summary: ShortText(2000),
     submittedAt: Type.Optional(Timestamp),
@@ -184,6 +211,7 @@ export const Dossier = Type.Object(
       Type.Boolean({ description: 'HoSoCoThanhPhanSoHoa when the sender says so; otherwise derived from documents[].digitised' }),
     ),
     paidOnline: Type.Optional(Type.Boolean({ description: 'DuocThanhToanTrucTuyen when the sender says so; otherwise derived from fees[].paidOnline' })),
+    portalFields: portalFields(),
   },
   { additionalProperties: false, $id: 'Dossier' },
 );
@@ -205,6 +233,7 @@ export const DossierEvent = Type.Object(
     ),
     note: Type.Optional(Type.String({ maxLength: 4000 })),
     dueAt: Type.Optional(Timestamp),
+    portalFields: portalFields(),
   },
   { additionalProperties: false, $id: 'DossierEvent' },
 );

@@ -2,6 +2,8 @@
 // software that speaks the portal's protocol to the gateway (src/routes/portal-compatible.ts). It
 // reads translate.ts's code tables backwards, so a code means the same in both directions, and
 // toDossierItem(fromDossierItem(item)) gives back every field of the item (README.md, "Reading the wire").
+// Liberal in what it reads: booleans in every form the public clients write, fields the portal does
+// not require left out, and fields the gateway does not model kept as pass-through, never refused.
 import type { Dossier, DossierEvent, DossierStatus } from '../../schemas/dossier.js';
 import { NATIONAL_STATUS_CODE } from '../../src/core/status.js';
 import { fromPortalDate } from './dates.js';
@@ -16,15 +18,16 @@ import {
   hasDigitisedPaper,
   hasOnlinePayment,
 } from './translate.js';
-import type {
-  PortalDossierItem,
-  PortalFee,
-  PortalIdentity,
-  PortalOtherPaper,
-  PortalProgressItem,
-  PortalResultDocument,
-  PortalSubmittedDocument,
-  PortalSupplement,
+import {
+  DOCUMENT_FIELDS,
+  DOSSIER_FIELDS,
+  FEE_FIELDS,
+  IDENTITY_FIELDS,
+  OTHER_PAPER_FIELDS,
+  PROGRESS_FIELDS,
+  RESULT_FIELDS,
+  SUPPLEMENT_FIELDS,
+  type PortalPassThrough,
 } from './wire.js';
 
 /** A wire field the gateway cannot read. `field` is its wire path, e.g. `DanhSachLePhi[1].Gia`; `reason` is Vietnamese, for the sender. */
@@ -47,43 +50,43 @@ export type ProgressStep = Omit<DossierEvent, 'sequence'>;
 
 type Fields = Record<string, unknown>;
 
-// Every field the protocol defines, and no other: the compiler checks these against wire.ts.
-const fieldsOf = <T>(fields: Record<keyof T, true>): readonly string[] => Object.keys(fields);
-const DOSSIER_FIELDS = fieldsOf<PortalDossierItem>({
-  MaHoSo: true, MaTTHC: true, TenTTHC: true, MaLinhVuc: true, TenLinhVuc: true, KenhThucHien: true, ChuHoSo: true,
-  LoaiDoiTuong: true, MaDoiTuong: true, SoGiayToChuHoSo: true, DinhDanhCHS: true, Email: true, SoDienThoai: true, Fax: true,
-  TaiKhoanDuocXacThucVoiVNeID: true, TrichYeuHoSo: true, NgayNopHoSo: true, NgayTiepNhan: true, NgayHenTra: true,
-  NgayTuChoi: true, TrangThaiHoSo: true, NgayTra: true, HinhThuc: true, DonViXuLy: true, NoiNopHoSo: true,
-  HoSoCoThanhPhanSoHoa: true, DuocThanhToanTrucTuyen: true, TaiLieuNop: true, DanhSachLePhi: true,
-  DanhSachGiayToKetQua: true, SoBienNhan: true, GhiChu: true, ThongTinKhac: true, ThongTinTra: true,
-  NgayKetThucXuLy: true, DanhSachTepDinhKemKhac: true, DanhSachHoSoBoSung: true,
-});
-const IDENTITY_FIELDS = fieldsOf<PortalIdentity>({ LoaiDinhDanh: true, SoDinhDanh: true });
-const DOCUMENT_FIELDS = fieldsOf<PortalSubmittedDocument>({
-  TepDinhKemId: true, TenTepDinhKem: true, MaThanhPhanHoSo: true, DuongDanTaiTepTin: true, DuocSoHoa: true, DuocTaiSuDung: true, IsDeleted: true,
-});
-const FEE_FIELDS = fieldsOf<PortalFee>({ TenPhiLePhi: true, MaPhiLePhi: true, HinhThucThu: true, Gia: true, LoaiPhiLePhi: true });
-const RESULT_FIELDS = fieldsOf<PortalResultDocument>({ TenGiayTo: true, MaThanhPhanHoSo: true, GiayToId: true, DuongDanTepTinKetQua: true, MaGiayToKetQua: true });
-const OTHER_PAPER_FIELDS = fieldsOf<PortalOtherPaper>({ TenGiayTo: true, SoLuong: true, LoaiGiayTo: true });
-const SUPPLEMENT_FIELDS = fieldsOf<PortalSupplement>({
-  HoSoBoSungId: true, NguoiYeuCauBoSung: true, NoiDungBoSung: true, NgayBoSung: true, NguoiTiepNhanBoSung: true, ThongTinTiepNhan: true,
-  NgayTiepNhanBoSung: true, TrangThaiBoSung: true, DanhSachGiayToBoSung: true, DanhSachLePhiBoSung: true, NgayHenTraTruoc: true, NgayHenTraMoi: true,
-});
-const PROGRESS_FIELDS = fieldsOf<PortalProgressItem>({
-  MaHoSo: true, NguoiXuLy: true, ChucDanh: true, ThoiDiemXuLy: true, PhongBanXuLy: true, NoiDungXuLy: true, TrangThai: true, NgayBatDau: true, NgayKetThucTheoQuyDinh: true,
-});
+/** What the gateway cannot route a dossier without, said to the sender when it is missing. */
+const ROUTING = {
+  code: 'mã hồ sơ xác định hồ sơ khi lưu, gửi lên Cổng DVCQG và tra cứu',
+  procedure: 'mã thủ tục hành chính xác định thủ tục của hồ sơ trên Cổng DVCQG',
+};
 
 const STATUS_CODE = Object.fromEntries(Object.entries(NATIONAL_STATUS_CODE).map(([status, code]) => [status, String(code)])) as Record<DossierStatus, string>;
 
-/** Reads one wire object: values are strings (a missing field, `null` and `''` all mean "not given"); a field the protocol does not define is refused. */
+/**
+ * The boolean a public client meant: "1"/"0" (the portal's flags), "True"/"False" (Java's and .NET's
+ * Boolean.toString, OpenCPS's and the Thanh Hóa client's IsDeleted), "true"/"false", 1/0, true/false.
+ * Undefined for anything else.
+ */
+export function readPortalBoolean(value: unknown): boolean | undefined {
+  if (value === true || value === 1) return true;
+  if (value === false || value === 0) return false;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim().toLowerCase();
+  return text === '1' || text === 'true' ? true : text === '0' || text === 'false' ? false : undefined;
+}
+
+/** Reads one wire object: values are strings (a missing field, `null` and `''` all mean "not given"); a field the gateway does not model is kept aside, as given. */
 class WireReader {
+  private readonly known: ReadonlySet<string>;
+
   constructor(
     private readonly fields: Fields,
     private readonly path: string,
-    allowed: readonly string[],
+    modeled: readonly string[],
   ) {
-    const unknown = Object.keys(fields).find((key) => !allowed.includes(key));
-    if (unknown !== undefined) throw new WireFieldError(this.at(unknown), 'không có trong giao thức');
+    this.known = new Set(modeled);
+  }
+
+  /** The fields the gateway does not model, exactly as sent; undefined when there are none. */
+  passThrough(): PortalPassThrough | undefined {
+    const extra = Object.entries(this.fields).filter(([key]) => !this.known.has(key));
+    return extra.length > 0 ? Object.fromEntries(extra) : undefined;
   }
 
   at(field: string): string {
@@ -93,13 +96,16 @@ class WireReader {
   text(field: string): string | undefined {
     const value = this.fields[field];
     if (value === undefined || value === null || value === '') return undefined;
+    // A number where the protocol has a string of digits (a .NET int property, say) is read as its digits.
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
     if (typeof value !== 'string') throw new WireFieldError(this.at(field), 'phải là chuỗi');
     return value;
   }
 
-  required(field: string): string {
+  /** `why`, when given, tells the sender what the gateway needs the field for. */
+  required(field: string, why?: string): string {
     const value = this.text(field);
-    if (value === undefined) throw new WireFieldError(this.at(field), 'là bắt buộc');
+    if (value === undefined) throw new WireFieldError(this.at(field), why ? `là bắt buộc: ${why}` : 'là bắt buộc');
     return value;
   }
 
@@ -126,7 +132,11 @@ class WireReader {
   }
 
   flag(field: string): boolean | undefined {
-    return this.code(field, { true: '1', false: '0' }) === undefined ? undefined : this.fields[field] === '1';
+    const value = this.fields[field];
+    if (value === undefined || value === null || value === '') return undefined;
+    const flag = readPortalBoolean(value);
+    if (flag === undefined) throw new WireFieldError(this.at(field), 'phải là 1/0 hoặc True/False');
+    return flag;
   }
 
   count(field: string): number | undefined {
@@ -136,30 +146,34 @@ class WireReader {
     return Number(value);
   }
 
-  list<T>(field: string, allowed: readonly string[], read: (entry: WireReader) => T): T[] {
+  list<T>(field: string, modeled: readonly string[], read: (entry: WireReader) => T): T[] {
     const value = this.fields[field];
     if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) throw new WireFieldError(this.at(field), 'phải là danh sách');
     return value.map((entry: unknown, i) => {
       const path = `${this.at(field)}[${i}]`;
       if (!isFields(entry)) throw new WireFieldError(path, 'phải là đối tượng');
-      return read(new WireReader(entry, path, allowed));
+      return read(new WireReader(entry, path, modeled));
     });
   }
 }
 
 export function fromDossierItem(item: unknown, ctx: FromWireContext): Dossier {
   const r = topLevel(item, DOSSIER_FIELDS);
-  const identifiers = r.list('DinhDanhCHS', IDENTITY_FIELDS, (e) => ({ type: e.requiredCode('LoaiDinhDanh', IDENTIFIER_TYPE_CODE), number: e.required('SoDinhDanh') }));
+  const identifiers = r.list('DinhDanhCHS', IDENTITY_FIELDS, (e) =>
+    compact({ type: e.requiredCode('LoaiDinhDanh', IDENTIFIER_TYPE_CODE), number: e.required('SoDinhDanh'), portalFields: e.passThrough() }),
+  );
   const dossier = compact({
-    code: r.required('MaHoSo'),
-    procedure: { code: r.required('MaTTHC'), name: r.required('TenTTHC'), field: { code: r.required('MaLinhVuc'), name: r.required('TenLinhVuc') } },
+    code: r.required('MaHoSo', ROUTING.code),
+    procedure: { code: r.required('MaTTHC', ROUTING.procedure), name: r.required('TenTTHC'), field: { code: r.required('MaLinhVuc'), name: r.required('TenLinhVuc') } },
     agency: ctx.agency,
-    channel: r.requiredCode('KenhThucHien', CHANNEL_CODE),
+    // Optional at the portal: OpenCPS never sends it. Absent, it stays absent (README.md, "Reading the wire").
+    channel: r.code('KenhThucHien', CHANNEL_CODE),
     applicant: compact({
       kind: r.requiredCode('LoaiDoiTuong', APPLICANT_KIND_CODE),
-      name: r.required('ChuHoSo'),
-      idNumber: r.required('SoGiayToChuHoSo'),
+      name: r.text('ChuHoSo'),
+      // Optional at the portal: OpenCPS never sends it; DinhDanhCHS may carry the papers instead.
+      idNumber: r.text('SoGiayToChuHoSo'),
       identifiers: nonEmpty(identifiers),
       portalAccountId: r.text('MaDoiTuong'),
       vneidVerified: r.flag('TaiKhoanDuocXacThucVoiVNeID'),
@@ -186,8 +200,9 @@ export function fromDossierItem(item: unknown, ctx: FromWireContext): Dossier {
     otherInfo: r.text('ThongTinKhac'),
     returnInfo: r.text('ThongTinTra'),
     processingEndedAt: r.date('NgayKetThucXuLy'),
-    otherPapers: nonEmpty(r.list('DanhSachTepDinhKemKhac', OTHER_PAPER_FIELDS, (e) => compact({ name: e.required('TenGiayTo'), count: e.count('SoLuong'), kind: e.text('LoaiGiayTo') }))),
+    otherPapers: nonEmpty(r.list('DanhSachTepDinhKemKhac', OTHER_PAPER_FIELDS, (e) => compact({ name: e.required('TenGiayTo'), count: e.count('SoLuong'), kind: e.text('LoaiGiayTo'), portalFields: e.passThrough() }))),
     supplements: nonEmpty(r.list('DanhSachHoSoBoSung', SUPPLEMENT_FIELDS, readSupplement)),
+    portalFields: r.passThrough(),
   }) as Dossier;
   // The dossier-wide flags are derived from papers and fees unless the sender says otherwise.
   const digitised = r.flag('HoSoCoThanhPhanSoHoa');
@@ -199,7 +214,7 @@ export function fromDossierItem(item: unknown, ctx: FromWireContext): Dossier {
 
 export function fromProgressItem(item: unknown): { dossierCode: string; step: ProgressStep } {
   const r = topLevel(item, PROGRESS_FIELDS);
-  const dossierCode = r.required('MaHoSo');
+  const dossierCode = r.required('MaHoSo', ROUTING.code);
   const at = r.date('ThoiDiemXuLy');
   if (at === undefined) throw new WireFieldError('ThoiDiemXuLy', 'là bắt buộc');
   const step = compact({
@@ -209,13 +224,15 @@ export function fromProgressItem(item: unknown): { dossierCode: string; step: Pr
     actor: compact({ name: r.required('NguoiXuLy'), title: r.text('ChucDanh'), department: r.text('PhongBanXuLy') }),
     note: r.text('NoiDungXuLy'),
     dueAt: r.date('NgayKetThucTheoQuyDinh'),
+    portalFields: r.passThrough(),
   }) as ProgressStep;
   return { dossierCode, step };
 }
 
 function readDocument(e: WireReader): NonNullable<Dossier['documents']>[number] {
   return compact({
-    id: e.required('TepDinhKemId'),
+    // The Thanh Hóa client sends TepDinhKemId "" for every paper: the portal does not require it.
+    id: e.text('TepDinhKemId'),
     name: e.required('TenTepDinhKem'),
     componentCode: e.text('MaThanhPhanHoSo'),
     // A link, never an uploaded file: the gateway checks it against its attachment allow-list.
@@ -223,16 +240,19 @@ function readDocument(e: WireReader): NonNullable<Dossier['documents']>[number] 
     digitised: e.flag('DuocSoHoa'),
     reused: e.flag('DuocTaiSuDung'),
     deleted: e.flag('IsDeleted'),
+    portalFields: e.passThrough(),
   }) as NonNullable<Dossier['documents']>[number];
 }
 
 function readResult(e: WireReader): NonNullable<Dossier['results']>[number] {
   return compact({
-    id: e.required('GiayToId'),
+    // The Thanh Hóa client sends GiayToId "" for its result papers: the portal does not require it.
+    id: e.text('GiayToId'),
     name: e.required('TenGiayTo'),
     componentCode: e.text('MaThanhPhanHoSo'),
     documentNumber: e.text('MaGiayToKetQua'),
     url: e.text('DuongDanTepTinKetQua'),
+    portalFields: e.passThrough(),
   }) as NonNullable<Dossier['results']>[number];
 }
 
@@ -240,13 +260,14 @@ function readFee(e: WireReader): NonNullable<Dossier['fees']>[number] {
   const amount = e.count('Gia');
   if (amount === undefined) throw new WireFieldError(e.at('Gia'), 'là bắt buộc');
   // Both codes are written down, so that translate.ts has nothing to infer.
-  return {
+  return compact({
     code: e.required('MaPhiLePhi'),
     name: e.required('TenPhiLePhi'),
     amount,
     kind: e.code('LoaiPhiLePhi', FEE_KIND_CODE) ?? 'fee',
     collection: e.code('HinhThucThu', FEE_COLLECTION_CODE) ?? 'counter',
-  };
+    portalFields: e.passThrough(),
+  }) as NonNullable<Dossier['fees']>[number];
 }
 
 function readSupplement(e: WireReader): NonNullable<Dossier['supplements']>[number] {
@@ -263,12 +284,13 @@ function readSupplement(e: WireReader): NonNullable<Dossier['supplements']>[numb
     fees: nonEmpty(e.list('DanhSachLePhiBoSung', FEE_FIELDS, readFee)),
     previousDueAt: e.date('NgayHenTraTruoc'),
     newDueAt: e.date('NgayHenTraMoi'),
+    portalFields: e.passThrough(),
   }) as NonNullable<Dossier['supplements']>[number];
 }
 
-function topLevel(item: unknown, allowed: readonly string[]): WireReader {
+function topLevel(item: unknown, modeled: readonly string[]): WireReader {
   if (!isFields(item)) throw new WireFieldError('data[]', 'phải là đối tượng');
-  return new WireReader(item, '', allowed);
+  return new WireReader(item, '', modeled);
 }
 
 /** The object without its undefined members: the canonical model omits what the sender did not give. */

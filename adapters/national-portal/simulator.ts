@@ -74,6 +74,8 @@ export interface PortalSimulator {
   calls: SimulatorCall[];
   /** `create:CODE`, `update:CODE`, `progress:CODE:TrangThai`, in acceptance order. */
   receivedOrder: string[];
+  /** Every accepted DongBoHoSoMC / CapNhatTienDoHoSoMC call, its items exactly as received, in order: for field-by-field comparisons. */
+  received: { service: 'DongBoHoSoMC' | 'CapNhatTienDoHoSoMC'; isUpdating?: boolean; items: Item[] }[];
   /** The error_code of every sharing (catalogue) call, apart from `calls`. */
   sharingCalls: string[];
   /** What the sharing endpoint serves; tests may change it between refreshes. */
@@ -92,10 +94,27 @@ type Item = Record<string, unknown>;
 const CODE = { ok: '0', badRequest: '1', badLogin: '2', invalidData: '2', alreadyExists: '-3', notFound: '4', session: '-1' } as const;
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
-const DOSSIER_REQUIRED = ['MaHoSo', 'MaTTHC', 'TenTTHC', 'MaLinhVuc', 'TenLinhVuc', 'ChuHoSo', 'TrichYeuHoSo', 'DonViXuLy'];
+// What the portal requires and how it reads values, as its public clients show it (README.md,
+// "Simulator"): OpenCPS's DVCQGIntegrationActionImpl marks the fields it may leave empty "ko bb"
+// (không bắt buộc) and never sends KenhThucHien or SoGiayToChuHoSo; the Thanh Hóa client
+// (SyncLocalDataToDVCQGService) always fills TrichYeuHoSo ("Dinhkem" when empty), sends null for
+// what it lacks, IsDeleted as "True"/"False", DuocTaiSuDung up to 2 and DuocThanhToanTrucTuyen up to 3.
+const DOSSIER_REQUIRED = ['MaHoSo', 'MaTTHC', 'TenTTHC', 'MaLinhVuc', 'TenLinhVuc', 'TrichYeuHoSo', 'DonViXuLy'];
 const DOSSIER_DATES = ['NgayNopHoSo', 'NgayTiepNhan', 'NgayHenTra', 'NgayTuChoi', 'NgayTra', 'NgayKetThucXuLy'];
-const DOSSIER_FLAGS = ['TaiKhoanDuocXacThucVoiVNeID', 'HoSoCoThanhPhanSoHoa', 'DuocThanhToanTrucTuyen'];
-const DOSSIER_LISTS = ['DinhDanhCHS', 'TaiLieuNop', 'DanhSachLePhi', 'DanhSachGiayToKetQua', 'DanhSachTepDinhKemKhac', 'DanhSachHoSoBoSung'];
+/** Optional codes: [field, lowest, highest]. */
+const DOSSIER_OPTIONAL_CODES: [string, number, number][] = [
+  ['KenhThucHien', 1, 3],
+  ['TaiKhoanDuocXacThucVoiVNeID', 0, 1],
+  ['HoSoCoThanhPhanSoHoa', 0, 1],
+  ['DuocThanhToanTrucTuyen', 0, 3],
+  ['NoiNopHoSo', 1, 2],
+];
+const PAPER_OPTIONAL_CODES: [string, number, number][] = [
+  ['DuocSoHoa', 0, 1],
+  ['DuocTaiSuDung', 0, 2],
+  ['DuocLayTuKhoDMQG', 0, 1],
+];
+const DOSSIER_LISTS = ['DinhDanhCHS', 'TaiLieuNop', 'DanhSachLePhi', 'DanhSachGiayToKetQua', 'DanhSachTepDinhKemKhac', 'DanhSachHoSoBoSung', 'DSKetNoiCSDL'];
 const PROGRESS_REQUIRED = ['MaHoSo', 'NguoiXuLy'];
 const PROGRESS_DATES = ['NgayBatDau', 'NgayKetThucTheoQuyDinh'];
 
@@ -114,6 +133,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     progress: new Map(),
     calls: [],
     receivedOrder: [],
+    received: [],
     sharingCalls: [],
     catalogues: defaultCatalogues(),
     faults: {
@@ -229,6 +249,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
       seen.add(code);
     }
 
+    sim.received.push({ service, ...(isUpdating === undefined ? {} : { isUpdating: updating }), items: data });
     for (const item of data) {
       const code = String(item.MaHoSo);
       if (service === 'DongBoHoSoMC') {
@@ -368,13 +389,14 @@ function dossierProblem(item: Item): string | undefined {
     (!item.NgayTiepNhan && !item.NgayNopHoSo ? 'cần NgayTiepNhan hoặc NgayNopHoSo' : undefined) ??
     badDates(item, DOSSIER_DATES) ??
     badCode(item, 'TrangThaiHoSo', 1, 10) ??
-    badCode(item, 'KenhThucHien', 1, 3) ??
     badCode(item, 'LoaiDoiTuong', 1, 4) ??
     badCode(item, 'HinhThuc', 0, 1) ??
-    DOSSIER_FLAGS.map((f) => (item[f] === undefined ? undefined : badCode(item, f, 0, 1))).find(Boolean) ??
-    DOSSIER_LISTS.map((f) => (item[f] === undefined || Array.isArray(item[f]) ? undefined : `${f} phải là danh sách`)).find(Boolean) ??
+    badOptionalCodes(item, DOSSIER_OPTIONAL_CODES) ??
+    DOSSIER_LISTS.map((f) => (item[f] == null || Array.isArray(item[f]) ? undefined : `${f} phải là danh sách`)).find(Boolean) ??
     listProblem(item.DinhDanhCHS, ['LoaiDinhDanh', 'SoDinhDanh']) ??
     listProblem(item.TaiLieuNop, ['TenTepDinhKem']) ??
+    paperProblem(item.TaiLieuNop) ??
+    listProblem(item.DSKetNoiCSDL, ['MaCSDL']) ??
     listProblem(item.DanhSachLePhi, ['TenPhiLePhi', 'Gia']) ??
     listProblem(item.DanhSachGiayToKetQua, ['TenGiayTo']) ??
     listProblem(item.DanhSachTepDinhKemKhac, ['TenGiayTo']) ??
@@ -397,11 +419,11 @@ function missing(item: Item, fields: string[]): string | undefined {
   return absent && `thiếu ${absent}`;
 }
 
-/** Dates are optional ('' or absent), but when given they are exactly 14 digits naming a real date-time. */
+/** Dates are optional ('', null or absent), but when given they are exactly 14 digits naming a real date-time. */
 function badDates(item: Item, fields: string[]): string | undefined {
   const bad = fields.find((f) => {
     const v = item[f];
-    return v !== undefined && v !== '' && (typeof v !== 'string' || !parsePortalDate(v));
+    return v != null && v !== '' && (typeof v !== 'string' || !parsePortalDate(v));
   });
   return bad && `${bad} phải có dạng yyyyMMddHHmmss`;
 }
@@ -411,6 +433,22 @@ function badCode(item: Item, field: string, min: number, max: number): string | 
   const v = item[field];
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
   return Number.isInteger(n) && n >= min && n <= max ? undefined : `${field} phải từ ${min} đến ${max}`;
+}
+
+/** Codes that may be left out (absent, null or ''), but when given lie in their range. */
+function badOptionalCodes(item: Item, codes: [string, number, number][]): string | undefined {
+  return codes.map(([field, min, max]) => (item[field] == null || item[field] === '' ? undefined : badCode(item, field, min, max))).find(Boolean);
+}
+
+/** A submitted paper's flags; IsDeleted is a .NET/Java boolean text, as both public clients write it. */
+function paperProblem(list: unknown): string | undefined {
+  if (!Array.isArray(list)) return undefined;
+  for (const paper of list.filter(isItem)) {
+    const problem = badOptionalCodes(paper, PAPER_OPTIONAL_CODES);
+    if (problem) return `TaiLieuNop: ${problem}`;
+    if (paper.IsDeleted != null && paper.IsDeleted !== 'True' && paper.IsDeleted !== 'False') return 'TaiLieuNop: IsDeleted phải là "True" hoặc "False"';
+  }
+  return undefined;
 }
 
 function listProblem(list: unknown, required: string[]): string | undefined {

@@ -3,17 +3,27 @@
 import type { Dossier, DossierEvent } from '../../schemas/dossier.js';
 import { NATIONAL_STATUS_CODE } from '../../src/core/status.js';
 import { toPortalDate } from './dates.js';
-import type {
-  PortalDate,
-  PortalDossierItem,
-  PortalFee,
-  PortalFlag,
-  PortalIdentity,
-  PortalOtherPaper,
-  PortalProgressItem,
-  PortalResultDocument,
-  PortalSubmittedDocument,
-  PortalSupplement,
+import {
+  DOCUMENT_FIELDS,
+  DOSSIER_FIELDS,
+  FEE_FIELDS,
+  IDENTITY_FIELDS,
+  OTHER_PAPER_FIELDS,
+  PROGRESS_FIELDS,
+  RESULT_FIELDS,
+  SUPPLEMENT_FIELDS,
+  type PortalBooleanText,
+  type PortalDate,
+  type PortalDossierItem,
+  type PortalFee,
+  type PortalFlag,
+  type PortalIdentity,
+  type PortalOtherPaper,
+  type PortalPassThrough,
+  type PortalProgressItem,
+  type PortalResultDocument,
+  type PortalSubmittedDocument,
+  type PortalSupplement,
 } from './wire.js';
 
 export interface TranslateContext {
@@ -52,17 +62,18 @@ export function toDossierItem(d: Dossier, ctx: TranslateContext): PortalDossierI
   const { applicant } = d;
   const documents = d.documents ?? [];
   const fees = d.fees ?? [];
-  return {
+  return withPassThrough<PortalDossierItem>(DOSSIER_FIELDS, d.portalFields, {
     MaHoSo: d.code,
     MaTTHC: d.procedure.code,
     TenTTHC: d.procedure.name,
     MaLinhVuc: d.procedure.field.code,
     TenLinhVuc: d.procedure.field.name,
-    KenhThucHien: CHANNEL_CODE[d.channel],
-    ChuHoSo: applicant.name,
+    // Left out, as OpenCPS leaves it out, when the sender did not say: a guess would mislead the portal.
+    ...(d.channel === undefined ? {} : { KenhThucHien: CHANNEL_CODE[d.channel] }),
+    ChuHoSo: applicant.name ?? '',
     LoaiDoiTuong: APPLICANT_KIND_CODE[applicant.kind],
     MaDoiTuong: applicant.portalAccountId ?? '',
-    SoGiayToChuHoSo: applicant.idNumber,
+    ...(applicant.idNumber === undefined ? {} : { SoGiayToChuHoSo: applicant.idNumber }),
     DinhDanhCHS: identities(applicant),
     Email: applicant.email ?? '',
     SoDienThoai: applicant.phone ?? '',
@@ -91,11 +102,11 @@ export function toDossierItem(d: Dossier, ctx: TranslateContext): PortalDossierI
     NgayKetThucXuLy: optionalDate(d.processingEndedAt),
     DanhSachTepDinhKemKhac: (d.otherPapers ?? []).map(otherPaper),
     DanhSachHoSoBoSung: (d.supplements ?? []).map((s) => supplement(s, ctx)),
-  };
+  });
 }
 
 export function toProgressItem(dossierCode: string, e: DossierEvent): PortalProgressItem {
-  return {
+  return withPassThrough<PortalProgressItem>(PROGRESS_FIELDS, e.portalFields, {
     MaHoSo: dossierCode,
     NguoiXuLy: e.actor.name,
     ChucDanh: e.actor.title ?? '',
@@ -105,7 +116,7 @@ export function toProgressItem(dossierCode: string, e: DossierEvent): PortalProg
     TrangThai: String(NATIONAL_STATUS_CODE[e.status]),
     NgayBatDau: optionalDate(e.startedAt),
     NgayKetThucTheoQuyDinh: optionalDate(e.dueAt),
-  };
+  });
 }
 
 /** What HoSoCoThanhPhanSoHoa says when the dossier does not say it itself. */
@@ -124,36 +135,37 @@ export function hasOnlinePayment(d: Dossier): boolean {
  * kind (a citizen's is a personal number, an organisation's a tax code).
  */
 function identities(applicant: Applicant): PortalIdentity[] {
-  const listed = applicant.identifiers?.find((id) => id.number === applicant.idNumber)?.type;
-  const primary = { type: listed ?? (applicant.kind === 'citizen' ? 'citizen-id' : 'tax-code'), number: applicant.idNumber };
+  const { idNumber } = applicant;
+  const listed = applicant.identifiers?.find((id) => id.number === idNumber);
+  const primary = idNumber === undefined ? [] : [listed ?? { type: applicant.kind === 'citizen' ? 'citizen-id' : 'tax-code', number: idNumber }];
   const seen = new Set<string>();
   const result: PortalIdentity[] = [];
-  for (const id of [primary, ...(applicant.identifiers ?? [])]) {
+  for (const id of [...primary, ...(applicant.identifiers ?? [])] as NonNullable<Applicant['identifiers']>) {
     if (seen.has(id.number)) continue;
     seen.add(id.number);
-    result.push({ LoaiDinhDanh: IDENTIFIER_TYPE_CODE[id.type], SoDinhDanh: id.number });
+    result.push(withPassThrough<PortalIdentity>(IDENTITY_FIELDS, id.portalFields, { LoaiDinhDanh: IDENTIFIER_TYPE_CODE[id.type], SoDinhDanh: id.number }));
   }
   return result;
 }
 
 function submittedDocument(doc: NonNullable<Dossier['documents']>[number], ctx: TranslateContext): PortalSubmittedDocument {
-  return {
-    TepDinhKemId: doc.id,
+  return withPassThrough<PortalSubmittedDocument>(DOCUMENT_FIELDS, doc.portalFields, {
+    TepDinhKemId: doc.id ?? '',
     TenTepDinhKem: doc.name,
     MaThanhPhanHoSo: doc.componentCode ?? '',
     DuongDanTaiTepTin: attachment(doc, ctx),
     DuocSoHoa: flag(doc.digitised),
     DuocTaiSuDung: flag(doc.reused),
-    IsDeleted: flag(doc.deleted),
-  };
+    IsDeleted: booleanText(doc.deleted),
+  });
 }
 
 function otherPaper(p: NonNullable<Dossier['otherPapers']>[number]): PortalOtherPaper {
-  return { TenGiayTo: p.name, SoLuong: p.count === undefined ? '' : String(p.count), LoaiGiayTo: p.kind ?? '' };
+  return withPassThrough<PortalOtherPaper>(OTHER_PAPER_FIELDS, p.portalFields, { TenGiayTo: p.name, SoLuong: p.count === undefined ? '' : String(p.count), LoaiGiayTo: p.kind ?? '' });
 }
 
 function supplement(s: NonNullable<Dossier['supplements']>[number], ctx: TranslateContext): PortalSupplement {
-  return {
+  return withPassThrough<PortalSupplement>(SUPPLEMENT_FIELDS, s.portalFields, {
     HoSoBoSungId: s.id,
     NguoiYeuCauBoSung: s.requestedBy ?? '',
     NoiDungBoSung: s.content ?? '',
@@ -166,27 +178,27 @@ function supplement(s: NonNullable<Dossier['supplements']>[number], ctx: Transla
     DanhSachLePhiBoSung: (s.fees ?? []).map(feeLine),
     NgayHenTraTruoc: optionalDate(s.previousDueAt),
     NgayHenTraMoi: optionalDate(s.newDueAt),
-  };
+  });
 }
 
 function feeLine(fee: Fee): PortalFee {
-  return {
+  return withPassThrough<PortalFee>(FEE_FIELDS, fee.portalFields, {
     TenPhiLePhi: fee.name,
     MaPhiLePhi: fee.code,
     HinhThucThu: FEE_COLLECTION_CODE[fee.collection ?? (fee.paidOnline === true ? 'online' : 'counter')],
     Gia: String(fee.amount),
     LoaiPhiLePhi: FEE_KIND_CODE[fee.kind ?? 'fee'],
-  };
+  });
 }
 
 function resultDocument(r: NonNullable<Dossier['results']>[number], ctx: TranslateContext): PortalResultDocument {
-  return {
+  return withPassThrough<PortalResultDocument>(RESULT_FIELDS, r.portalFields, {
     TenGiayTo: r.name,
     MaThanhPhanHoSo: r.componentCode ?? '',
-    GiayToId: r.id,
+    GiayToId: r.id ?? '',
     DuongDanTepTinKetQua: attachment(r, ctx),
     MaGiayToKetQua: r.documentNumber ?? '',
-  };
+  });
 }
 
 function attachment(ref: { fileId?: string; url?: string }, ctx: TranslateContext): string {
@@ -196,6 +208,22 @@ function attachment(ref: { fileId?: string; url?: string }, ctx: TranslateContex
 
 function flag(value: boolean | undefined): PortalFlag {
   return value === true ? '1' : '0';
+}
+
+/** IsDeleted as both public clients write it (Java's and .NET's Boolean.toString). */
+function booleanText(value: boolean | undefined): PortalBooleanText {
+  return value === true ? 'True' : 'False';
+}
+
+/**
+ * The item the gateway computes, followed by the sender's fields it does not model, as they came.
+ * A pass-through field never takes a name the gateway models, even one it leaves out (KenhThucHien
+ * without a channel): what the gateway computes, or chose not to send, wins.
+ */
+function withPassThrough<T extends object>(modeled: readonly string[], extra: PortalPassThrough | undefined, item: T): T {
+  if (!extra) return item;
+  const kept = Object.entries(extra).filter(([name]) => !modeled.includes(name));
+  return Object.assign(item, Object.fromEntries(kept));
 }
 
 function optionalDate(value: string | undefined): PortalDate {

@@ -6,6 +6,10 @@
 export type PortalDate = string;
 /** '1' yes, '0' no. */
 export type PortalFlag = '0' | '1';
+/** `IsDeleted` is written as .NET and Java write a boolean: both public clients send "True"/"False" (README.md). */
+export type PortalBooleanText = 'True' | 'False';
+/** Fields the gateway does not model, passed through as the sender wrote them (README.md, "Pass-through"). */
+export type PortalPassThrough = Record<string, unknown>;
 
 export type PortalService = 'DongBoHoSoMC' | 'CapNhatTienDoHoSoMC';
 export type PortalLookupService = 'TraCuuHoSo';
@@ -29,7 +33,7 @@ export interface PortalSubmittedDocument {
   DuongDanTaiTepTin: string;
   DuocSoHoa: PortalFlag;
   DuocTaiSuDung: PortalFlag;
-  IsDeleted: PortalFlag;
+  IsDeleted: PortalBooleanText;
 }
 
 /** A fee line (DanhSachLePhi). */
@@ -82,13 +86,14 @@ export interface PortalDossierItem {
   TenTTHC: string;
   MaLinhVuc: string;
   TenLinhVuc: string;
-  /** 1 direct, 2 online, 3 postal. */
-  KenhThucHien: '1' | '2' | '3';
+  /** 1 direct, 2 online, 3 postal; left out when the sender did not say (OpenCPS never does). */
+  KenhThucHien?: '1' | '2' | '3';
   ChuHoSo: string;
   /** 1 citizen, 2 organisation. */
   LoaiDoiTuong: '1' | '2';
   MaDoiTuong: string;
-  SoGiayToChuHoSo: string;
+  /** Left out when the sender has none (OpenCPS never sends it). */
+  SoGiayToChuHoSo?: string;
   DinhDanhCHS: PortalIdentity[];
   Email: string;
   SoDienThoai: string;
@@ -134,6 +139,33 @@ export interface PortalProgressItem {
   NgayBatDau: PortalDate;
   NgayKetThucTheoQuyDinh: PortalDate;
 }
+
+// Every field the gateway models, and no other: the compiler checks these against the shapes above.
+// from-wire.ts keeps any other field as pass-through; translate.ts never lets pass-through take one of these names.
+const fieldsOf = <T>(fields: Record<keyof T, true>): readonly string[] => Object.keys(fields);
+export const DOSSIER_FIELDS = fieldsOf<PortalDossierItem>({
+  MaHoSo: true, MaTTHC: true, TenTTHC: true, MaLinhVuc: true, TenLinhVuc: true, KenhThucHien: true, ChuHoSo: true,
+  LoaiDoiTuong: true, MaDoiTuong: true, SoGiayToChuHoSo: true, DinhDanhCHS: true, Email: true, SoDienThoai: true, Fax: true,
+  TaiKhoanDuocXacThucVoiVNeID: true, TrichYeuHoSo: true, NgayNopHoSo: true, NgayTiepNhan: true, NgayHenTra: true,
+  NgayTuChoi: true, TrangThaiHoSo: true, NgayTra: true, HinhThuc: true, DonViXuLy: true, NoiNopHoSo: true,
+  HoSoCoThanhPhanSoHoa: true, DuocThanhToanTrucTuyen: true, TaiLieuNop: true, DanhSachLePhi: true,
+  DanhSachGiayToKetQua: true, SoBienNhan: true, GhiChu: true, ThongTinKhac: true, ThongTinTra: true,
+  NgayKetThucXuLy: true, DanhSachTepDinhKemKhac: true, DanhSachHoSoBoSung: true,
+});
+export const IDENTITY_FIELDS = fieldsOf<PortalIdentity>({ LoaiDinhDanh: true, SoDinhDanh: true });
+export const DOCUMENT_FIELDS = fieldsOf<PortalSubmittedDocument>({
+  TepDinhKemId: true, TenTepDinhKem: true, MaThanhPhanHoSo: true, DuongDanTaiTepTin: true, DuocSoHoa: true, DuocTaiSuDung: true, IsDeleted: true,
+});
+export const FEE_FIELDS = fieldsOf<PortalFee>({ TenPhiLePhi: true, MaPhiLePhi: true, HinhThucThu: true, Gia: true, LoaiPhiLePhi: true });
+export const RESULT_FIELDS = fieldsOf<PortalResultDocument>({ TenGiayTo: true, MaThanhPhanHoSo: true, GiayToId: true, DuongDanTepTinKetQua: true, MaGiayToKetQua: true });
+export const OTHER_PAPER_FIELDS = fieldsOf<PortalOtherPaper>({ TenGiayTo: true, SoLuong: true, LoaiGiayTo: true });
+export const SUPPLEMENT_FIELDS = fieldsOf<PortalSupplement>({
+  HoSoBoSungId: true, NguoiYeuCauBoSung: true, NoiDungBoSung: true, NgayBoSung: true, NguoiTiepNhanBoSung: true, ThongTinTiepNhan: true,
+  NgayTiepNhanBoSung: true, TrangThaiBoSung: true, DanhSachGiayToBoSung: true, DanhSachLePhiBoSung: true, NgayHenTraTruoc: true, NgayHenTraMoi: true,
+});
+export const PROGRESS_FIELDS = fieldsOf<PortalProgressItem>({
+  MaHoSo: true, NguoiXuLy: true, ChucDanh: true, ThoiDiemXuLy: true, PhongBanXuLy: true, NoiDungXuLy: true, TrangThai: true, NgayBatDau: true, NgayKetThucTheoQuyDinh: true,
+});
 
 /** POST {base}/login, with a `dstcode` header. */
 export interface PortalLoginRequest {

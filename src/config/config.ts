@@ -94,7 +94,11 @@ export interface Config {
     url: string | undefined;
     username: string | undefined;
     password: string | undefined;
-    agencyCode: string;
+    /**
+     * The province's agency code (madonvi): the default portal account's, and the gateway's own
+     * OrganId in edXML TraceHeaders. Required in production; development uses DEVELOPMENT_AGENCY_CODE.
+     */
+    agencyCode: string | undefined;
     dstcode: string | undefined;
     loginPath: string;
     integrationPath: string;
@@ -275,7 +279,8 @@ export function readConfig(env: Env = process.env): { config: Config; problems: 
       url: url('NATIONAL_PORTAL_URL'),
       username: str('NATIONAL_PORTAL_USERNAME'),
       password: str('NATIONAL_PORTAL_PASSWORD'),
-      agencyCode: str('NATIONAL_PORTAL_AGENCY_CODE') ?? 'madonvi',
+      // Never a placeholder in production: the code names the gateway to the portal and to every edXML receiver.
+      agencyCode: str('NATIONAL_PORTAL_AGENCY_CODE') ?? (mode === 'development' ? DEVELOPMENT_AGENCY_CODE : undefined),
       dstcode: str('NATIONAL_PORTAL_DSTCODE'),
       loginPath: str('NATIONAL_PORTAL_LOGIN_PATH') ?? '/login',
       integrationPath: str('NATIONAL_PORTAL_INTEGRATION_PATH') ?? '/integration',
@@ -341,6 +346,9 @@ export function readConfig(env: Env = process.env): { config: Config; problems: 
   return { config, problems };
 }
 
+/** The gateway's agency code in development when none is set: plainly not a real one (real codes read like 000.00.12.H26). */
+export const DEVELOPMENT_AGENCY_CODE = 'LGSP-DEVELOPMENT';
+
 /** What a production start needs that development fills in itself (dev keys, dev partners, simulators). */
 function productionGaps(config: Config, str: (name: string) => string | undefined): string[] {
   const gaps: string[] = [];
@@ -357,6 +365,9 @@ function productionGaps(config: Config, str: (name: string) => string | undefine
     if (!config.nationalPortal.username || !config.nationalPortal.password) {
       gaps.push('NATIONAL_PORTAL_USERNAME and NATIONAL_PORTAL_PASSWORD are required in production');
     }
+  }
+  if (gatewayRole && !config.nationalPortal.agencyCode) {
+    gaps.push("NATIONAL_PORTAL_AGENCY_CODE is required in production (the province's agency code: madonvi of the gateway's portal account, and the gateway's OrganId in edXML TraceHeaders)");
   }
   if (gatewayRole && !config.signing.p12File && config.signing.keyFiles.length === 0) {
     gaps.push('A signing key is required in production: SIGNING_CERT_FILE + SIGNING_KEY_FILE, or SIGNING_P12_FILE (see certs/README.md)');

@@ -15,6 +15,9 @@ import type { EdxmlContext } from './receive.js';
 export const MAX_PACKAGE_BYTES = 256 * 1024 * 1024;
 
 export async function setUpEdxml(config: Config, db: Db, registry: PartnerRegistry, trust: TrustChecker, signer: Signer): Promise<EdxmlContext> {
+  const organId = config.nationalPortal.agencyCode;
+  // The configuration refuses a production start without it; no placeholder may ever name the gateway.
+  if (!organId) throw new Error('NATIONAL_PORTAL_AGENCY_CODE is not set: it is the gateway\'s OrganId in edXML TraceHeaders');
   const attachmentDir = path.join(config.dataDir, 'edxml');
   await mkdir(attachmentDir, { recursive: true });
   return {
@@ -25,7 +28,7 @@ export async function setUpEdxml(config: Config, db: Db, registry: PartnerRegist
     signer,
     catalog: new CertificateCatalog(db),
     // The province's own agency code names the gateway in TraceHeaders (docs/edxml.md).
-    organId: config.nationalPortal.agencyCode,
+    organId,
     attachmentDir,
     maxPackageBytes: MAX_PACKAGE_BYTES,
   };

@@ -87,7 +87,8 @@ export interface PortalAccount {
 }
 
 export interface PortalDefaults {
-  agencyCode: string;
+  /** madonvi of the default account; without it there is no default account. */
+  agencyCode: string | undefined;
   username?: string;
   password?: string;
 }
@@ -119,7 +120,7 @@ export class PartnerRegistry {
   private readonly defaultAccount: PortalAccount | undefined;
 
   private constructor(entries: PartnerEntry[], defaults: PortalDefaults, env: Record<string, string | undefined>, allowAnyAgency: boolean) {
-    if (defaults.username && defaults.password) {
+    if (defaults.agencyCode && defaults.username && defaults.password) {
       this.defaultAccount = this.remember({ agencyCode: defaults.agencyCode, username: defaults.username, password: defaults.password });
     }
     for (const entry of entries) {

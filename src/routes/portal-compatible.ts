@@ -7,6 +7,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { isConnectionError } from '../store/connection-errors.js';
+import { readPortalBoolean } from '../../adapters/national-portal/from-wire.js';
 import { PORTAL_CATALOGUE_SERVICES, type PortalCatalogueService } from '../../adapters/national-portal/wire.js';
 import { Dossier, DossierEvent } from '../../schemas/dossier.js';
 import { appendLog } from '../audit/message-log.js';
@@ -39,6 +40,8 @@ export interface PortalCompatibleOptions {
 
 const WRITE_SERVICES = new Set(['DongBoHoSoMC', 'CapNhatTienDoHoSoMC']);
 const CATALOGUES = new Set<string>(PORTAL_CATALOGUE_SERVICES);
+/** Why madonvi is required: the gateway cannot route a dossier without its agency. */
+const AGENCY_NEEDED = 'mã đơn vị xác định cơ quan của hồ sơ và tài khoản gửi lên Cổng DVCQG';
 /** The portal's batches are small; a bigger call is refused rather than held in one long transaction. */
 const MAX_ITEMS = 100;
 
@@ -59,7 +62,9 @@ const ProtocolBody = Type.Object(
     session: Type.String(),
     madonvi: Type.String(),
     service: Type.String(),
-    isUpdating: Type.Optional(Type.String({ description: '"True" updates, "False" creates (DongBoHoSoMC)' })),
+    isUpdating: Type.Optional(
+      Type.Union([Type.String(), Type.Boolean(), Type.Integer()], { description: '"True" updates, "False" creates (DongBoHoSoMC); "true"/"false", 1/0 and JSON booleans too' }),
+    ),
     data: Type.Optional(Type.Array(Type.Unknown(), { description: 'DongBoHoSoMC / CapNhatTienDoHoSoMC items, exactly as for the portal' })),
     MaHoSo: Type.Optional(Type.String({ description: 'TraCuuHoSo (OpenCPS sends it as mahoso)' })),
     mahoso: Type.Optional(Type.String()),
@@ -67,7 +72,7 @@ const ProtocolBody = Type.Object(
   },
   { additionalProperties: true },
 );
-type ProtocolBody = { session: string; madonvi: string; service: string; isUpdating?: string; data?: unknown[]; MaHoSo?: string; mahoso?: string; maTTHC?: string };
+type ProtocolBody = { session: string; madonvi: string; service: string; isUpdating?: unknown; data?: unknown[]; MaHoSo?: string; mahoso?: string; maTTHC?: string };
 
 const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions> = async (app, opts) => {
   const { accept, queue } = opts;
@@ -127,7 +132,7 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
     let partner: Partner | undefined;
     try {
       partner = await sessionPartner(body.session);
-      if (body.madonvi.trim() === '') throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'Thiếu madonvi');
+      if (body.madonvi.trim() === '') throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, `Thiếu madonvi: ${AGENCY_NEEDED}`);
       if (WRITE_SERVICES.has(body.service)) {
         await signed(request, partner);
         return await write(request, partner, body, endpoint);
@@ -153,10 +158,11 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
 
   async function write(request: FastifyRequest, partner: Partner, body: ProtocolBody, endpoint: string): Promise<ProtocolAnswer> {
     const dossiers = body.service === 'DongBoHoSoMC';
-    if (body.isUpdating !== undefined && body.isUpdating !== 'True' && body.isUpdating !== 'False') {
+    const isUpdating = body.isUpdating === undefined ? undefined : readPortalBoolean(body.isUpdating);
+    if (body.isUpdating !== undefined && isUpdating === undefined) {
       throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'isUpdating phải là "True" hoặc "False"');
     }
-    if (dossiers && body.isUpdating === undefined) throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'Thiếu isUpdating');
+    if (dossiers && isUpdating === undefined) throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'Thiếu isUpdating: cần biết tạo mới ("False") hay cập nhật ("True") hồ sơ');
     const data = body.data;
     if (!data || data.length === 0) throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'data phải là danh sách hồ sơ');
     if (data.length > MAX_ITEMS) throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, `Mỗi lần gọi tối đa ${MAX_ITEMS} hồ sơ`);
@@ -172,7 +178,7 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
       data,
       itemBodies: itemBodies(request, data.length),
     };
-    const accepted = dossiers ? await syncDossiers(ctx, call, body.isUpdating === 'True') : await syncProgress(ctx, call);
+    const accepted = dossiers ? await syncDossiers(ctx, call, isUpdating === true) : await syncProgress(ctx, call);
     await enqueueAfterCommit(request, accepted);
     return ok('Đồng bộ thành công');
   }

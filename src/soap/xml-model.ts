@@ -11,7 +11,11 @@ const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
 const CDATA_SECTION_NODE = 4;
 
-type Schema = TSchema & { properties?: Record<string, TSchema>; items?: TSchema; anyOf?: TSchema[] };
+type Schema = TSchema & { properties?: Record<string, TSchema>; items?: TSchema; anyOf?: TSchema[]; additionalProperties?: unknown };
+
+/** An object of any members (pass-through portal fields): it travels as a JSON object in the element's text (xsd.ts says so). */
+export const isOpenObject = (schema: Schema): boolean =>
+  schema[Kind] === 'Object' && schema.additionalProperties === true && Object.keys(schema.properties ?? {}).length === 0;
 
 /** The branch that carries a value: `X` of `X | null`; literal unions stay whole (they are text). */
 function valueBranch(schema: Schema): Schema {
@@ -51,6 +55,13 @@ function textOf(element: Element, path: string): string {
 export function readXml(element: Element, schema: TSchema, path = ''): unknown {
   if (element.getAttributeNS(XSI_NS, 'nil') === 'true' || element.getAttributeNS(XSI_NS, 'nil') === '1') return undefined;
   const s = valueBranch(schema as Schema);
+  if (isOpenObject(s)) {
+    try {
+      return JSON.parse(textOf(element, path)) as unknown;
+    } catch {
+      throw refused(path, 'holds no JSON object');
+    }
+  }
   switch (s[Kind]) {
     case 'Object': {
       const value: Record<string, unknown> = {};
@@ -79,8 +90,10 @@ export function readXml(element: Element, schema: TSchema, path = ''): unknown {
       return /^-?[0-9]{1,16}$/.test(text) ? Number(text) : text;
     }
     case 'Boolean': {
+      // xs:boolean's forms, and "True"/"False" as .NET and Java write a boolean.
       const text = textOf(element, path).trim();
-      return text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : text;
+      const lower = text.toLowerCase();
+      return lower === 'true' || text === '1' ? true : lower === 'false' || text === '0' ? false : text;
     }
     default:
       return textOf(element, path);
@@ -95,6 +108,7 @@ export function writeXml(name: string, value: unknown, schema: TSchema, namespac
   if (value === undefined || value === null) return '';
   const open = namespace ? `<${name} xmlns="${namespace}">` : `<${name}>`;
   const s = valueBranch(schema as Schema);
+  if (isOpenObject(s)) return `${open}${escapeText(JSON.stringify(value))}</${name}>`;
   switch (s[Kind]) {
     case 'Object': {
       const record = value as Record<string, unknown>;

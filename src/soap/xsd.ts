@@ -5,6 +5,7 @@
 import { Kind, OptionalKind, type TSchema } from '@sinclair/typebox';
 import { Timestamp } from '../../schemas/dossier.js';
 import { GatewayFault, NAMED_TYPES, OPERATIONS, SOAP_SERVICE_NS, itemName } from './messages.js';
+import { isOpenObject } from './xml-model.js';
 
 type Schema = TSchema & { properties?: Record<string, TSchema>; items?: TSchema; anyOf?: TSchema[]; const?: unknown; description?: string; pattern?: string; $id?: string };
 
@@ -24,6 +25,9 @@ function builtin(schema: Schema): string | undefined {
       return 'xs:decimal';
     case 'Boolean':
       return 'xs:boolean';
+    case 'Object':
+      // Open-ended members (pass-through portal fields) travel as a JSON object in text.
+      return isOpenObject(schema) ? 'xs:string' : undefined;
     default:
       return undefined;
   }

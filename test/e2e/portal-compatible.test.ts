@@ -222,8 +222,8 @@ describe('the national-portal-compatible endpoint (postgres)', () => {
 
     it.each([
       ['a date not in yyyyMMddHHmmss', { NgayTiepNhan: '2025-11-19 08:00' }, /NgayTiepNhan phải có dạng yyyyMMddHHmmss/],
-      ['a field the protocol does not define', { TenCoQuan: 'UBND phường Ba Đình' }, /TenCoQuan không có trong giao thức/],
-      ['a number where the protocol writes a string', { KenhThucHien: 1 }, /KenhThucHien phải là chuỗi/],
+      ['no procedure code, with why the gateway needs it', { MaTTHC: '' }, /MaTTHC là bắt buộc: mã thủ tục hành chính/],
+      ['a list where the protocol writes a string', { KenhThucHien: ['1'] }, /KenhThucHien phải là chuỗi/],
       ['an e-mail address the canonical schema refuses', { Email: 'không phải email' }, /Email must match format "email"/],
       ['a link outside the attachment allow-list', { DanhSachGiayToKetQua: [{ TenGiayTo: 'Kết quả', MaThanhPhanHoSo: '', GiayToId: 'KQ-1', DuongDanTepTinKetQua: 'https://evil.example/kq.pdf', MaGiayToKetQua: '' }] }, /danh sách địa chỉ được phép/],
     ])('%s (2)', async (_what, overrides, message) => {

@@ -150,7 +150,8 @@ describe('the simulator refuses what the portal would', () => {
     ['a channel outside 1..3', { KenhThucHien: '4' }, 'KenhThucHien phải từ 1 đến 3'],
     ['a missing procedure code', { MaTTHC: '' }, 'thiếu MaTTHC'],
     ['neither a submission nor a reception date', { NgayNopHoSo: '', NgayTiepNhan: '' }, 'cần NgayTiepNhan hoặc NgayNopHoSo'],
-    ['a flag that is not 0 or 1', { DuocThanhToanTrucTuyen: 'true' }, 'DuocThanhToanTrucTuyen phải từ 0 đến 1'],
+    ['a flag that is not 0 or 1', { HoSoCoThanhPhanSoHoa: 'true' }, 'HoSoCoThanhPhanSoHoa phải từ 0 đến 1'],
+    ['IsDeleted not as the public clients write it', { TaiLieuNop: [{ TenTepDinhKem: 'Tờ khai', IsDeleted: '0' }] }, 'TaiLieuNop: IsDeleted phải là "True" hoặc "False"'],
     ['a paper without a name', { TaiLieuNop: [{ TepDinhKemId: '1' }] }, 'thiếu TenTepDinhKem'],
   ])('refuses %s, permanently', async (_what, change, problem) => {
     expect(await refusal(change)).toEqual({
@@ -158,6 +159,16 @@ describe('the simulator refuses what the portal would', () => {
       error: `portal refused (error_code 2): Dữ liệu không hợp lệ: hồ sơ V-001: ${problem}`,
     });
     expect(sim.dossiers.size).toBe(0);
+  });
+
+  // Issue 15: what the public clients send, the simulator takes, as they show the portal does.
+  it('accepts what the public clients send: no KenhThucHien, SoGiayToChuHoSo or ChuHoSo, nulls, DuocThanhToanTrucTuyen 3, newer fields', async () => {
+    const { KenhThucHien: _c, SoGiayToChuHoSo: _n, ChuHoSo: _o, ...rest } = template;
+    const [only] = dossiers(1, 'P');
+    const item = { ...rest, MaHoSo: 'P-001', MaDoiTuong: null, NgayTra: null, DuocThanhToanTrucTuyen: '3', DSKetNoiCSDL: [{ MaCSDL: '7' }] };
+    const outcomes = await create([{ ...only!, item: item as unknown as PortalDossierItem }]);
+    expect(outcomes.get('msg-P-001')).toEqual({ result: 'delivered' });
+    expect(sim.received.at(-1)?.items).toEqual([item]);
   });
 
   it('refuses a progress item whose status is out of range', async () => {

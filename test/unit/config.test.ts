@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { ConfigError, DEVELOPMENT_AGENCY_CODE, loadConfig } from '../../src/config/config.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -15,7 +15,7 @@ describe('configuration', () => {
   it('starts in development with nothing configured, using the defaults', () => {
     const config = loadConfig({ LGSP_MODE: 'development' });
     expect(config.port).toBe(8080);
-    expect(config.nationalPortal.agencyCode).toBe('madonvi');
+    expect(config.nationalPortal.agencyCode).toBe(DEVELOPMENT_AGENCY_CODE);
     expect([...config.roles]).toEqual(['api', 'worker', 'simulators']);
   });
 
@@ -63,6 +63,7 @@ describe('configuration', () => {
       NATIONAL_PORTAL_URL: 'https://dvcqg.example/api',
       NATIONAL_PORTAL_USERNAME: 'tinh',
       NATIONAL_PORTAL_PASSWORD: 'secret',
+      NATIONAL_PORTAL_AGENCY_CODE: '000.00.00.H26',
       DATABASE_URL: 'postgres://lgsp@db/lgsp',
       REDIS_URL: 'redis://redis:6379',
       SIGNING_CERT_FILE: '/etc/lgsp/signing.cert.pem',
@@ -73,5 +74,14 @@ describe('configuration', () => {
     });
     expect(config.mode).toBe('production');
     expect(config.publicBaseUrl).toBe('https://lgsp.example.gov.vn');
+    expect(config.nationalPortal.agencyCode).toBe('000.00.00.H26');
+  });
+
+  // Issue 15, point 5: the literal "madonvi" used to name the gateway when the variable was unset.
+  it('has no placeholder agency code: production requires NATIONAL_PORTAL_AGENCY_CODE, development says plainly it is not real', () => {
+    expect(problemsOf({}).join('\n')).toMatch(/NATIONAL_PORTAL_AGENCY_CODE is required in production/);
+    expect(problemsOf({ NATIONAL_PORTAL_AGENCY_CODE: '000.00.00.H26' }).join('\n')).not.toMatch(/NATIONAL_PORTAL_AGENCY_CODE/);
+    expect(loadConfig({ LGSP_MODE: 'development' }).nationalPortal.agencyCode).not.toBe('madonvi');
+    expect(loadConfig({ LGSP_MODE: 'development', NATIONAL_PORTAL_AGENCY_CODE: '000.00.00.H40' }).nationalPortal.agencyCode).toBe('000.00.00.H40');
   });
 });

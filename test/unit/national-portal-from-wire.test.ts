@@ -107,15 +107,14 @@ describe('refusals name the wire field', () => {
   const fee = (item.DanhSachLePhi as Record<string, unknown>[])[0]!;
 
   it.each([
-    ['a number where the protocol has a string', { ...item, TrangThaiHoSo: 10 }, 'TrangThaiHoSo', 'phải là chuỗi'],
+    ['a list where the protocol has a string', { ...item, TrichYeuHoSo: ['x'] }, 'TrichYeuHoSo', 'phải là chuỗi'],
     ['a status code outside 1..10', { ...item, TrangThaiHoSo: '11' }, 'TrangThaiHoSo', 'phải là một trong'],
     ['a date not in yyyyMMddHHmmss', { ...item, NgayTiepNhan: '17/11/2025 14:20' }, 'NgayTiepNhan', 'yyyyMMddHHmmss'],
     ['an impossible date', { ...item, NgayHenTra: '20250230170000' }, 'NgayHenTra', 'yyyyMMddHHmmss'],
-    ['a flag other than 0/1', { ...item, HoSoCoThanhPhanSoHoa: 'true' }, 'HoSoCoThanhPhanSoHoa', 'phải là một trong 1, 0'],
+    ['a flag in no boolean form', { ...item, HoSoCoThanhPhanSoHoa: 'có' }, 'HoSoCoThanhPhanSoHoa', 'phải là 1/0 hoặc True/False'],
     ['a price that is not digits', { ...item, DanhSachLePhi: [{ ...fee, Gia: '100.000đ' }] }, 'DanhSachLePhi[0].Gia', 'số nguyên'],
-    ['a field the protocol does not define', { ...item, MaHoSoCu: 'x' }, 'MaHoSoCu', 'không có trong giao thức'],
-    ['a paper field the protocol does not define', { ...item, DanhSachLePhi: [{ ...fee, ThueVAT: '0' }] }, 'DanhSachLePhi[0].ThueVAT', 'không có trong giao thức'],
-    ['a missing owner', { ...item, ChuHoSo: '' }, 'ChuHoSo', 'là bắt buộc'],
+    ['a missing dossier code, with why the gateway needs it', { ...item, MaHoSo: '' }, 'MaHoSo', 'là bắt buộc: mã hồ sơ'],
+    ['a missing procedure, with why the gateway needs it', { ...item, MaTTHC: null }, 'MaTTHC', 'là bắt buộc: mã thủ tục'],
     ['an applicant kind the model does not know', { ...item, LoaiDoiTuong: '3' }, 'LoaiDoiTuong', 'phải là một trong'],
     ['a list that is not a list', { ...item, DanhSachGiayToKetQua: {} }, 'DanhSachGiayToKetQua', 'danh sách'],
   ])('%s', (_what, bad, field, reason) => {
@@ -126,5 +125,52 @@ describe('refusals name the wire field', () => {
 
   it('a progress item without ThoiDiemXuLy', () => {
     expect(refusal(() => fromProgressItem({ ...progressCall.data[0]!, ThoiDiemXuLy: '' })).field).toBe('ThoiDiemXuLy');
+  });
+});
+
+describe('liberal in what it reads (issue 15)', () => {
+  const item = call.data[1]!;
+  const paper = (item.TaiLieuNop as Record<string, unknown>[])[0]!;
+
+  it('reads a flag in every form the public clients write', () => {
+    for (const [form, meaning] of [['1', true], ['0', false], ['True', true], ['False', false], ['true', true], ['false', false], [1, true], [0, false], [true, true], [false, false]] as const) {
+      const dossier = fromDossierItem({ ...item, TaiLieuNop: [{ ...paper, IsDeleted: form, DuocSoHoa: form }] }, { agency });
+      expect(dossier.documents?.[0]).toMatchObject({ deleted: meaning, digitised: meaning });
+    }
+  });
+
+  it('reads an item without KenhThucHien, SoGiayToChuHoSo, ChuHoSo or paper ids, and sends none of them on', () => {
+    const { KenhThucHien: _c, SoGiayToChuHoSo: _n, DinhDanhCHS: _d, ...rest } = item;
+    const bare = { ...rest, ChuHoSo: '', TaiLieuNop: [{ ...paper, TepDinhKemId: '' }] };
+    const dossier = fromDossierItem(bare, { agency });
+    expect([...Value.Errors(Dossier, dossier)]).toEqual([]);
+    expect(dossier.channel).toBeUndefined();
+    expect(dossier.applicant.idNumber).toBeUndefined();
+    const out = toDossierItem(dossier, asGiven);
+    expect(out).not.toHaveProperty('KenhThucHien');
+    expect(out).not.toHaveProperty('SoGiayToChuHoSo');
+    expect(out.DinhDanhCHS).toEqual([]);
+    expect(out.TaiLieuNop[0]!.TepDinhKemId).toBe('');
+  });
+
+  it('keeps the fields it does not model, nested ones too, and sends them on unchanged', () => {
+    const newer = {
+      ...item,
+      DSKetNoiCSDL: [{ MaCSDL: '7' }],
+      TruongMoiCuaCong: { Ma: 1, Ten: 'x' },
+      TaiLieuNop: [{ ...paper, DuocLayTuKhoDMQG: '1', MaKetQuaThayThe: 'KQ-01' }],
+      DinhDanhCHS: [{ LoaiDinhDanh: '1', SoDinhDanh: String(item.SoGiayToChuHoSo), NoiCap: 'Bộ Công an' }],
+    };
+    const dossier = fromDossierItem(newer, { agency });
+    expect([...Value.Errors(Dossier, dossier)]).toEqual([]);
+    expect(dossier.portalFields).toEqual({ DSKetNoiCSDL: [{ MaCSDL: '7' }], TruongMoiCuaCong: { Ma: 1, Ten: 'x' } });
+    expect(dossier.documents?.[0]?.portalFields).toEqual({ DuocLayTuKhoDMQG: '1', MaKetQuaThayThe: 'KQ-01' });
+    expect(toDossierItem(dossier, asGiven)).toStrictEqual(newer);
+  });
+
+  it('keeps unknown fields of a progress item', () => {
+    const step = { ...progressCall.data[0]!, MaCanBo: 'CB-12' };
+    const { dossierCode, step: read } = fromProgressItem(step);
+    expect(toProgressItem(dossierCode, { ...read, sequence: 2 })).toStrictEqual(step);
   });
 });

@@ -64,7 +64,7 @@ describe('toDossierItem', () => {
         ...base.applicant,
         identifiers: [
           { type: 'passport', number: 'B7654321' },
-          { type: 'citizen-id', number: base.applicant.idNumber },
+          { type: 'citizen-id', number: base.applicant.idNumber! },
         ],
       },
     };
@@ -79,5 +79,37 @@ describe('toDossierItem', () => {
       (status) => toDossierItem({ ...base, status }, goldenContext).TrangThaiHoSo,
     );
     expect(codes).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+  });
+});
+
+describe('pass-through portal fields (issue 15)', () => {
+  const base = cases[0]!.dossier;
+
+  it('are sent as they are, after the fields the gateway computes, nested ones too', () => {
+    const documents = (base.documents ?? []).map((doc, i) => (i === 0 ? { ...doc, portalFields: { DuocLayTuKhoDMQG: '1', MaKetQuaThayThe: '' } } : doc));
+    const d: Dossier = { ...base, documents, portalFields: { DSKetNoiCSDL: [{ MaCSDL: '7' }] } };
+    expect([...Value.Errors(Dossier, d)]).toEqual([]);
+    const item = toDossierItem(d, goldenContext);
+    expect(item).toMatchObject({ DSKetNoiCSDL: [{ MaCSDL: '7' }] });
+    expect(item.TaiLieuNop[0]).toMatchObject({ DuocLayTuKhoDMQG: '1', MaKetQuaThayThe: '' });
+  });
+
+  it('never override a field the gateway computes, nor bring back one it leaves out', () => {
+    const { channel: _channel, ...withoutChannel } = base;
+    const d: Dossier = { ...withoutChannel, portalFields: { TrangThaiHoSo: '10', MaHoSo: 'OTHER', KenhThucHien: '2', DSKetNoiCSDL: [] } };
+    const item = toDossierItem(d, goldenContext);
+    expect(item.TrangThaiHoSo).toBe(toDossierItem(base, goldenContext).TrangThaiHoSo);
+    expect(item.MaHoSo).toBe(base.code);
+    expect(item).not.toHaveProperty('KenhThucHien');
+    expect(item).toHaveProperty('DSKetNoiCSDL', []);
+    const event: DossierEvent = { ...cases.find((c) => c.events.length > 0)!.events[0]!, portalFields: { TrangThai: '1', MaCanBo: 'CB-1' } };
+    const progress = toProgressItem(base.code, event);
+    expect(progress.TrangThai).not.toBe('1');
+    expect(progress).toHaveProperty('MaCanBo', 'CB-1');
+  });
+
+  it('writes IsDeleted as both public clients do, "True"/"False"', () => {
+    const documents = (base.documents ?? []).map((doc) => ({ ...doc, deleted: true }));
+    expect(toDossierItem({ ...base, documents }, goldenContext).TaiLieuNop.map((p) => p.IsDeleted)).toEqual(documents.map(() => 'True'));
   });
 });

@@ -35,6 +35,22 @@ describe('readXml and writeXml', () => {
     expect(readXml(parse(xml), request)).toEqual({ dossier, lane: 'bulk' });
   });
 
+  // Issue 15: booleans as .NET and Java write them, and pass-through portal fields as JSON text.
+  it('reads True/False as booleans and carries pass-through portal fields as a JSON object', () => {
+    const dossier = sampleDossier('RT-3', {
+      documents: [{ id: 'a', name: 'Tờ khai', deleted: false, portalFields: { DuocLayTuKhoDMQG: '1', MaKetQuaThayThe: 'KQ <1> & 2' } }],
+      portalFields: { DSKetNoiCSDL: [{ MaCSDL: '7' }] },
+    });
+    const xml = writeXml('SubmitDossier', { dossier }, request, SOAP_SERVICE_NS);
+    expect(xml).toContain('<portalFields>{"DSKetNoiCSDL":[{"MaCSDL":"7"}]}</portalFields>');
+    expect(readXml(parse(xml), request)).toEqual({ dossier });
+    const dotNet = readXml(parse(xml.replace('<deleted>false</deleted>', '<deleted>True</deleted>')), request) as { dossier: { documents: { deleted: unknown }[] } };
+    expect(dotNet.dossier.documents[0]!.deleted).toBe(true);
+    expect(refusal(() => readXml(parse(xml.replace('{"DSKetNoiCSDL":[{"MaCSDL":"7"}]}', 'not json')), request)).extensions.errors).toEqual([
+      { path: '/dossier/portalFields', message: 'holds no JSON object' },
+    ]);
+  });
+
   it('leaves a value of the wrong type as text, for the validator to name', () => {
     const xml = writeXml('SubmitDossier', { dossier: sampleDossier('RT-2', { fees: [{ code: 'X', name: 'Phí', amount: 5 }] }) }, request, SOAP_SERVICE_NS);
     const read = readXml(parse(xml.replace('<amount>5</amount>', '<amount>năm</amount>')), request) as { dossier: { fees: { amount: unknown }[] } };
