@@ -4,8 +4,9 @@
 import { Agent } from 'undici';
 import { sanitizePortalMessage } from '../national-portal/client.js';
 import { fromVnpostEvent, toVnpostOrder, type OrderRequest, type VnpostReport } from './translate.js';
-import type { VnpostCancel, VnpostEvent, VnpostVariant } from './wire.js';
-import { errorName, isObject, parseObject } from '../../src/core/json-object.js';
+import type { VnpostCancel, VnpostVariant } from './wire.js';
+import { errorName, parseObject } from '../../src/core/json-object.js';
+import { FIRST_LAST_ID, isNgspPage, readEventsPage, readNgspPage, type TrackPage } from './tracking.js';
 
 export interface VnpostClientOptions {
   /** The order API base: `{base}/order/post`, `{base}/order/cancel`, `{base}/order`. */
@@ -117,34 +118,48 @@ export class VnpostClient {
     return this.#classify(raw, redaction);
   }
 
+  /**
+   * GET {base}/order?CustomerCode=&OrderNumber=&pagesize=&lastId= : the SDK sends pagesize and lastId
+   * only; CustomerCode and OrderNumber let a server narrow the feed, and the order's records are
+   * picked out of the page here either way.
+   */
   async track(orderNumber: string, call: CallOptions = {}): Promise<TrackAnswer> {
     const redaction = this.#redaction([orderNumber], []);
     const events: VnpostReport[] = [];
     let ignored = 0;
     let itemCode: string | undefined;
-    let lastId = '';
+    let lastId = FIRST_LAST_ID;
     for (let page = 0; page < MAX_PAGES; page++) {
       const query = new URLSearchParams({ CustomerCode: this.#opts.customerCode, OrderNumber: orderNumber, pagesize: String(this.#pageSize), lastId });
       const { raw } = await this.#authorised('GET', `${this.#path('/order')}?${query.toString()}`, Buffer.alloc(0), redaction, call);
-      const answer = this.#classify(raw, redaction);
-      if (answer.kind === 'unavailable') return answer;
-      // Tracking an order the operator refuses to show is not a verdict on the shipment: poll again later.
-      if (answer.kind === 'refused') return { kind: 'unavailable', reason: `track refused (Status ${answer.code}): ${answer.message}` };
-      const body = (raw as Extract<RawAnswer, { kind: 'answer' }>).body;
-      if (!Array.isArray(body.Events)) return { kind: 'unavailable', reason: 'track answer without Events' };
-      if (typeof body.ItemCode === 'string' && body.ItemCode !== '') itemCode ??= body.ItemCode;
-      const list = body.Events.filter(isObject) as unknown as VnpostEvent[];
-      for (const event of list) {
+      const read = this.#trackPage(raw, orderNumber, redaction);
+      if (read.kind === 'unavailable') return read;
+      itemCode ??= read.page.itemCode;
+      for (const event of read.page.events) {
         const report = fromVnpostEvent(event);
         if (report) events.push(report);
         else ignored += 1;
       }
-      if (body.Events.length < this.#pageSize) return { kind: 'ok', ...(itemCode ? { itemCode } : {}), events, ignored };
-      const next = list.at(-1)?.Id;
-      if (next === undefined || String(next) === lastId) return { kind: 'unavailable', reason: 'track paging did not advance (no new lastId)' };
-      lastId = String(next);
+      if (read.page.size < this.#pageSize) return { kind: 'ok', ...(itemCode ? { itemCode } : {}), events, ignored };
+      const next = read.page.lastId;
+      if (next === undefined || next === lastId) return { kind: 'unavailable', reason: 'track paging did not advance (no new lastId)' };
+      lastId = next;
     }
     return { kind: 'unavailable', reason: `track needed more than ${MAX_PAGES} pages` };
+  }
+
+  #trackPage(raw: RawAnswer, orderNumber: string, redaction: Redaction): { kind: 'page'; page: TrackPage } | Unavailable {
+    // The SDK's answer carries no Status: a 2xx in its shape is the page.
+    if (raw.kind === 'answer' && raw.status < 300 && isNgspPage(raw.body)) {
+      const page = readNgspPage(raw.body, orderNumber);
+      return page ? { kind: 'page', page } : { kind: 'unavailable', reason: 'track answer with an unreadable _embedded' };
+    }
+    const answer = this.#classify(raw, redaction);
+    if (answer.kind === 'unavailable') return answer;
+    // Tracking an order the operator refuses to show is not a verdict on the shipment: poll again later.
+    if (answer.kind === 'refused') return { kind: 'unavailable', reason: `track refused (Status ${answer.code}): ${answer.message}` };
+    const page = readEventsPage((raw as Extract<RawAnswer, { kind: 'answer' }>).body);
+    return page ? { kind: 'page', page } : { kind: 'unavailable', reason: 'track answer without _embedded."rh:doc" or Events' };
   }
 
   async close(): Promise<void> {
@@ -244,7 +259,7 @@ export class VnpostClient {
     const message = sanitizePortalMessage(raw.body.Message ?? raw.body.message, redaction);
     if (raw.status >= 400) return { kind: 'refused', code: code ?? `http-${raw.status}`, message };
     if (code === undefined) return { kind: 'unavailable', reason: 'answer without Status' };
-    if (SUCCESS_STATUSES[this.#opts.variant].includes(code)) return { kind: 'ok' };
+    if (SUCCESS_STATUSES[this.#opts.variant].some((ok) => ok === code || sameNumber(ok, code))) return { kind: 'ok' };
     return { kind: 'refused', code, message };
   }
 
@@ -255,6 +270,11 @@ export class VnpostClient {
   #redaction(keep: string[], personal: string[]): Redaction {
     return { secrets: [this.#opts.consumerSecret, ...personal], keep };
   }
+}
+
+/** The SDK types Status as an Integer (MResult): 0 is how such a server writes '00'. */
+function sameNumber(a: string, b: string): boolean {
+  return /^\d+$/.test(a) && /^\d+$/.test(b) && Number(a) === Number(b);
 }
 
 function codeText(value: unknown): string | undefined {

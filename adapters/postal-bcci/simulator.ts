@@ -1,14 +1,16 @@
 // A stand-in for VNPost's order API: a real HTTP server with the same token, create, cancel and
 // track endpoints, which plays each order's life on a clock, pushes the events to the gateway's
 // callback, signed, and fails on demand. Used by the tests, in development, and for demos.
+// Orders and tracking follow the VNPost NGSP SDK shipped with VietOpenCPS/opencps-v2
+// (modules/backend-postal-api-rest/lib/VNPostNGSPSDK.jar: MOrder, MStatus, MEmbedded, MRhDoc), read
+// on its own here: the status wording and the tracking records share nothing with the adapter.s tables.
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { toEventTime } from './dates.js';
-import { vnpostStatus } from './statuses.js';
 import { DESCRIPTION_PREFIX, FLAG_CONFIG } from './translate.js';
-import type { VnpostEvent, VnpostOrder, VnpostPush, VnpostVariant } from './wire.js';
+import type { NgspRhDoc, VnpostEvent, VnpostOrder, VnpostPush, VnpostVariant } from './wire.js';
 import { errorName, parseObject } from '../../src/core/json-object.js';
 import { readBody, sendJson } from '../../src/infra/simulator-http.js';
 
@@ -107,6 +109,26 @@ const CANCELLABLE_CODES = new Set(['100', '101', '200']);
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 20;
+/**
+ * The operator's wording of each code the simulator plays. No public source lists VNPost's codes;
+ * these are the README's, kept here apart from the adapter's table (statuses.ts).
+ */
+const MESSAGES: Record<string, string> = {
+  '100': 'Tiếp nhận đơn hàng',
+  '102': 'Đã hủy đơn hàng',
+  '200': 'Bưu tá đang đi thu gom',
+  '201': 'Thu gom thành công',
+  '300': 'Nhận tại bưu cục gốc',
+  '301': 'Đang vận chuyển',
+  '302': 'Đến bưu cục phát',
+  '400': 'Phát thành công',
+  '401': 'Phát không thành công',
+  '501': 'Đã chuyển hoàn cho người gửi',
+};
+/** MOrder's Integer fields: a typed server refuses anything else, '' included. */
+const INTEGER_FIELDS = ['SenderProvince', 'ReceiverProvince'] as const;
+const OPTIONAL_INTEGER_FIELDS = ['SenderDistrict', 'ReceiverDistrict'] as const;
+const OID = /^[0-9a-f]{24}$/;
 const REQUIRED = ['OrderNumber', 'SenderName', 'SenderAddress', 'SenderTel', 'ReceiverName', 'ReceiverAddress', 'ReceiverTel', 'Description'] as const;
 
 export async function startPostalSimulator(opts: PostalSimulatorOptions): Promise<PostalSimulator> {
@@ -116,6 +138,10 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
   const inFlightPushes = new Set<Promise<void>>();
   let faults: PostalSimulatorFaults = {};
   let lastEventId = 0;
+  /** The customer's event feed, as the SDK's tracking pages it: every order's records, in id order. */
+  const feed: NgspRhDoc[] = [];
+  /** The instant of each event, ms since epoch: the feed carries it as a number. */
+  const eventAt = new Map<VnpostEvent, number>();
 
   let pushTarget = opts.push;
   const sim: PostalSimulator = {
@@ -178,9 +204,12 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     const batch = [event];
     if (order.held) batch.push(order.held);
     order.held = undefined;
-    for (const e of batch) e.Id = ++lastEventId; // ids follow the order of listing, times the order of the life
+    // Ids follow the order of listing, times the order of the life. An id is the record's document id
+    // (24 digits, which are hex digits too), the same in the feed and in a push.
+    for (const e of batch) e.Id = String(++lastEventId).padStart(24, '0');
     const copies = faults.duplicateEvents ? 2 : 1;
     for (let i = 0; i < copies; i++) order.events.push(...batch);
+    for (let i = 0; i < copies; i++) feed.push(...batch.map((e) => rhDoc(order, e)));
     for (let i = 0; i < copies; i++) push({ OrderNumber: order.order.OrderNumber, ItemCode: order.itemCode, Events: batch });
   }
 
@@ -190,13 +219,30 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     const at = Math.max(Date.now(), (order.lastEventAt ?? 0) + 1000);
     order.lastEventAt = at;
     const atDestination = ['302', '303', '400', '401'].includes(code);
-    return {
+    const event: VnpostEvent = {
       ItemCode: order.itemCode,
       StatusCode: code,
-      StatusMessage: vnpostStatus(code)?.message ?? code,
+      StatusMessage: MESSAGES[code] ?? code,
       EventTime: toEventTime(new Date(at)),
       POSID: `${atDestination ? order.order.ReceiverProvince : order.order.SenderProvince}000`,
       Notes: code === '401' ? 'Không liên lạc được người nhận' : '',
+    };
+    eventAt.set(event, at);
+    return event;
+  }
+
+  /** MRhDoc: StatusCode an Integer, EventTime a Long (epoch milliseconds), the id a Mongo ObjectId. */
+  function rhDoc(order: SimulatedOrder, event: VnpostEvent): NgspRhDoc {
+    return {
+      _id: { $oid: String(event.Id) },
+      CustomerCode: order.order.CustomerCode,
+      OrderNumber: order.order.OrderNumber,
+      EventTime: eventAt.get(event) ?? Date.now(),
+      POSID: String(event.POSID ?? ''),
+      ItemCode: order.itemCode,
+      StatusCode: Number(event.StatusCode),
+      StatusMessage: event.StatusMessage ?? '',
+      Notes: event.Notes ?? null,
     };
   }
 
@@ -253,10 +299,9 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
 
   function orderProblem(body: Record<string, unknown>): string | undefined {
     if (typeof body.CODAmount !== 'number' || !Number.isInteger(body.CODAmount) || body.CODAmount < 0) return 'CODAmount phải là số nguyên không âm';
-    for (const role of ['Sender', 'Receiver']) {
-      if (!/^\d{2}$/.test(String(body[`${role}Province`]))) return `${role}Province phải gồm 2 chữ số`;
-      if (!/^(\d{3})?$/.test(String(body[`${role}District`] ?? ''))) return `${role}District phải gồm 3 chữ số hoặc để trống`;
-    }
+    for (const field of INTEGER_FIELDS) if (!Number.isInteger(body[field])) return `${field} phải là số nguyên`;
+    // Gson writes an absent Integer as null (the SDK serialises nulls); leaving it out is the same.
+    for (const field of OPTIONAL_INTEGER_FIELDS) if (body[field] !== undefined && body[field] !== null && !Number.isInteger(body[field])) return `${field} phải là số nguyên`;
     if (variant === 'lgsp') {
       if (typeof body.ItemCode !== 'string' || body.ItemCode === '') return 'thiếu ItemCode';
       if (body.FlagConfig !== FLAG_CONFIG.pickup && body.FlagConfig !== FLAG_CONFIG.delivery) return 'FlagConfig phải là 1 hoặc 2';
@@ -275,18 +320,19 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     return ok();
   }
 
+  /**
+   * IOrder.getOrderTracking: `GET ?pagesize=&lastId=`, answered with MStatus, a page of the feed after
+   * the document lastId. The SDK sends no order number; OrderNumber, when given, narrows the page.
+   */
   function track(query: URLSearchParams): Answer {
-    if (query.get('CustomerCode') !== opts.customerCode) return refuse(REFUSAL.customer, 'Mã khách hàng không đúng');
-    const orderNumber = query.get('OrderNumber') ?? '';
-    const order = sim.orders.get(orderNumber);
-    if (!order) return refuse(REFUSAL.notFound, `Không tìm thấy đơn hàng: ${orderNumber}`);
     const pageSize = Number(query.get('pagesize') || DEFAULT_PAGE_SIZE);
-    const lastId = query.get('lastId') ?? '';
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) return refuse(REFUSAL.invalid, `pagesize phải từ 1 đến ${MAX_PAGE_SIZE}`);
-    if (!/^\d*$/.test(lastId)) return refuse(REFUSAL.invalid, 'lastId không hợp lệ');
-    const after = lastId === '' ? 0 : Number(lastId);
-    const events = order.events.filter((e) => Number(e.Id) > after).slice(0, pageSize);
-    return ok({ OrderNumber: order.order.OrderNumber, ItemCode: order.itemCode, Events: events });
+    const lastId = (query.get('lastId') ?? '').toLowerCase();
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) return { status: 400, body: { message: `pagesize phải từ 1 đến ${MAX_PAGE_SIZE}` } };
+    if (lastId !== '' && !OID.test(lastId)) return { status: 400, body: { message: 'lastId không hợp lệ' } };
+    const orderNumber = query.get('OrderNumber');
+    const docs = feed.filter((d) => (d._id?.$oid ?? '') > lastId && (orderNumber === null || d.OrderNumber === orderNumber)).slice(0, pageSize);
+    const total = orderNumber === null ? feed.length : feed.filter((d) => d.OrderNumber === orderNumber).length;
+    return { status: 200, body: { _embedded: { 'rh:doc': docs }, _returned: docs.length, _size: total, _total_pages: Math.ceil(total / pageSize) } };
   }
 
   // --- HTTP --------------------------------------------------------------------------------------

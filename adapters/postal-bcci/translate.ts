@@ -1,9 +1,9 @@
 // The mapping between the canonical shipment model and VNPost's wire fields, and nowhere else
 // (README.md shows it as tables).
 import type { ShipmentReport, ShipmentRequest } from '../../schemas/shipment.js';
-import { eventTimeToRfc3339 } from './dates.js';
+import { epochEventTimeToRfc3339, eventTimeToRfc3339 } from './dates.js';
 import { canonicalStatus } from './statuses.js';
-import type { VnpostEvent, VnpostOrder, VnpostVariant } from './wire.js';
+import type { NgspRhDoc, VnpostEvent, VnpostOrder, VnpostVariant } from './wire.js';
 
 /**
  * A shipment request, with the order number the gateway gave it (the dossier code when absent) and,
@@ -40,15 +40,15 @@ export function toVnpostOrder(request: OrderRequest, ctx: OrderContext): VnpostO
     SenderAddress: addressText(sender.address),
     SenderTel: sender.phone,
     SenderEmail: sender.email ?? '',
-    SenderProvince: sender.address.provinceCode,
-    SenderDistrict: sender.address.districtCode ?? '',
+    SenderProvince: Number(sender.address.provinceCode),
+    ...(sender.address.districtCode ? { SenderDistrict: Number(sender.address.districtCode) } : {}),
     SenderDesc: request.note ?? '',
     ReceiverName: receiver.name,
     ReceiverAddress: addressText(receiver.address),
     ReceiverTel: receiver.phone,
     ReceiverEmail: receiver.email ?? '',
-    ReceiverProvince: receiver.address.provinceCode,
-    ReceiverDistrict: receiver.address.districtCode ?? '',
+    ReceiverProvince: Number(receiver.address.provinceCode),
+    ...(receiver.address.districtCode ? { ReceiverDistrict: Number(receiver.address.districtCode) } : {}),
     Description: `${DESCRIPTION_PREFIX[request.kind]} ${request.dossierCode}: ${request.procedure.name} (${request.procedure.code})`,
   };
   if (ctx.variant === 'lgsp') {
@@ -72,7 +72,8 @@ export function addressText(address: Address): string {
 export function fromVnpostEvent(event: VnpostEvent): VnpostReport | undefined {
   const operatorCode = String(event.StatusCode ?? '').trim();
   const status = canonicalStatus(operatorCode);
-  const at = typeof event.EventTime === 'string' ? eventTimeToRfc3339(event.EventTime) : undefined;
+  const at =
+    typeof event.EventTime === 'string' ? eventTimeToRfc3339(event.EventTime) : typeof event.EventTime === 'number' ? epochEventTimeToRfc3339(event.EventTime) : undefined;
   if (!status || !at) return undefined;
   const report: VnpostReport = { status, operatorCode, at };
   const message = clean(event.StatusMessage, 500);
@@ -86,6 +87,20 @@ export function fromVnpostEvent(event: VnpostEvent): VnpostReport | undefined {
   const itemCode = clean(event.ItemCode, 64);
   if (itemCode) report.itemCode = itemCode;
   return report;
+}
+
+/** The event of an NGSP tracking record: its document id is the event id. */
+export function fromRhDoc(doc: NgspRhDoc): VnpostEvent {
+  const id = doc._id?.$oid;
+  return {
+    ...(typeof id === 'string' ? { Id: id } : {}),
+    ...(doc.ItemCode !== undefined ? { ItemCode: doc.ItemCode } : {}),
+    StatusCode: doc.StatusCode ?? '',
+    ...(doc.StatusMessage !== undefined ? { StatusMessage: doc.StatusMessage } : {}),
+    EventTime: doc.EventTime ?? '',
+    ...(doc.POSID !== undefined ? { POSID: doc.POSID } : {}),
+    ...(doc.Notes !== undefined ? { Notes: doc.Notes } : {}),
+  };
 }
 
 /** Text of a wire value without control characters, cut to the canonical model's limit. */

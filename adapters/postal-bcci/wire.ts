@@ -15,17 +15,20 @@ export interface VnpostOrder {
   SenderAddress: string;
   SenderTel: string;
   SenderEmail: string;
-  /** Two-digit province code. */
-  SenderProvince: string;
-  /** Three-digit district code, or '' for an address of the two-tier (post-2025) administration. */
-  SenderDistrict: string;
+  /**
+   * The province code as a number: the NGSP SDK's MOrder types SenderProvince, SenderDistrict,
+   * ReceiverProvince and ReceiverDistrict as Integer.
+   */
+  SenderProvince: number;
+  /** Left out for an address of the two-tier (post-2025) administration: a typed server refuses '' for a number. */
+  SenderDistrict?: number;
   SenderDesc: string;
   ReceiverName: string;
   ReceiverAddress: string;
   ReceiverTel: string;
   ReceiverEmail: string;
-  ReceiverProvince: string;
-  ReceiverDistrict: string;
+  ReceiverProvince: number;
+  ReceiverDistrict?: number;
   Description: string;
   /** lgsp only: the postal item code (số hiệu bưu gửi) the province pre-allocated. */
   ItemCode?: string;
@@ -52,8 +55,8 @@ export interface VnpostTrackAnswer extends VnpostAnswer {
 }
 
 /**
- * One status event, in a track page or a push. Operators send codes and ids as numbers or strings;
- * both are read.
+ * One status event, in a push or (the gateway's earlier tracking shape) a track page with Events.
+ * Operators send codes and ids as numbers or strings; both are read.
  */
 export interface VnpostEvent {
   /** Increasing per operator; the `lastId` of the next track page. */
@@ -61,8 +64,8 @@ export interface VnpostEvent {
   ItemCode?: string;
   StatusCode: string | number;
   StatusMessage?: string;
-  /** `dd/MM/yyyy HH:mm:ss`, Vietnam time. */
-  EventTime: string;
+  /** `dd/MM/yyyy HH:mm:ss`, Vietnam time, or an epoch number as in NgspRhDoc. */
+  EventTime: string | number;
   /** The post office (bưu cục) that recorded the event. */
   POSID?: string | number;
   Notes?: string | null;
@@ -80,4 +83,31 @@ export interface VnpostToken {
   access_token: string;
   token_type: string;
   expires_in: number;
+}
+
+/**
+ * One tracking record as the VNPost NGSP SDK shipped with OpenCPS models it (vn.mitc.ngsp.sdk.models.MRhDoc,
+ * Gson names): a RESTHeart document of the customer's event feed.
+ */
+export interface NgspRhDoc {
+  /** The document id; the last one of a page is the next page's `lastId`. */
+  _id?: { $oid?: string };
+  CustomerCode?: string;
+  OrderNumber?: string;
+  /** Java Long: epoch milliseconds (seconds are read too, see dates.ts). */
+  EventTime?: number;
+  POSID?: string;
+  ItemCode?: string;
+  /** Java Integer. */
+  StatusCode?: number;
+  StatusMessage?: string;
+  Notes?: string | null;
+}
+
+/** A tracking answer of the NGSP SDK (MStatus with MEmbedded): `GET {tracking}?pagesize=&lastId=`. */
+export interface NgspTrackingPage {
+  _size?: number;
+  _total_pages?: number;
+  _returned?: number;
+  _embedded?: { 'rh:doc'?: NgspRhDoc[] };
 }

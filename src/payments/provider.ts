@@ -42,7 +42,7 @@ export interface NotificationRequest {
   contentType: string | undefined;
 }
 
-export type ParsedNotification =
+export type ParsedNotification = (
   | {
       kind: 'valid';
       paymentId: string;
@@ -57,7 +57,11 @@ export type ParsedNotification =
       resultCode: string;
     }
   | { kind: 'invalid-signature' }
-  | { kind: 'malformed'; reason: string };
+  | { kind: 'malformed'; reason: string }
+) & {
+  /** Fields of the notification that the provider's answer hands back (the national platform's MaXacThuc), verified or not. */
+  echo?: Readonly<Record<string, string>>;
+};
 
 /** The gateway's verdict on a notification, which the adapter turns into the provider's answer. */
 export type NotificationOutcome = 'confirmed' | 'not-found' | 'already-confirmed' | 'invalid-amount' | 'invalid-signature' | 'malformed' | 'error';

@@ -93,7 +93,9 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
       tags,
       summary: "A provider's payment notification, answered in the provider's protocol",
       params: Type.Object({ provider: Type.String({ pattern: '^[a-z0-9-]{1,30}$' }) }),
-      querystring: Type.Record(Type.String(), Type.String({ maxLength: 2000 }), { maxProperties: 64 }),
+      // Any provider's own parameters (vnp_*), each text: an object with no named properties, so that
+      // the OpenAPI document lists no parameters rather than the schema's keywords as parameters.
+      querystring: Type.Object({}, { additionalProperties: Type.String({ maxLength: 2000 }), maxProperties: 64 }),
     },
     // What is refused before the provider's adapter reads it (too large, not UTF-8, a duplicated
     // query key, another content type) is still answered in the provider's protocol; other errors

@@ -61,6 +61,15 @@ describe('operations (pglite)', () => {
     expect(body.required).toEqual(expect.arrayContaining(['code', 'procedure', 'agency', 'applicant', 'status']));
   });
 
+  it("lists no schema keywords as query parameters of a provider's notification endpoint", async () => {
+    const spec = (await gw.call('GET', '/docs/json')).body;
+    for (const method of ['get', 'post']) {
+      const parameters = (spec.paths['/v1/payments/notifications/{provider}'][method].parameters ?? []) as { in: string; name: string }[];
+      expect(parameters.filter((p) => p.in === 'query').map((p) => p.name), method).toEqual([]);
+      expect(parameters.filter((p) => p.in === 'path').map((p) => p.name), method).toEqual(['provider']);
+    }
+  });
+
   it('refuses an expired or forged attachment link', async () => {
     const id = '3b1f6c2e-9d4a-4e57-8a61-0c2f9e7b5d13';
     const r = await gw.call('GET', `/files/${id}?expires=1&signature=${'A'.repeat(43)}`);

@@ -217,7 +217,7 @@ describe('notifications', () => {
     await created('N-6');
     sim.faults.set({ badSignature: true });
     await sim.pay('N-6');
-    expect(received[0]).toEqual({ parsed: { kind: 'invalid-signature' }, outcome: 'invalid-signature' });
+    expect(received[0]).toMatchObject({ parsed: { kind: 'invalid-signature' }, outcome: 'invalid-signature' });
     expect(sim.notifications[0]).toMatchObject({ answer: { MaLoi: '97' }, answerAuthentic: true });
     expect(expected.get('N-6')?.confirmed).toBe(false);
   });

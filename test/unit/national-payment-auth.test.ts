@@ -47,19 +47,17 @@ const messages: Record<AuthMessage, Record<string, unknown>> = {
     ThoiGianGD: '20250801093512',
     ThongTinGiaoDich: 'Nộp lệ phí hồ sơ H46.22-250801-0001',
   },
-  NOTIFY_ANSWER: { MaLoi: '00', MoTaLoi: 'Xác nhận thành công', MaDoiTac: 'HUE_MOTCUA', MaThamChieu: 'PAY-000123' },
 };
 
 /** The documented joining, written out by hand per message so that the table itself is checked. */
 const expectedText: Record<AuthMessage, string> = {
-  INIT: `INIT|1.0.6|HUE_MOTCUA|PAY-000123|150000|PAY|1|1|vi-VN|VND||Nộp lệ phí hồ sơ H46.22-250801-0001|20250801093000|203.113.1.10|https://motcua.hue.gov.vn/thanh-toan/ket-qua|${secret}`,
+  INIT: `INIT|1.0.6|HUE_MOTCUA|PAY-000123|150000|PAY|1|1|vi-VN|VND||Nộp lệ phí hồ sơ H46.22-250801-0001|20250801093000|203.113.1.10|${secret}`,
   INIT_ANSWER: `00|HUE_MOTCUA|PAY-000123|https://thanhtoan.dichvucong.gov.vn/pay/PAY-000123|${secret}`,
   QUERY: `QUERY|1.0.6|HUE_MOTCUA|PAY-000123|20250801093000|${secret}`,
   QUERY_ANSWER: `00|HUE_MOTCUA|PAY-000123|150000|00|PG123|20250801093512|${secret}`,
   GET_BILL: `GET_BILL|1.0.6|HUE_MOTCUA|PAY-000123|20250802080000|${secret}`,
   STATEMENT: `STATEMENT|1.0.6|HUE_MOTCUA|20250801|20250802010000|${secret}`,
   NOTIFY: `NOTIFY|00|HUE_MOTCUA|PAY-000123|150000|VND|PG123|VCB|20250801093512|Nộp lệ phí hồ sơ H46.22-250801-0001|${secret}`,
-  NOTIFY_ANSWER: `00|Xác nhận thành công|HUE_MOTCUA|PAY-000123|${secret}`,
 };
 
 describe('MaXacThuc', () => {
@@ -96,13 +94,21 @@ describe('MaXacThuc', () => {
     expect(verifyAuthCode('NOTIFY', { ...messages.NOTIFY, SoTien: '150000', MaXacThuc: code }, secret)).toBe(true);
   });
 
-  it("the provider's answer carries the gateway's MaXacThuc bound to the notification's reference", () => {
+  it("the provider's answer hands back the notification's MaXacThuc, a refusal (97) too", () => {
     const provider = new NationalPaymentProvider({ baseUrl: 'http://127.0.0.1:9', token: 't', partnerCode: 'HUE_MOTCUA', secret });
-    const answer = provider.answer('confirmed', { kind: 'valid', paymentId: 'PAY-000123', amount: 150000, paid: true, providerTxnId: 'PG123', resultCode: '00' });
+    const code = sha256sum(expectedText.NOTIFY);
+    const notification = (maXacThuc: string) =>
+      provider.parseNotification({ method: 'POST', query: {}, contentType: 'application/json', body: Buffer.from(JSON.stringify({ ...messages.NOTIFY, MaXacThuc: maXacThuc })) });
+    const valid = notification(code);
+    expect(valid.kind).toBe('valid');
+    const answer = provider.answer('confirmed', valid);
     expect(answer.status).toBe(200);
-    expect(JSON.parse(answer.body)).toEqual({ MaLoi: '00', MoTaLoi: 'Xác nhận thành công', MaXacThuc: sha256sum(expectedText.NOTIFY_ANSWER) });
-    const refused = JSON.parse(provider.answer('invalid-signature', { kind: 'invalid-signature' }).body) as Record<string, string>;
-    expect(refused.MaXacThuc).toBe(sha256sum(`97|Mã xác thực không hợp lệ|HUE_MOTCUA||${secret}`));
+    expect(JSON.parse(answer.body)).toEqual({ MaLoi: '00', MoTaLoi: 'Xác nhận thành công', MaDoiTac: 'HUE_MOTCUA', MaThamChieu: 'PAY-000123', ThoiGianGD: '20250801093512', MaXacThuc: code });
+    const forged = 'f'.repeat(64);
+    const refused = notification(forged);
+    expect(refused.kind).toBe('invalid-signature');
+    expect(JSON.parse(provider.answer('invalid-signature', refused).body)).toMatchObject({ MaLoi: '97', MaThamChieu: 'PAY-000123', MaXacThuc: forged });
+    expect(JSON.parse(provider.answer('malformed', undefined).body)).toMatchObject({ MaLoi: '03', MaThamChieu: '', MaXacThuc: '' });
     void provider.close();
   });
 });

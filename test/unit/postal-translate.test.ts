@@ -41,15 +41,14 @@ describe('toVnpostOrder', () => {
       SenderAddress: '12 Lê Lợi, phường Thuận Hóa (mã xã 19753)',
       SenderTel: '0912345678',
       SenderEmail: 'an@example.vn',
-      SenderProvince: '46',
-      SenderDistrict: '',
+      SenderProvince: 46,
       SenderDesc: 'Gọi trước khi đến',
       ReceiverName: 'Trung tâm Phục vụ hành chính công tỉnh',
       ReceiverAddress: '1 Lê Lai, phường Thuận Hóa (mã xã 19753)',
       ReceiverTel: '02343822222',
       ReceiverEmail: '',
-      ReceiverProvince: '46',
-      ReceiverDistrict: '474',
+      ReceiverProvince: 46,
+      ReceiverDistrict: 474,
       Description: 'Thu gom hồ sơ H46.22-250801-0001: Cấp đổi giấy phép lái xe (1.001234)',
     });
   });
@@ -59,7 +58,7 @@ describe('toVnpostOrder', () => {
     expect(order.OrderNumber).toBe('H46.22-250801-0001-KQ');
     expect(order.CODAmount).toBe(0);
     expect(order.SenderDesc).toBe('');
-    expect(order.SenderDistrict).toBe('474');
+    expect(order.SenderDistrict).toBe(474);
     expect(order.Description).toBe('Chuyển trả kết quả H46.22-250801-0001: Cấp đổi giấy phép lái xe (1.001234)');
   });
 
@@ -104,6 +103,18 @@ describe('fromVnpostEvent', () => {
     expect(fromVnpostEvent({ StatusCode: '100', EventTime: '2025-08-01T08:30:05+07:00' })).toBeUndefined();
     expect(fromVnpostEvent({ StatusCode: '100', EventTime: '30/02/2025 08:30:05' })).toBeUndefined();
     expect(fromVnpostEvent({ StatusCode: '100', EventTime: '01/08/2025 24:00:00' })).toBeUndefined();
+  });
+});
+
+describe('epoch EventTime (the NGSP SDK: a Java Long)', () => {
+  it('reads epoch milliseconds and epoch seconds as the same instant, in Vietnam time', () => {
+    const ms = Date.parse('2025-08-01T08:30:05+07:00');
+    expect(fromVnpostEvent({ StatusCode: 201, EventTime: ms })?.at).toBe('2025-08-01T08:30:05+07:00');
+    expect(fromVnpostEvent({ StatusCode: 201, EventTime: ms / 1000 })?.at).toBe('2025-08-01T08:30:05+07:00');
+  });
+
+  it('reads no time from zero, a negative, a fraction or a year past 9999', () => {
+    for (const t of [0, -5, 1.5, 1e17]) expect(fromVnpostEvent({ StatusCode: 201, EventTime: t }), String(t)).toBeUndefined();
   });
 });
 

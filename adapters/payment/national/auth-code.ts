@@ -1,6 +1,8 @@
 // MaXacThuc: the lowercase hex SHA-256 of a message's fields, in the order below, joined by `|`
-// with the partner secret last. One table for the client, the provider and the simulator, so that
-// the two sides cannot drift apart; README.md lists the same orders.
+// with the partner secret last. The request and confirmation orders are the public client's
+// (HuanVu201/DichVuCong_KhoaLuan_PASETO, DvcPaymentService.cs and ConfirmDvcPaymentCommandHandler.cs);
+// the answer orders are ours (README.md). The simulator keeps its own table, written from the same
+// public source, so that a wrong order here fails a test.
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 export const AUTH_FIELDS = {
@@ -19,7 +21,6 @@ export const AUTH_FIELDS = {
     'ThongTinGiaoDich',
     'ThoiGianGD',
     'Ip',
-    'UrlTraVe',
   ],
   INIT_ANSWER: ['MaLoi', 'MaDoiTac', 'MaThamChieu', 'UrlThanhToan'],
   QUERY: ['LoaiBanTin', 'PhienBan', 'MaDoiTac', 'MaThamChieu', 'ThoiGianGD'],
@@ -27,8 +28,6 @@ export const AUTH_FIELDS = {
   GET_BILL: ['LoaiBanTin', 'PhienBan', 'MaDoiTac', 'MaThamChieu', 'ThoiGianGD'],
   STATEMENT: ['LoaiBanTin', 'PhienBan', 'MaDoiTac', 'Ngay', 'ThoiGianGD'],
   NOTIFY: ['LoaiBanTin', 'MaLoi', 'MaDoiTac', 'MaThamChieu', 'SoTien', 'MaTienTe', 'MaGiaoDich', 'MaNganHang', 'ThoiGianGD', 'ThongTinGiaoDich'],
-  /** MaDoiTac and MaThamChieu are not in the answer's body: they bind it to the notification it answers. */
-  NOTIFY_ANSWER: ['MaLoi', 'MoTaLoi', 'MaDoiTac', 'MaThamChieu'],
 } as const;
 
 export type AuthMessage = keyof typeof AUTH_FIELDS;

@@ -19,9 +19,9 @@ import { NationalPaymentClient, type NationalPaymentCredentials, type PlatformRe
 import { fromTransactionTime, toStatementDay, toTransactionTime } from './dates.js';
 import {
   FEE_KIND,
-  NOTIFY_MESSAGE,
   PLATFORM_CODE,
   PROTOCOL_VERSION,
+  PUBLIC_TRANSACTION_STATE,
   TRANSACTION_STATE,
   type InitRequest,
   type NotificationAnswer,
@@ -64,6 +64,8 @@ const DEVICE_CODE = '1';
 const DEFAULT_CHANNEL = '1';
 const MAX_REFERENCE_LENGTH = 36;
 const NOTIFY_TEXT_FIELDS = ['LoaiBanTin', 'MaLoi', 'MaDoiTac', 'MaThamChieu', 'MaTienTe', 'MaGiaoDich', 'ThoiGianGD'] as const;
+/** What the answer to a notification hands back from it, as the public client does (README.md). */
+const ECHOED_FIELDS = ['MaThamChieu', 'ThoiGianGD', 'MaXacThuc'] as const;
 
 export class NationalPaymentProvider implements PaymentProvider {
   readonly id = 'national';
@@ -131,13 +133,16 @@ export class NationalPaymentProvider implements PaymentProvider {
     if (request.contentType !== undefined && !/^application\/json\b/i.test(request.contentType)) return { kind: 'malformed', reason: 'expected a JSON body' };
     const body = parseObject(request.body.toString('utf8'));
     if (!body) return { kind: 'malformed', reason: 'body is not a JSON object' };
+    return { ...this.#read(body), echo: echoOf(body) };
+  }
+
+  #read(body: Record<string, unknown>): ParsedNotification {
     const missing = NOTIFY_TEXT_FIELDS.find((f) => typeof body[f] !== 'string' || body[f] === '');
     if (missing) return { kind: 'malformed', reason: `${missing} missing` };
     if (!authFieldValues('NOTIFY', body)) return { kind: 'malformed', reason: 'an authenticated field is neither text nor an integer' };
     if (!verifyAuthCode('NOTIFY', body, this.#opts.secret)) return { kind: 'invalid-signature' };
     const amount = typeof body.SoTien === 'string' && /^\d+$/.test(body.SoTien) ? Number(body.SoTien) : body.SoTien;
     if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 0) return { kind: 'malformed', reason: 'SoTien is not an integer VND' };
-    if (body.LoaiBanTin !== NOTIFY_MESSAGE) return { kind: 'malformed', reason: `LoaiBanTin is not ${NOTIFY_MESSAGE}` };
     if (body.MaDoiTac !== this.#opts.partnerCode) return { kind: 'malformed', reason: 'MaDoiTac is not ours' };
     if (body.MaTienTe !== 'VND') return { kind: 'malformed', reason: 'MaTienTe is not VND' };
     const paidAt = fromTransactionTime(body.ThoiGianGD as string);
@@ -156,13 +161,21 @@ export class NationalPaymentProvider implements PaymentProvider {
     };
   }
 
+  /**
+   * The public client answers a confirmation with its MaLoi, its MaDoiTac, and the confirmation's
+   * ThoiGianGD and MaXacThuc handed back unchanged (ConfirmDvcPaymentCommandHandler.cs); a refusal
+   * (97 included) is answered the same way, so that the platform can match every answer to its call.
+   */
   answer(outcome: NotificationOutcome, notification: ParsedNotification | undefined): ProviderAnswer {
     const { code, message } = NOTIFICATION_ANSWERS[outcome];
-    const reference = notification?.kind === 'valid' ? notification.paymentId : '';
+    const echo = notification?.echo ?? {};
     const body: NotificationAnswer = {
       MaLoi: code,
       MoTaLoi: message,
-      MaXacThuc: signMessage('NOTIFY_ANSWER', { MaLoi: code, MoTaLoi: message, MaDoiTac: this.#opts.partnerCode, MaThamChieu: reference }, this.#opts.secret),
+      MaDoiTac: this.#opts.partnerCode,
+      MaThamChieu: echo.MaThamChieu ?? '',
+      ThoiGianGD: echo.ThoiGianGD ?? '',
+      MaXacThuc: echo.MaXacThuc ?? '',
     };
     return { status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) };
   }
@@ -249,10 +262,11 @@ export class NationalPaymentProvider implements PaymentProvider {
   }
 }
 
+/** Our TrangThaiGD values, and the public client's (PUBLIC_TRANSACTION_STATE in wire.ts). */
 function stateOf(value: unknown): 'paid' | 'pending' | 'failed' | undefined {
-  if (value === TRANSACTION_STATE.paid) return 'paid';
-  if (value === TRANSACTION_STATE.pending) return 'pending';
-  if (value === TRANSACTION_STATE.failed || value === TRANSACTION_STATE.cancelled) return 'failed';
+  if (value === TRANSACTION_STATE.paid || value === PUBLIC_TRANSACTION_STATE.paid) return 'paid';
+  if (value === TRANSACTION_STATE.pending || value === PUBLIC_TRANSACTION_STATE.pending) return 'pending';
+  if (value === TRANSACTION_STATE.failed || value === TRANSACTION_STATE.cancelled || value === PUBLIC_TRANSACTION_STATE.failed) return 'failed';
   return undefined;
 }
 
@@ -264,6 +278,16 @@ function statementLine(entry: unknown): StatementLine | undefined | 'unreadable'
   const paidAt = typeof e.ThoiGianGD === 'string' ? fromTransactionTime(e.ThoiGianGD) : undefined;
   if (typeof e.MaThamChieu !== 'string' || typeof e.MaGiaoDich !== 'string' || typeof e.SoTien !== 'number' || !Number.isSafeInteger(e.SoTien) || !paidAt) return 'unreadable';
   return { paymentId: e.MaThamChieu, providerTxnId: e.MaGiaoDich, amount: e.SoTien, paidAt };
+}
+
+function echoOf(body: Record<string, unknown>): Record<string, string> {
+  const echo: Record<string, string> = {};
+  for (const field of ECHOED_FIELDS) {
+    const value = body[field];
+    // Only short text is handed back: the answer must not carry whatever a forged call put there.
+    if (typeof value === 'string' && value.length <= 128 && !/[\p{Cc}]/u.test(value)) echo[field] = value;
+  }
+  return echo;
 }
 
 /** `|` joins MaXacThuc's fields: free text that carried one would make two messages sign alike. */

@@ -5,7 +5,11 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { authCode, authFieldValues, signMessage, verifyAuthCode, type AuthMessage } from './auth-code.js';
+// Answers and the statement follow orders no public source gives (README.md: ours), so they are
+// signed and checked with the adapter's table; every request the public client sends is checked
+// with the simulator's own (simulator-auth.ts).
+import { signMessage, verifyAuthCode, type AuthMessage } from './auth-code.js';
+import { hasPublicAuthCode, publicAuthCode } from './simulator-auth.js';
 import { toTransactionTime } from './dates.js';
 import { NOTIFY_MESSAGE, PLATFORM_CODE, PROTOCOL_VERSION, TRANSACTION_STATE, type InitRequest, type Notification, type StatementEntry } from './wire.js';
 import { errorName, parseObject } from '../../../src/core/json-object.js';
@@ -63,7 +67,7 @@ export interface SimulatedNotification {
   answer: Record<string, unknown> | undefined;
   /** The gateway's HTTP status, or the network error's code. */
   outcome: number | string;
-  /** Whether the answer's MaXacThuc is the gateway's, for this notification. */
+  /** Whether the answer hands back this notification's MaXacThuc and MaThamChieu, as the public client does. */
   answerAuthentic: boolean;
 }
 
@@ -101,7 +105,7 @@ type Answer = { status: number; body: Record<string, unknown> };
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const BANKS = ['VCB', 'BIDV', 'VTB', 'AGRIBANK'];
-const REQUIRED_INIT = ['PhienBan', 'MaDoiTac', 'MaThamChieu', 'MaKenhThanhToan', 'MaThietBi', 'ThoiGianGD', 'Ip', 'UrlTraVe', 'MaXacThuc'] as const;
+const REQUIRED_INIT = ['PhienBan', 'MaDoiTac', 'MaThamChieu', 'MaKenhThanhToan', 'MaThietBi', 'ThoiGianGD', 'Ip', 'MaXacThuc'] as const;
 
 export async function startNationalPaymentSimulator(opts: NationalPaymentSimulatorOptions): Promise<NationalPaymentSimulator> {
   const ttlMs = (opts.tokenTtlSeconds ?? 3600) * 1000;
@@ -173,8 +177,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
       ThoiGianGD: toTransactionTime(payment.settledAt ?? new Date()),
       ThongTinGiaoDich: payment.init.ThongTinGiaoDich,
     };
-    const values = authFieldValues('NOTIFY', unsigned as unknown as Record<string, unknown>) ?? [];
-    return { ...unsigned, MaXacThuc: authCode(values, faults.badSignature ? `${opts.secret}-not` : opts.secret) };
+    return { ...unsigned, MaXacThuc: publicAuthCode('CONFIRMATION', unsigned as unknown as Record<string, unknown>, faults.badSignature ? `${opts.secret}-not` : opts.secret) };
   }
 
   async function deliver(message: Notification): Promise<void> {
@@ -183,9 +186,8 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     try {
       const res = await request(url, { method: 'POST', body: JSON.stringify(message), headers: { 'content-type': 'application/json; charset=utf-8' } });
       const answer = parseObject(await res.body.text());
-      const bound = answer && { ...answer, MaDoiTac: opts.partnerCode, MaThamChieu: message.MaThamChieu };
-      // The gateway cannot know the reference of a notification it could not read; '' is allowed then.
-      const authentic = bound !== undefined && (verifyAuthCode('NOTIFY_ANSWER', bound, opts.secret) || verifyAuthCode('NOTIFY_ANSWER', { ...bound, MaThamChieu: '' }, opts.secret));
+      // ConfirmDvcPaymentCommandHandler.cs answers with the confirmation's own MaXacThuc handed back.
+      const authentic = answer !== undefined && typeof answer.MaLoi === 'string' && answer.MaXacThuc === message.MaXacThuc && answer.MaThamChieu === message.MaThamChieu;
       sim.notifications.push({ body: message, answer, outcome: res.statusCode, answerAuthentic: authentic });
     } catch (err) {
       sim.notifications.push({ body: message, answer: undefined, outcome: errorName(err), answerAuthentic: false });
@@ -202,7 +204,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     const refuse = (code: string, message: string) => signed('INIT_ANSWER', { MaLoi: code, MoTaLoi: message, MaDoiTac: opts.partnerCode, MaThamChieu: ref, UrlThanhToan: '' });
     const missing = REQUIRED_INIT.find((f) => typeof body[f] !== 'string' || body[f] === '');
     if (missing) return refuse(PLATFORM_CODE.invalidData, `Dữ liệu không hợp lệ: thiếu ${missing}`);
-    if (!verifyAuthCode('INIT', body, opts.secret)) return refuse(PLATFORM_CODE.invalidAuthCode, 'Mã xác thực không hợp lệ');
+    if (!hasPublicAuthCode('INIT', body, opts.secret)) return refuse(PLATFORM_CODE.invalidAuthCode, 'Mã xác thực không hợp lệ');
     if (body.MaDoiTac !== opts.partnerCode) return refuse(PLATFORM_CODE.invalidData, 'Mã đối tác không đúng');
     if (body.LoaiHinhThanhToan !== 'PAY' || body.MaTienTe !== 'VND' || body.NgonNgu !== 'vi-VN') return refuse(PLATFORM_CODE.invalidData, 'Dữ liệu không hợp lệ');
     const receipt = body.ThongTinBienLai as { PhiLePhi?: unknown } | undefined;
@@ -224,7 +226,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     const ref = String(body.MaThamChieu ?? '');
     const answer = (code: string, message: string, more: Record<string, unknown> = {}) =>
       signed('QUERY_ANSWER', { MaLoi: code, MoTaLoi: message, MaDoiTac: opts.partnerCode, MaThamChieu: ref, ...more });
-    if (!verifyAuthCode('QUERY', body, opts.secret)) return answer(PLATFORM_CODE.invalidAuthCode, 'Mã xác thực không hợp lệ');
+    if (!hasPublicAuthCode('QUERY', body, opts.secret)) return answer(PLATFORM_CODE.invalidAuthCode, 'Mã xác thực không hợp lệ');
     const payment = body.MaDoiTac === opts.partnerCode ? sim.payments.get(ref) : undefined;
     if (!payment) return answer(PLATFORM_CODE.notFound, 'Không tìm thấy giao dịch');
     return answer(PLATFORM_CODE.ok, 'Thành công', {
@@ -238,7 +240,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
 
   function bill(body: Record<string, unknown>): Answer {
     const ref = String(body.MaThamChieu ?? '');
-    if (!verifyAuthCode('GET_BILL', body, opts.secret)) return plain({ MaLoi: PLATFORM_CODE.invalidAuthCode, MoTaLoi: 'Mã xác thực không hợp lệ', MaThamChieu: ref });
+    if (!hasPublicAuthCode('GET_BILL', body, opts.secret)) return plain({ MaLoi: PLATFORM_CODE.invalidAuthCode, MoTaLoi: 'Mã xác thực không hợp lệ', MaThamChieu: ref });
     const payment = body.MaDoiTac === opts.partnerCode ? sim.payments.get(ref) : undefined;
     if (!payment) return plain({ MaLoi: PLATFORM_CODE.notFound, MoTaLoi: 'Không tìm thấy giao dịch', MaThamChieu: ref });
     if (payment.state !== TRANSACTION_STATE.paid) return plain({ MaLoi: PLATFORM_CODE.noReceipt, MoTaLoi: 'Giao dịch chưa có biên lai', MaThamChieu: ref });
@@ -342,6 +344,8 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     if (payment.state !== TRANSACTION_STATE.pending) return html(res, 409, '<p>Giao dịch đã kết thúc</p>');
     // The browser goes back at once; the notification follows on its own, as on the platform.
     void (action === 'pay' ? sim.pay(ref) : sim.cancel(ref)).catch(() => undefined);
+    // UrlTraVe is the gateway's own field; without it the payer stays on the platform's page.
+    if (typeof payment.init.UrlTraVe !== 'string' || !/^https?:\/\//.test(payment.init.UrlTraVe)) return html(res, 200, '<p>Đã ghi nhận</p>');
     const back = new URL(payment.init.UrlTraVe);
     back.searchParams.set('MaThamChieu', ref);
     back.searchParams.set('TrangThaiGD', payment.state);

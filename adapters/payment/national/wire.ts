@@ -5,7 +5,10 @@ export const PROTOCOL_VERSION = '1.0.6';
 
 /** Every request goes to `POST {base}/payment`, told apart by LoaiBanTin. */
 export type MessageType = 'INIT' | 'QUERY' | 'GET_BILL' | 'STATEMENT';
-/** The LoaiBanTin of the platform's confirmation call to the gateway. */
+/**
+ * The LoaiBanTin the simulator puts on its confirmation call. No public source shows the platform's
+ * value, so the gateway reads any (it is inside MaXacThuc).
+ */
 export const NOTIFY_MESSAGE = 'NOTIFY';
 
 /** LoaiPhiLePhi: phí (a fee for a service) or lệ phí (a state charge). */
@@ -50,7 +53,7 @@ export interface InitRequest {
   ThongTinGiaoDich: string;
   ThoiGianGD: string;
   Ip: string;
-  /** Ours: where the platform sends the payer's browser back. */
+  /** Ours, outside MaXacThuc (the public client sends no such field): where the payer's browser goes back. */
   UrlTraVe: string;
   ThongTinBienLai: ReceiptInfo;
   MaXacThuc: string;
@@ -124,7 +127,7 @@ export interface StatementResult {
 
 /** The platform's confirmation call to the gateway (POST, JSON). */
 export interface Notification {
-  LoaiBanTin: typeof NOTIFY_MESSAGE;
+  LoaiBanTin: string;
   /** '00': paid. */
   MaLoi: string;
   MaDoiTac: string;
@@ -138,15 +141,28 @@ export interface Notification {
   MaXacThuc: string;
 }
 
-/** The gateway's answer to a notification. */
+/**
+ * The gateway's answer to a notification, as the public client answers a confirmation
+ * (ConfirmDvcPaymentCommandHandler.cs): MaDoiTac, the notification's ThoiGianGD, and its MaXacThuc
+ * handed back unchanged. '' for what could not be read.
+ */
 export interface NotificationAnswer {
   MaLoi: string;
   MoTaLoi: string;
+  MaDoiTac: string;
+  MaThamChieu: string;
+  ThoiGianGD: string;
   MaXacThuc: string;
 }
 
-/** TrangThaiGD (README.md: our reading, the public material is silent). */
+/** TrangThaiGD as the simulator answers it (README.md: ours). */
 export const TRANSACTION_STATE = { paid: '00', pending: '01', failed: '02', cancelled: '03' } as const;
+
+/**
+ * TrangThaiGD as the public client reads a QUERY answer (HuanVu201/DichVuCong_KhoaLuan_PASETO,
+ * CheckConfirmGiaoDichThanhToanHandler.cs): 1 paid, 3 pending (the platform does not know yet), 4 failed.
+ */
+export const PUBLIC_TRANSACTION_STATE = { paid: '1', pending: '3', failed: '4' } as const;
 
 /** The MaLoi the platform answers to requests; '00' also means paid in a notification. */
 export const PLATFORM_CODE = {
