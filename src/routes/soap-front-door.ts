@@ -18,6 +18,7 @@ import { toProblem } from '../plugins/problems.js';
 import { faultEnvelope, payloadOf, readSoapCall, signedResponse } from '../soap/envelope.js';
 import { runOperation, WRITE_OPERATIONS, type Validate } from '../soap/operations.js';
 import { parseSoap, soapPartner, verifySoapSignature } from '../soap/security.js';
+import { validationErrors } from '../plugins/validation-errors.js';
 
 export interface SoapFrontDoorOptions {
   accept: AcceptContext;
@@ -48,7 +49,7 @@ function canonicalValidator(request: FastifyRequest): Validate {
   return (schema: TSchema, value: unknown, path: string) => {
     const check = request.compileValidationSchema(schema);
     if (check(value)) return;
-    const errors = (check.errors ?? []).slice(0, 20).map((e) => ({ path: `${path}${e.instancePath}` || '/', message: e.message ?? 'is invalid', keyword: e.keyword }));
+    const errors = validationErrors(check.errors ?? [], path);
     throw new Problem('invalid-request', 'The message does not match the schema', { errors });
   };
 }
