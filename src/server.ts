@@ -1,6 +1,7 @@
 // `npm start` / `node dist/src/server.js`: read the configuration, start the roles this process plays,
 // and shut down gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight work, close queues).
 import { ConfigError, loadConfig } from './config/config.js';
+import { routeConsoleThroughLogger } from './logging/console-bridge.js';
 import { createLogger } from './logging/logger.js';
 import { startGateway } from './runtime.js';
 
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
+  routeConsoleThroughLogger(logger);
   const gateway = await startGateway(config, logger).catch((error: Error) => {
     logger.fatal({ err: { message: error.message } }, 'the gateway could not start');
     process.stderr.write(`${error.message}\n`);

@@ -10,7 +10,7 @@ import type { Db, Queryable } from '../store/db.js';
 import { claimBatch, insertMessage, markDelivered, markFailed, nextInLine, releaseLease, type Lane, type OutboundMessage } from '../store/messages.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { isConnectionError } from '../store/connection-errors.js';
-import { backoffDelayMs } from './backoff.js';
+import { retryDelayMs } from './backoff.js';
 import type { Destination, ItemOutcome } from './destination.js';
 
 export const WEBHOOK = 'webhook';
@@ -100,9 +100,10 @@ export class DeliveryProcessor {
             permanent: outcome.result === 'refused',
             maxAttempts: delivery.maxAttempts,
             giveUpAfterMs: delivery.giveUpAfterMs,
-            delayMs: backoffDelayMs(message.attempts + 1, delivery.backoffBaseMs, delivery.backoffMaxMs),
+            delayMs: retryDelayMs(message.attempts + 1, delivery.backoffBaseMs, delivery.backoffMaxMs, outcome.result === 'retry' ? outcome.retryAfterMs : undefined),
           });
     if (!after) return undefined; // replayed or finished elsewhere meanwhile
+    this.logOutcome(after, outcome);
     this.deps.metrics?.deliveries.inc({ destination: message.destination, outcome: after.state });
     if (after.state === 'delivered') {
       this.deps.metrics?.deliveryLatency.observe({ destination: message.destination }, (Date.now() - new Date(message.createdAt).getTime()) / 1000);
@@ -131,6 +132,26 @@ export class DeliveryProcessor {
       if (notification) follow.push(notification);
     }
     return after;
+  }
+
+  /**
+   * One line per delivery outcome for the operator: ids, attempt, outcome and the next attempt, never
+   * the payload. The error text is the one the message log keeps (adapters strip personal data from it).
+   */
+  private logOutcome(after: OutboundMessage, outcome: ItemOutcome): void {
+    const line = {
+      event: 'delivery',
+      messageId: after.id,
+      destination: after.destination,
+      lane: after.lane,
+      attempt: after.attempts,
+      outcome: after.state,
+      ...(after.state === 'failed' ? { nextAttemptAt: after.nextAttemptAt.toISOString() } : {}),
+      ...(outcome.result !== 'delivered' ? { errorCode: outcome.error.slice(0, 200) } : {}),
+      ...(outcome.result === 'retry' && outcome.retryAfterMs !== undefined ? { partnerRetryAfterMs: outcome.retryAfterMs } : {}),
+    };
+    const level = after.state === 'delivered' ? 'info' : after.state === 'dead' ? 'error' : 'warn';
+    this.deps.logger[level](line, `delivery ${after.state}`);
   }
 
   /** Tells the partner that sent the message what became of it, through its webhook, in order per dossier. */
