@@ -63,6 +63,15 @@ export class TrustStore implements TrustChecker {
     return this.contents.certificates.map((known) => Buffer.from(known.certificate.toString()));
   }
 
+  /** When each certificate of the folder expires and each CA's newest CRL needs its successor, for the expiry alerts. */
+  validityEnds(): { certificates: { subject: string; notAfter: Date }[]; crls: { issuer: string; nextUpdate: Date | undefined }[] } {
+    const bySubject = new Map(this.contents.certificates.map((known) => [known.fingerprint, known.certificate.subject.replace(/\n/g, ', ')]));
+    return {
+      certificates: this.contents.certificates.map((known) => ({ subject: bySubject.get(known.fingerprint)!, notAfter: new Date(known.certificate.validTo) })),
+      crls: [...this.contents.crls].map(([issuer, crl]) => ({ issuer: bySubject.get(issuer) ?? issuer, nextUpdate: crl.nextUpdate })),
+    };
+  }
+
   check(chain: readonly X509Certificate[], options: { at: Date; purpose: CertificatePurpose }): TrustVerdict {
     try {
       return { ok: true, path: this.validate(chain, options.at, options.purpose).map((known) => known.certificate) };
