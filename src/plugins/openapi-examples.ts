@@ -55,6 +55,7 @@ export const REQUEST_EXAMPLES: Record<string, unknown> = {
   },
   // A witness's C2SP cosignature line: key hash, time and signature, base64.
   'POST /v1/audit/checkpoints/{size}/cosignatures': { line: '— witness.example/w1 NA4ywqn/1BTL2oIg0wW9X1zFGC+iWXrvi0BKhx5WJmhKZ9x0JhAn3OcGS6WaBtZo6keXb3l19z2Zl7shvUwgOMNPqKNeROk49f7uTg==' },
+  'POST /v1/admin/messages/replay': { destination: 'national-portal', errorPrefix: 'portal unavailable', deadFrom: '2025-08-05T00:00:00+07:00', dryRun: true },
   'POST /v1/admin/reconciliations': { provider: 'national', day: '2025-08-05' },
   'POST /portal-compatible/login': { username: 'hanoi-one-stop', password: 'the partner API key' },
   'POST /portal-compatible/integration': { session: 'the session from /login', madonvi: '000.00.12.H26', service: 'LayDanhMucLinhVuc' },
