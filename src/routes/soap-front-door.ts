@@ -130,7 +130,7 @@ const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { ac
           payload = payloadOf(verified.document);
           signature = verified.signature;
         } else if (partner.mustSign && write) {
-          throw new Problem('signature_missing', 'This partner must sign its SOAP requests: an XML Signature over soap:Body');
+          throw new Problem('signature-missing', 'This partner must sign its SOAP requests: an XML Signature over soap:Body');
         }
         const result = await runOperation(
           {
