@@ -148,7 +148,7 @@ function benchRecord(i: number): LogRecord {
   const code = `000.00.20.H26-261123-${String(i).padStart(6, '0')}`;
   const kind = i % 10;
   if (kind === 9) {
-    return { direction: 'in', partnerId: partner.id, endpoint: 'POST /v1/dossiers', messageId: randomUUID(), outcome: 'refused', errorCode: 'signature_invalid' };
+    return { direction: 'in', partnerId: partner.id, endpoint: 'POST /v1/dossiers', messageId: randomUUID(), outcome: 'refused', errorCode: 'signature-invalid' };
   }
   const body = Buffer.from(JSON.stringify(benchDossier(code, i)));
   if (kind < 5) {

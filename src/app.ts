@@ -77,6 +77,13 @@ declare module 'fastify' {
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
 
+/**
+ * Bodies stay exactly as sent (no coercion, no removal). allErrors lists every problem of a refused
+ * request; its cost on hostile input is bounded by the body limits, the schemas' maxItems/maxLength
+ * and their linear patterns, and the answer lists at most MAX_LISTED_ERRORS (validation-errors.ts).
+ */
+export const AJV_OPTIONS = { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true } as const;
+
 /** Limits on what arrives from outside, beyond rates (config.ts protection: MAX_HEADER_BYTES, CALLBACK_*, REFUSALS_*). */
 export interface HostileInputOptions {
   maxHeaderBytes: number;
@@ -123,7 +130,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+    ajv: { customOptions: AJV_OPTIONS },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
   app.addHook('onSend', async (request, reply) => {

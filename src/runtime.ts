@@ -180,6 +180,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   closers.push(() => payments.close());
   const metrics = new GatewayMetrics();
   metrics.watch(db, apiQueues);
+  metrics.watchValidity(signing.trust, () => signing.keyRing.active.certificateChain);
   const processor = new DeliveryProcessor({ db, destinations, registry, delivery: config.delivery, queue: queues, logger, metrics });
 
   let sweeper: Sweeper | undefined;

@@ -2,6 +2,7 @@
 // and shut down gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight work, close queues).
 import { ConfigError } from './config/config.js';
 import { checkStartup } from './config/startup-check.js';
+import { routeConsoleThroughLogger } from './logging/console-bridge.js';
 import { tryItCommands } from './try-it.js';
 import { createLogger } from './logging/logger.js';
 import { startGateway } from './runtime.js';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
+  routeConsoleThroughLogger(logger);
   const gateway = await startGateway(config, logger).catch((error: Error) => {
     // One report, in the JSON log; pino's default destination writes it before the exit.
     logger.fatal({ err: { message: error.message } }, `the gateway could not start: ${error.message}`);

@@ -34,7 +34,7 @@ export interface VerifiedEnvelope {
 export class EdxmlSignatureRefused extends Error {
   override readonly name = 'EdxmlSignatureRefused';
   constructor(
-    readonly code: 'signature_missing' | 'signature_invalid' | 'certificate_untrusted' | 'certificate_revoked',
+    readonly code: 'signature-missing' | 'signature-invalid' | 'certificate-untrusted' | 'certificate-revoked',
     readonly reason: string,
   ) {
     super(`${code}: ${reason}`);
@@ -70,16 +70,16 @@ export async function verifyEnvelope(envelopeXml: string, options: { trust?: Tru
 /** The attachments received must be exactly those of the signed manifest, byte for byte. */
 export function checkAttachments(manifest: ManifestReference[], attachments: { contentId: string; sha256: string; contentType: string; attachmentName: string }[]): void {
   if (attachments.length !== manifest.length) {
-    throw new EdxmlSignatureRefused('signature_invalid', `the manifest lists ${manifest.length} attachments, the package carries ${attachments.length}`);
+    throw new EdxmlSignatureRefused('signature-invalid', `the manifest lists ${manifest.length} attachments, the package carries ${attachments.length}`);
   }
   for (const reference of manifest) {
     const attachment = attachments.find((a) => a.contentId === reference.contentId);
-    if (!attachment) throw new EdxmlSignatureRefused('signature_invalid', `attachment cid:${reference.contentId} of the signed manifest is missing`);
+    if (!attachment) throw new EdxmlSignatureRefused('signature-invalid', `attachment cid:${reference.contentId} of the signed manifest is missing`);
     if (attachment.sha256 !== reference.sha256) {
-      throw new EdxmlSignatureRefused('signature_invalid', `attachment cid:${reference.contentId} does not match its digest in the signed manifest: it was changed`);
+      throw new EdxmlSignatureRefused('signature-invalid', `attachment cid:${reference.contentId} does not match its digest in the signed manifest: it was changed`);
     }
     if (attachment.contentType !== reference.contentType || attachment.attachmentName !== reference.attachmentName) {
-      throw new EdxmlSignatureRefused('signature_invalid', `attachment cid:${reference.contentId} has another name or type than the signed manifest says`);
+      throw new EdxmlSignatureRefused('signature-invalid', `attachment cid:${reference.contentId} has another name or type than the signed manifest says`);
     }
   }
 }

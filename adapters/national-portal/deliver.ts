@@ -6,7 +6,7 @@ import type { PortalService } from './wire.js';
 
 export type ItemOutcome =
   | { result: 'delivered'; alreadyExisted?: boolean }
-  | { result: 'retry'; error: string }
+  | { result: 'retry'; error: string; retryAfterMs?: number }
   | { result: 'refused'; error: string };
 
 export interface BatchItem {
@@ -50,7 +50,7 @@ export async function deliverBatch(
     if (answer.kind === 'ok') {
       for (const i of group) outcomes.set(i.id, { result: 'delivered', ...(recovering && asUpdate ? { alreadyExisted: true } : {}) });
     } else if (answer.kind === 'unavailable') {
-      for (const i of group) outcomes.set(i.id, { result: 'retry', error: `portal unavailable: ${answer.reason}` });
+      for (const i of group) outcomes.set(i.id, { result: 'retry', error: `portal unavailable: ${answer.reason}`, ...(answer.retryAfterMs !== undefined ? { retryAfterMs: answer.retryAfterMs } : {}) });
     } else if (group.length > 1) {
       // Halves in order, so that items of the batch still reach the portal in the order given.
       const middle = Math.ceil(group.length / 2);

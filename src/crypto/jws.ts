@@ -8,7 +8,7 @@ import type { Signer } from './signer.js';
 
 export const JWS_HEADER = 'x-jws-signature';
 
-export type JwsErrorCode = 'signature_missing' | 'signature_invalid';
+export type JwsErrorCode = 'signature-missing' | 'signature-invalid';
 
 export class JwsError extends Error {
   constructor(
@@ -62,7 +62,7 @@ export function signDetachedJws(body: Buffer, signer: Signer): string {
 }
 
 export function verifyDetachedJws(token: string | undefined, body: Buffer, options: VerifyJwsOptions = {}): VerifiedJws {
-  if (token === undefined || token === '') throw new JwsError('signature_missing', `No ${JWS_HEADER} header`);
+  if (token === undefined || token === '') throw new JwsError('signature-missing', `No ${JWS_HEADER} header`);
   const maxTokenBytes = options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES;
   // Only ASCII survives the alphabet check below, so characters count as bytes here.
   if (token.length > maxTokenBytes) throw invalid(`The token is longer than ${maxTokenBytes} bytes`);
@@ -98,7 +98,7 @@ function signingInput(encodedHeader: string, body: Buffer): Buffer {
 }
 
 function invalid(reason: string): JwsError {
-  return new JwsError('signature_invalid', reason);
+  return new JwsError('signature-invalid', reason);
 }
 
 /** Strict: base64url alphabet only, no padding, and the canonical encoding of what it decodes to. */

@@ -24,6 +24,6 @@ export function checkPartnerCertificate(
   const verdict = deps.trust.check(chain, { at: receivedAt, purpose: 'signing' });
   if (!verdict.ok) throw new Problem(verdict.code, verdict.reason);
   const owner = deps.registry.partnerForCertificate(chain[0]!);
-  if (!owner) throw new Problem('certificate_untrusted', `The certificate ${certificateFingerprint(chain[0]!)} is not registered for any partner`);
-  if (owner.id !== partner.id) throw new Problem('certificate_untrusted', 'The certificate belongs to another partner');
+  if (!owner) throw new Problem('certificate-untrusted', `The certificate ${certificateFingerprint(chain[0]!)} is not registered for any partner`);
+  if (owner.id !== partner.id) throw new Problem('certificate-untrusted', 'The certificate belongs to another partner');
 }

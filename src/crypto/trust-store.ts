@@ -31,7 +31,7 @@ interface Contents {
 
 class Refusal extends Error {
   constructor(
-    readonly code: 'certificate_untrusted' | 'certificate_revoked',
+    readonly code: 'certificate-untrusted' | 'certificate-revoked',
     reason: string,
   ) {
     super(reason);
@@ -63,12 +63,21 @@ export class TrustStore implements TrustChecker {
     return this.contents.certificates.map((known) => Buffer.from(known.certificate.toString()));
   }
 
+  /** When each certificate of the folder expires and each CA's newest CRL needs its successor, for the expiry alerts. */
+  validityEnds(): { certificates: { subject: string; notAfter: Date }[]; crls: { issuer: string; nextUpdate: Date | undefined }[] } {
+    const bySubject = new Map(this.contents.certificates.map((known) => [known.fingerprint, known.certificate.subject.replace(/\n/g, ', ')]));
+    return {
+      certificates: this.contents.certificates.map((known) => ({ subject: bySubject.get(known.fingerprint)!, notAfter: new Date(known.certificate.validTo) })),
+      crls: [...this.contents.crls].map(([issuer, crl]) => ({ issuer: bySubject.get(issuer) ?? issuer, nextUpdate: crl.nextUpdate })),
+    };
+  }
+
   check(chain: readonly X509Certificate[], options: { at: Date; purpose: CertificatePurpose }): TrustVerdict {
     try {
       return { ok: true, path: this.validate(chain, options.at, options.purpose).map((known) => known.certificate) };
     } catch (error) {
       if (error instanceof Refusal) return { ok: false, code: error.code, reason: error.message };
-      return { ok: false, code: 'certificate_untrusted', reason: `the certificate chain could not be checked: ${(error as Error).message}` };
+      return { ok: false, code: 'certificate-untrusted', reason: `the certificate chain could not be checked: ${(error as Error).message}` };
     }
   }
 
@@ -126,7 +135,7 @@ export class TrustStore implements TrustChecker {
       }
     }
     const revokedAt = crl.revoked.get(normaliseSerial(subject.certificate.serialNumber));
-    if (revokedAt) throw new Refusal('certificate_revoked', `certificate ${name(subject)} was revoked by ${commonName(issuer)} on ${revokedAt.toISOString()}`);
+    if (revokedAt) throw new Refusal('certificate-revoked', `certificate ${name(subject)} was revoked by ${commonName(issuer)} on ${revokedAt.toISOString()}`);
   }
 }
 
@@ -209,7 +218,7 @@ function isSelfSigned(item: Known): boolean {
 }
 
 function untrusted(reason: string): Refusal {
-  return new Refusal('certificate_untrusted', reason);
+  return new Refusal('certificate-untrusted', reason);
 }
 
 function name(item: Known): string {

@@ -5,7 +5,7 @@ import { createHash, type X509Certificate } from 'node:crypto';
 
 export type CertificatePurpose = 'signing' | 'tls-client';
 
-export type TrustFailureCode = 'certificate_untrusted' | 'certificate_revoked';
+export type TrustFailureCode = 'certificate-untrusted' | 'certificate-revoked';
 
 export type TrustVerdict =
   | { ok: true; /** leaf first, ending in the trusted root */ path: X509Certificate[] }

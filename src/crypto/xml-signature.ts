@@ -27,7 +27,7 @@ const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
 const ACCEPTED_TRANSFORMS = [[EXC_C14N], [ENVELOPED, EXC_C14N]];
 
-export type XmlSignatureErrorCode = 'signature_missing' | 'signature_invalid';
+export type XmlSignatureErrorCode = 'signature-missing' | 'signature-invalid';
 
 export class XmlSignatureError extends Error {
   override readonly name = 'XmlSignatureError';
@@ -115,7 +115,7 @@ export function signXml(xml: string, signer: Signer, options: SignXmlOptions = {
 export function verifyXml(input: string | Buffer, options: VerifyXmlOptions): VerifiedXml {
   const document = parseXmlDocument(input, { maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES });
   const signatures = document.getElementsByTagNameNS(DSIG_NS, 'Signature');
-  if (signatures.length === 0) throw new XmlSignatureError('signature_missing', 'no ds:Signature in the document');
+  if (signatures.length === 0) throw new XmlSignatureError('signature-missing', 'no ds:Signature in the document');
   if (signatures.length > 1) throw invalid(`${signatures.length} ds:Signature elements; exactly one is accepted`);
   const signature = signatures.item(0) as Element;
 
@@ -326,7 +326,7 @@ function requiredAttribute(element: Element, name: string): string {
 }
 
 function invalid(reason: string): XmlSignatureError {
-  return new XmlSignatureError('signature_invalid', reason);
+  return new XmlSignatureError('signature-invalid', reason);
 }
 
 function firstLine(error: unknown): string {

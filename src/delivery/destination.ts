@@ -10,7 +10,7 @@ export interface SentItem {
 
 export type ItemOutcome =
   | ({ result: 'delivered'; note?: string } & SentItem)
-  | ({ result: 'retry'; error: string } & SentItem)
+  | ({ result: 'retry'; error: string; /** The partner's Retry-After, if it sent one. */ retryAfterMs?: number } & SentItem)
   | ({ result: 'refused'; error: string } & SentItem);
 
 export interface Destination {

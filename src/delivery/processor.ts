@@ -10,7 +10,7 @@ import type { Db, Queryable } from '../store/db.js';
 import { claimBatch, insertMessages, nextInLines, recordAttempts, releaseLease, type AttemptOutcome, type Lane, type NewMessage, type OutboundMessage } from '../store/messages.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { isConnectionError } from '../store/connection-errors.js';
-import { backoffDelayMs } from './backoff.js';
+import { retryDelayMs } from './backoff.js';
 import type { Destination, ItemOutcome } from './destination.js';
 
 export const WEBHOOK = 'webhook';
@@ -99,13 +99,14 @@ export class DeliveryProcessor {
       const o = outcomeOf(m);
       return o.result === 'delivered'
         ? { id: m.id, delivered: true, note: o.note }
-        : { id: m.id, delivered: false, error: o.error, permanent: o.result === 'refused', delayMs: backoffDelayMs(m.attempts + 1, delivery.backoffBaseMs, delivery.backoffMaxMs) };
+        : { id: m.id, delivered: false, error: o.error, permanent: o.result === 'refused', delayMs: retryDelayMs(m.attempts + 1, delivery.backoffBaseMs, delivery.backoffMaxMs, o.result === 'retry' ? o.retryAfterMs : undefined) };
     });
     // Messages replayed or finished elsewhere meanwhile are not returned, and get no record.
     const after = await recordAttempts(tx, attempts, { maxAttempts: delivery.maxAttempts, giveUpAfterMs: delivery.giveUpAfterMs });
     const order = new Map(messages.map((m, i) => [m.id, i]));
     after.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     for (const m of after) {
+      this.logOutcome(m, outcomeOf(m));
       this.deps.metrics?.deliveries.inc({ destination: m.destination, outcome: m.state });
       if (m.state === 'delivered') this.deps.metrics?.deliveryLatency.observe({ destination: m.destination }, (Date.now() - new Date(m.createdAt).getTime()) / 1000);
     }
@@ -144,6 +145,26 @@ export class DeliveryProcessor {
     if (queue.enqueueMany && now.length > 1) await queue.enqueueMany(now).catch(() => {});
     else for (const f of now) await queue.enqueue(f.id, f.lane).catch(() => {});
     for (const f of later) await queue.enqueue(f.id, f.lane, f.delayMs).catch(() => {});
+  }
+
+  /**
+   * One line per delivery outcome for the operator: ids, attempt, outcome and the next attempt, never
+   * the payload. The error text is the one the message log keeps (adapters strip personal data from it).
+   */
+  private logOutcome(after: OutboundMessage, outcome: ItemOutcome): void {
+    const line = {
+      event: 'delivery',
+      messageId: after.id,
+      destination: after.destination,
+      lane: after.lane,
+      attempt: after.attempts,
+      outcome: after.state,
+      ...(after.state === 'failed' ? { nextAttemptAt: after.nextAttemptAt.toISOString() } : {}),
+      ...(outcome.result !== 'delivered' ? { errorCode: outcome.error.slice(0, 200) } : {}),
+      ...(outcome.result === 'retry' && outcome.retryAfterMs !== undefined ? { partnerRetryAfterMs: outcome.retryAfterMs } : {}),
+    };
+    const level = after.state === 'delivered' ? 'info' : after.state === 'dead' ? 'error' : 'warn';
+    this.deps.logger[level](line, `delivery ${after.state}`);
   }
 
   /** Tells the partner that sent the message what became of it, through its webhook, in order per dossier. */

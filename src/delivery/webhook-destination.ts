@@ -1,6 +1,7 @@
 // Partner webhooks: the one-stop system learns what became of each message it sent. One call per
 // notification; 2xx is delivered, 408/429/5xx and network failures are retried, other 4xx are final.
 import { request } from 'undici';
+import { retryAfterMs } from '../core/retry-after.js';
 import { JWS_HEADER } from '../crypto/jws.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
 import { outboundTraceparent } from '../observability/trace-context.js';
@@ -48,7 +49,10 @@ export class WebhookDestination implements Destination {
       await response.body.dump();
       const status = response.statusCode;
       if (status >= 200 && status < 300) return { result: 'delivered' };
-      if (status === 408 || status === 429 || status >= 500) return { result: 'retry', error: `webhook answered HTTP ${status}` };
+      if (status === 408 || status === 429 || status >= 500) {
+        const asked = retryAfterMs(response.headers['retry-after']);
+        return { result: 'retry', error: `webhook answered HTTP ${status}`, ...(asked !== undefined ? { retryAfterMs: asked } : {}) };
+      }
       return { result: 'refused', error: `webhook answered HTTP ${status}` };
     } catch (error) {
       return { result: 'retry', error: `webhook unreachable: ${(error as { code?: string }).code ?? 'network error'}` };

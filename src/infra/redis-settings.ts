@@ -34,6 +34,12 @@ export async function checkRedisSettings(redis: Redis): Promise<RedisSettingProb
   return problems;
 }
 
+/**
+ * For every BullMQ queue and worker: BullMQ's own check of these settings prints to the console, which
+ * would put a non-JSON line in the JSON log; warnAboutRedisSettings logs the same through pino.
+ */
+export const BULLMQ_CONNECTION_OPTIONS = { skipVersionCheck: true } as const;
+
 /** Logs one warning per problem, naming the setting, what was found and why it matters. */
 export async function warnAboutRedisSettings(redis: Redis, logger: RedisSettingsLogger): Promise<RedisSettingProblem[]> {
   const problems = await checkRedisSettings(redis);

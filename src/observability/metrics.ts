@@ -6,6 +6,11 @@ import { treeSize } from '../audit/tree-store.js';
 import type { Db } from '../store/db.js';
 import type { Lane } from '../store/messages.js';
 
+/** Certificates and CRLs whose end the operator must see coming (src/crypto/trust-store.ts and the signing key). */
+export interface ValiditySource {
+  validityEnds(): { certificates: { subject: string; notAfter: Date }[]; crls: { issuer: string; nextUpdate: Date | undefined }[] };
+}
+
 export interface QueueDepthSource {
   depth(): Promise<Record<Lane, Record<string, number>>>;
 }
@@ -22,7 +27,8 @@ export class GatewayMetrics {
   readonly refusalsUnlogged: Counter<'code'>;
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'lgsp_process_' });
+    // The default metrics' names already start with process_ or nodejs_; the prefix only adds ours.
+    collectDefaultMetrics({ register: this.registry, prefix: 'lgsp_' });
     this.httpRequests = new Histogram({
       name: 'lgsp_http_request_duration_seconds',
       help: 'HTTP requests by route template, method, status and partner',
@@ -75,6 +81,33 @@ export class GatewayMetrics {
     });
   }
 
+  /** Seconds until certificates expire and CRLs pass their next update (negative once past), read at scrape time. */
+  watchValidity(source: ValiditySource, signingCertificates: () => readonly { subject: string; validTo: string }[]): void {
+    new Gauge({
+      name: 'lgsp_certificate_expiry_seconds',
+      help: 'Seconds until a certificate expires: the gateway signing chain (role="signing") and the trust store (role="trust")',
+      labelNames: ['role', 'subject'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const c of signingCertificates()) this.set({ role: 'signing', subject: c.subject.replace(/\n/g, ', ') }, (Date.parse(c.validTo) - now) / 1000);
+        for (const c of source.validityEnds().certificates) this.set({ role: 'trust', subject: c.subject }, (c.notAfter.getTime() - now) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'lgsp_crl_next_update_seconds',
+      help: "Seconds until a CA's newest CRL reaches its next update (negative: stale; a CRL without one counts as stale)",
+      labelNames: ['issuer'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const c of source.validityEnds().crls) this.set({ issuer: c.issuer }, c.nextUpdate ? (c.nextUpdate.getTime() - now) / 1000 : -1);
+      },
+    });
+  }
+
   /** Gauges that ask the database and the queues when Prometheus scrapes, not on every request. */
   watch(db: Db, queues: QueueDepthSource): void {
     new Gauge({
@@ -99,6 +132,19 @@ export class GatewayMetrics {
           `SELECT destination, state, count(*)::int AS n FROM messages WHERE state IN ('pending', 'failed', 'dead') GROUP BY 1, 2`,
         );
         for (const r of rows) this.set({ destination: r.destination, state: r.state }, r.n);
+      },
+    });
+    new Gauge({
+      name: 'lgsp_oldest_open_message_age_seconds',
+      help: 'Age of the oldest message not yet delivered (pending or failed), by destination: the delivery lag',
+      labelNames: ['destination'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const rows = await db.query<{ destination: string; age: number }>(
+          `SELECT destination, extract(epoch FROM now() - min(created_at))::float8 AS age FROM messages WHERE state IN ('pending', 'failed') GROUP BY 1`,
+        );
+        for (const r of rows) this.set({ destination: r.destination }, Math.max(0, r.age));
       },
     });
     new Gauge({

@@ -39,7 +39,7 @@ export default fp<AuthOptions>(
       const byKey = registry.authenticate(typeof key === 'string' ? key : undefined);
       const byCertificate = clientCertificates ? partnerOfClientCertificate(request, registry, clientCertificates) : undefined;
       if (byKey && byCertificate && byKey.id !== byCertificate.id) {
-        throw new Problem('certificate_untrusted', 'The client certificate and the API key belong to different partners');
+        throw new Problem('certificate-untrusted', 'The client certificate and the API key belong to different partners');
       }
       const partner = byKey ?? byCertificate;
       if (partner) request.partner = partner;
@@ -57,7 +57,7 @@ function partnerOfClientCertificate(request: FastifyRequest, registry: PartnerRe
   const verdict = trust.check(chain, { at: new Date(), purpose: 'tls-client' });
   if (!verdict.ok) throw new Problem(verdict.code, `Client certificate: ${verdict.reason}`);
   const partner = registry.partnerForCertificate(chain[0]!);
-  if (!partner) throw new Problem('certificate_untrusted', 'The client certificate is not registered for any partner');
+  if (!partner) throw new Problem('certificate-untrusted', 'The client certificate is not registered for any partner');
   return partner;
 }
 

@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import type { RefusalLog } from '../audit/refusal-log.js';
 import { Problem, type ProblemCode } from '../core/problems.js';
 import { isConnectionError } from '../store/connection-errors.js';
+import { validationErrors } from './validation-errors.js';
 
 export function sendProblem(reply: FastifyReply, problem: Problem, instance?: string): FastifyReply {
   return reply.code(problem.status).type('application/problem+json').send(problem.toJSON(instance));
@@ -16,8 +17,7 @@ export function sendProblem(reply: FastifyReply, problem: Problem, instance?: st
 export function toProblem(error: FastifyError): Problem {
   if (error instanceof Problem) return error;
   if (error.validation) {
-    const errors = error.validation.slice(0, 20).map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'is invalid', keyword: v.keyword }));
-    return new Problem('invalid-request', `The ${error.validationContext ?? 'request'} does not match the schema`, { errors });
+    return new Problem('invalid-request', `The ${error.validationContext ?? 'request'} does not match the schema`, { errors: validationErrors(error.validation) });
   }
   const byFastifyCode: Record<string, ProblemCode> = {
     FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',

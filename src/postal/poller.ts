@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { VnpostClient } from '../../adapters/postal-bcci/index.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import type { AcceptContext } from '../dossiers/accept.js';
+import { BULLMQ_CONNECTION_OPTIONS } from '../infra/redis-settings.js';
 import type { Db } from '../store/db.js';
 import { applyReports } from './reports.js';
 import { settleReports } from './settle.js';
@@ -33,7 +34,7 @@ export class PostalPoller {
     queue: Enqueuer,
     private readonly logger: Logger,
   ) {
-    this.queue = new Queue(QUEUE, { connection, prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 4, backoff: { type: 'exponential', delay: 2_000 } } });
+    this.queue = new Queue(QUEUE, { connection, prefix, ...BULLMQ_CONNECTION_OPTIONS, defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 4, backoff: { type: 'exponential', delay: 2_000 } } });
     this.worker = new Worker<TrackJob>(
       QUEUE,
       async (job) => {
@@ -48,7 +49,7 @@ export class PostalPoller {
         });
         if (result) await settleReports(result, { accept, queue, logger });
       },
-      { connection, prefix, autorun: false, concurrency: 4 },
+      { connection, prefix, autorun: false, concurrency: 4, ...BULLMQ_CONNECTION_OPTIONS },
     );
     this.worker.on('error', (err) => logger.warn({ err: { message: err.message } }, 'postal poll worker error'));
   }

@@ -1,11 +1,17 @@
-// BullMQ schedules deliveries; it is not the record of them. A job carries only a message id and its
-// job id IS the message id, so enqueueing twice, or re-enqueueing after Redis lost everything, is harmless.
+// BullMQ schedules deliveries; it is not the record of them. A job carries only a message id, and
+// BullMQ deduplicates on it while the job is not finished, so enqueueing twice, or re-enqueueing after
+// Redis lost everything, is harmless. Finished jobs are kept for a while (not deduplicated any more)
+// so that the queue dashboard shows recent work; a replay or a retry then gets a new job.
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Enqueuer } from '../delivery/processor.js';
 import type { Lane } from '../store/messages.js';
+import { BULLMQ_CONNECTION_OPTIONS } from '../infra/redis-settings.js';
 
 export const LANE_QUEUES: Record<Lane, string> = { live: 'deliveries-live', bulk: 'deliveries-bulk' };
+
+/** An hour of finished jobs, at most a thousand per lane: enough to watch, bounded in Redis memory. */
+export const KEPT_FINISHED_JOBS = { age: 3600, count: 1000 };
 
 export interface DeliveryJob {
   messageId: string;
@@ -18,19 +24,20 @@ export class DeliveryQueues implements Enqueuer {
     const options = {
       connection,
       prefix,
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
+      ...BULLMQ_CONNECTION_OPTIONS,
+      defaultJobOptions: { removeOnComplete: KEPT_FINISHED_JOBS, removeOnFail: KEPT_FINISHED_JOBS, attempts: 1 },
     };
     this.queues = { live: new Queue(LANE_QUEUES.live, options), bulk: new Queue(LANE_QUEUES.bulk, options) };
   }
 
   async enqueue(id: string, lane: Lane, delayMs = 0): Promise<void> {
-    await this.queues[lane].add('deliver', { messageId: id }, { jobId: id, ...(delayMs > 0 ? { delay: delayMs } : {}) });
+    await this.queues[lane].add('deliver', { messageId: id }, { deduplication: { id }, ...(delayMs > 0 ? { delay: delayMs } : {}) });
   }
 
   async enqueueMany(messages: readonly { id: string; lane: Lane }[]): Promise<void> {
     await Promise.all(
       (['live', 'bulk'] as const).map(async (lane) => {
-        const jobs = messages.filter((m) => m.lane === lane).map((m) => ({ name: 'deliver', data: { messageId: m.id }, opts: { jobId: m.id } }));
+        const jobs = messages.filter((m) => m.lane === lane).map((m) => ({ name: 'deliver', data: { messageId: m.id }, opts: { deduplication: { id: m.id } } }));
         if (jobs.length > 0) await this.queues[lane].addBulk(jobs);
       }),
     );

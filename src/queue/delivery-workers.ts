@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { DeliveryProcessor } from '../delivery/processor.js';
+import { BULLMQ_CONNECTION_OPTIONS } from '../infra/redis-settings.js';
 import { callSlot } from './call-slot.js';
 import { LANE_QUEUES, type DeliveryJob } from './delivery-queue.js';
 
@@ -23,7 +24,7 @@ export class DeliveryWorkers {
     // A killed worker's active jobs come back after the lock runs out; tie that to the lease so the
     // job and the database lease expire together.
     const lockDuration = Math.max(2000, Math.min(30_000, delivery.leaseMs));
-    const common = { connection, prefix, autorun: false, lockDuration, stalledInterval: lockDuration };
+    const common = { connection, prefix, autorun: false, lockDuration, stalledInterval: lockDuration, ...BULLMQ_CONNECTION_OPTIONS };
     this.workers = [
       new Worker<DeliveryJob>(LANE_QUEUES.live, run(), { ...common, concurrency: delivery.liveConcurrency }),
       new Worker<DeliveryJob>(LANE_QUEUES.bulk, run(callSlot(connection, `${prefix}:call-slot:${LANE_QUEUES.bulk}`, delivery.bulkCallsPerSecond)), { ...common, concurrency: 1 }),

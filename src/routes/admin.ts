@@ -7,6 +7,7 @@ import { deliveryView, DeliveryView } from '../dossiers/delivery-view.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import { requireRole } from '../plugins/auth.js';
 import type { Db } from '../store/db.js';
+import { findDeadLetters, replayDeadLetters } from '../store/dead-letters.js';
 import { replayDead, type OutboundMessage } from '../store/messages.js';
 import { ProblemResponse } from './problem-schema.js';
 
@@ -16,6 +17,26 @@ export interface AdminRouteOptions {
 }
 
 const MessageId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+const DeadLetter = Type.Object({
+  id: Type.String(),
+  destination: Type.String(),
+  lane: Type.String(),
+  dossierCode: Type.Union([Type.String(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  diedAt: Type.String({ format: 'date-time' }),
+});
+const BulkReplay = Type.Object(
+  {
+    destination: Type.Optional(Type.String({ minLength: 1, maxLength: 50, examples: ['national-portal'] })),
+    deadFrom: Type.Optional(Type.String({ format: 'date-time', description: 'Died at or after this instant' })),
+    deadTo: Type.Optional(Type.String({ format: 'date-time', description: 'Died before this instant' })),
+    errorPrefix: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The recorded error starts with this text, e.g. "portal unavailable: HTTP 503"' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })),
+    dryRun: Type.Optional(Type.Boolean({ default: false, description: 'Only list what would be replayed' })),
+  },
+  { additionalProperties: false },
+);
+const BulkReplayAnswer = Type.Object({ dryRun: Type.Boolean(), count: Type.Integer(), messages: Type.Array(DeadLetter) });
 const AdminMessage = Type.Intersect([DeliveryView, Type.Object({ destination: Type.String(), dossierCode: Type.Union([Type.String(), Type.Null()]), partnerId: Type.String() })]);
 
 const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, { db, queue }) => {
@@ -64,6 +85,32 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, { 
       if (result === 'not-dead') throw new Problem('message-not-dead', 'The message is not dead-lettered; it is delivered or still being retried');
       await queue.enqueue(result.id, result.lane).catch(() => {});
       return reply.code(202).send(view(result));
+    },
+  );
+
+  app.post(
+    '/v1/admin/messages/replay',
+    {
+      bodyLimit: BODY_LIMITS.command,
+      schema: {
+        tags: ['admin'],
+        summary: 'Replay every dead letter a filter matches (destination, time of death, error), or list them with dryRun',
+        description: 'Oldest first, at most `limit` per call; call again for the rest. Each is reset and queued as one replay is.',
+        body: BulkReplay,
+        response: { 200: BulkReplayAnswer, 202: BulkReplayAnswer, '4xx': ProblemResponse },
+      },
+    },
+    async (request, reply) => {
+      const { dryRun = false, limit = 1000, deadFrom, deadTo, ...rest } = request.body;
+      const filter = { ...rest, deadFrom: deadFrom ? new Date(deadFrom) : undefined, deadTo: deadTo ? new Date(deadTo) : undefined, limit };
+      if (dryRun) {
+        const messages = await findDeadLetters(db, filter);
+        return reply.code(200).send({ dryRun, count: messages.length, messages });
+      }
+      const messages = await replayDeadLetters(db, filter);
+      for (const m of messages) await queue.enqueue(m.id, m.lane as OutboundMessage['lane']).catch(() => {});
+      request.log.info({ replayed: messages.length, destination: filter.destination, errorPrefix: filter.errorPrefix }, 'dead letters replayed');
+      return reply.code(202).send({ dryRun, count: messages.length, messages });
     },
   );
 };

@@ -48,6 +48,23 @@ const RecordSummary = Type.Object({
   body: Type.Union([Type.Literal('kept'), Type.Literal('pruned'), Type.Literal('none')]),
 });
 
+/** lgsp-audit-bundle/v1 (src/audit/bundle.ts); `record` is the decoded leaf, described in docs/audit-log.md. */
+const EvidenceBundle = Type.Object({
+  format: Type.Literal('lgsp-audit-bundle/v1'),
+  origin: Type.String(),
+  index: Type.Integer(),
+  leaf: Type.String({ contentEncoding: 'base64' }),
+  record: Type.Record(Type.String(), Type.Unknown()),
+  body: Type.Union([
+    Type.Object({ salt: Type.String({ contentEncoding: 'base64' }), bytes: Type.String({ contentEncoding: 'base64' }) }),
+    Type.Object({ pruned: Type.Literal(true), prunedAt: Type.String() }),
+    Type.Null(),
+  ]),
+  certificates: Type.Record(Type.String(), Type.String({ contentEncoding: 'base64' }), { description: 'DER certificates by SHA-256 fingerprint' }),
+  inclusionProof: Type.Object({ treeSize: Type.Integer(), hashes: Base64List }),
+  checkpoint: Type.String({ description: 'The C2SP signed note the proof leads to' }),
+});
+
 const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { db, origin, verifierKey, witnesses }) => {
   const auditor = requireRole('auditor');
   const tags = ['audit'];
@@ -227,7 +244,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { 
     '/v1/audit/bundles/:index',
     {
       preParsing: auditor,
-      schema: { tags, summary: 'Evidence bundle of one record (lgsp-audit-bundle/v1), checkable offline', params: Type.Object({ index: Index }), response: { '4xx': ProblemResponse } },
+      schema: { tags, summary: 'Evidence bundle of one record (lgsp-audit-bundle/v1), checkable offline', params: Type.Object({ index: Index }), response: { 200: EvidenceBundle, '4xx': ProblemResponse } },
     },
     async (request, reply) => {
       const bundle = await buildBundle(db, origin, Number(request.params.index));

@@ -20,6 +20,7 @@ import { faultEnvelope, payloadOf, readSoapCall, signedResponse } from '../soap/
 import { checkTimes, NonceMemory, type FreshnessRules } from '../soap/freshness.js';
 import { runOperation, WRITE_OPERATIONS, type Validate } from '../soap/operations.js';
 import { parseSoap, soapPartner, verifySoapSignature } from '../soap/security.js';
+import { validationErrors } from '../plugins/validation-errors.js';
 
 export interface SoapFrontDoorOptions {
   accept: AcceptContext;
@@ -54,7 +55,7 @@ function canonicalValidator(request: FastifyRequest): Validate {
   return (schema: TSchema, value: unknown, path: string) => {
     const check = request.compileValidationSchema(schema);
     if (check(value)) return;
-    const errors = (check.errors ?? []).slice(0, 20).map((e) => ({ path: `${path}${e.instancePath}` || '/', message: e.message ?? 'is invalid', keyword: e.keyword }));
+    const errors = validationErrors(check.errors ?? [], path);
     throw new Problem('invalid-request', 'The message does not match the schema', { errors });
   };
 }
@@ -136,7 +137,7 @@ const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { ac
           payload = payloadOf(verified.document);
           signature = verified.signature;
         } else if (partner.mustSign && write) {
-          throw new Problem('signature_missing', 'This partner must sign its SOAP requests: an XML Signature over soap:Body');
+          throw new Problem('signature-missing', 'This partner must sign its SOAP requests: an XML Signature over soap:Body');
         }
         await nonces.remember(partner.id, call, checkTimes(call, request.receivedAt, freshness));
         const result = await runOperation(

@@ -173,7 +173,7 @@ describe.skipIf(!haveChromium)(haveChromium ? 'the auditors’ console in a brow
     const accepted = (await gw.call('GET', `/v1/audit/records?dossierCode=${CODES[1]}&direction=in`, { key: KEYS.auditor })).body.records[0].index as number;
     const [row] = await db.query<{ leaf: Uint8Array }>('SELECT leaf FROM audit_leaves WHERE leaf_index = $1', [String(accepted)]);
     // Still a canonical lgsp-leaf/v1 record, so the gateway serves it; only the proof can tell.
-    const forged = { ...JSON.parse(Buffer.from(row!.leaf).toString('utf8')), outcome: 'refused', errorCode: 'signature_invalid' };
+    const forged = { ...JSON.parse(Buffer.from(row!.leaf).toString('utf8')), outcome: 'refused', errorCode: 'signature-invalid' };
     await db.query('UPDATE audit_leaves SET leaf = $1 WHERE leaf_index = $2', [Buffer.from(canonicalJson(forged)), String(accepted)]);
 
     const shown = await search(CODES[1]!);

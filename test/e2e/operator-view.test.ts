@@ -65,7 +65,7 @@ describe('the operator view', () => {
       const age = after.get('lgsp_audit_checkpoint_age_seconds');
       expect(age).toBeGreaterThanOrEqual(0);
       expect(age).toBeLessThan(3_600);
-      expect(after.has('lgsp_process_process_resident_memory_bytes')).toBe(true);
+      expect(after.has('lgsp_process_resident_memory_bytes')).toBe(true);
     });
 
     it('count a dead letter: the dead gauge and the dead outcome move together', async () => {

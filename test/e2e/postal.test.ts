@@ -198,16 +198,16 @@ describe('postal shipments through the VNPost simulator', () => {
       await eventually(async () => (await view(shipmentId)).orderState === 'created', 'ordered');
     });
 
-    it('refuses an unsigned push: signature_missing, nothing applied', async () => {
+    it('refuses an unsigned push: signature-missing, nothing applied', async () => {
       const response = await push('POSTAL-R-1', [event('r-1', '200', '23/11/2026 08:00:00')], { signer: 'none' });
       expect(response.status).toBe(401);
-      expect(response.body.code).toBe('signature_missing');
+      expect(response.body.code).toBe('signature-missing');
       expect(pushed(await view(shipmentId))).toHaveLength(0);
     });
 
-    it('refuses a push signed over other bytes (signature_invalid) and one signed with another partner key (certificate_untrusted)', async () => {
-      expect((await push('POSTAL-R-1', [event('r-1', '200', '23/11/2026 08:00:00')], { tamper: true })).body.code).toBe('signature_invalid');
-      expect((await push('POSTAL-R-1', [event('r-1', '200', '23/11/2026 08:00:00')], { signer: 'hanoi' })).body.code).toBe('certificate_untrusted');
+    it('refuses a push signed over other bytes (signature-invalid) and one signed with another partner key (certificate-untrusted)', async () => {
+      expect((await push('POSTAL-R-1', [event('r-1', '200', '23/11/2026 08:00:00')], { tamper: true })).body.code).toBe('signature-invalid');
+      expect((await push('POSTAL-R-1', [event('r-1', '200', '23/11/2026 08:00:00')], { signer: 'hanoi' })).body.code).toBe('certificate-untrusted');
       expect(pushed(await view(shipmentId))).toHaveLength(0);
     });
 

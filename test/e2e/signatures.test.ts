@@ -78,32 +78,32 @@ describe('partner signatures on POST /v1/dossiers (Hà Nội must sign)', () => 
     expect(verifyDetachedJws(record!.signature, sent).keyId).toBe(hanoi.signer.keyId);
   });
 
-  it('refuses an unsigned write from a mustSign partner: signature_missing', async () => {
-    expectProblem(await send('UNSIGNED-1', undefined), 'signature_missing');
-    await expectNothingStored('UNSIGNED-1', 'signature_missing');
+  it('refuses an unsigned write from a mustSign partner: signature-missing', async () => {
+    expectProblem(await send('UNSIGNED-1', undefined), 'signature-missing');
+    await expectNothingStored('UNSIGNED-1', 'signature-missing');
   });
 
-  it('refuses a tampered body (signed one dossier, sent another): signature_invalid', async () => {
+  it('refuses a tampered body (signed one dossier, sent another): signature-invalid', async () => {
     const other = Buffer.from(JSON.stringify(sampleDossier('TAMPERED-ORIGINAL')));
-    expectProblem(await send('TAMPERED-1', pki.partners['hanoi-one-stop'].signer, { signedBytes: other }), 'signature_invalid');
-    await expectNothingStored('TAMPERED-1', 'signature_invalid');
+    expectProblem(await send('TAMPERED-1', pki.partners['hanoi-one-stop'].signer, { signedBytes: other }), 'signature-invalid');
+    await expectNothingStored('TAMPERED-1', 'signature-invalid');
   });
 
-  it('refuses the right certificate with the wrong key: signature_invalid', async () => {
+  it('refuses the right certificate with the wrong key: signature-invalid', async () => {
     const hanoi = pki.partners['hanoi-one-stop'];
     const impostor: Signer = { keyId: hanoi.signer.keyId, certificateChain: hanoi.signer.certificateChain, sign: (d) => rsaSign('sha256', d, pki.partners.postal.key) };
-    expectProblem(await send('WRONG-KEY-1', impostor), 'signature_invalid');
-    await expectNothingStored('WRONG-KEY-1', 'signature_invalid');
+    expectProblem(await send('WRONG-KEY-1', impostor), 'signature-invalid');
+    await expectNothingStored('WRONG-KEY-1', 'signature-invalid');
   });
 
   const refusedCertificates: [string, (p: TestPki) => TestCredential, string, RegExp][] = [
-    ['an expired certificate', (p) => p.hanoiOneStop.expired, 'certificate_untrusted', /expired|valid/i],
-    ['a certificate not yet valid', (p) => p.hanoiOneStop.notYetValid, 'certificate_untrusted', /valid/i],
-    ['a revoked certificate', (p) => p.hanoiOneStop.revoked, 'certificate_revoked', /revoked/i],
-    ['a certificate from a CA outside the trust store', (p) => p.hanoiOneStop.untrusted, 'certificate_untrusted', /.+/],
-    ['a certificate without a signing key usage', (p) => p.hanoiOneStop.wrongUsage, 'certificate_untrusted', /usage/i],
-    ["another partner's valid certificate", (p) => p.partners['other-one-stop'], 'certificate_untrusted', /another partner/],
-    ['a valid certificate registered for nobody', (p) => p.partners.payment, 'certificate_untrusted', /not registered/],
+    ['an expired certificate', (p) => p.hanoiOneStop.expired, 'certificate-untrusted', /expired|valid/i],
+    ['a certificate not yet valid', (p) => p.hanoiOneStop.notYetValid, 'certificate-untrusted', /valid/i],
+    ['a revoked certificate', (p) => p.hanoiOneStop.revoked, 'certificate-revoked', /revoked/i],
+    ['a certificate from a CA outside the trust store', (p) => p.hanoiOneStop.untrusted, 'certificate-untrusted', /.+/],
+    ['a certificate without a signing key usage', (p) => p.hanoiOneStop.wrongUsage, 'certificate-untrusted', /usage/i],
+    ["another partner's valid certificate", (p) => p.partners['other-one-stop'], 'certificate-untrusted', /another partner/],
+    ['a valid certificate registered for nobody', (p) => p.partners.payment, 'certificate-untrusted', /not registered/],
   ];
   for (const [what, credential, code, detail] of refusedCertificates) {
     it(`refuses a signature made with ${what}: ${code}`, async () => {
@@ -117,27 +117,27 @@ describe('partner signatures on POST /v1/dossiers (Hà Nội must sign)', () => 
 
   it('counts signature refusals by code for the operator', async () => {
     const metrics = await gw.call('GET', '/metrics', { key: KEYS.admin });
-    expect(String(metrics.body)).toMatch(/lgsp_signature_failures_total\{code="signature_missing"\} [1-9]/);
-    expect(String(metrics.body)).toMatch(/lgsp_signature_failures_total\{code="certificate_revoked"\} [1-9]/);
+    expect(String(metrics.body)).toMatch(/lgsp_signature_failures_total\{code="signature-missing"\} [1-9]/);
+    expect(String(metrics.body)).toMatch(/lgsp_signature_failures_total\{code="certificate-revoked"\} [1-9]/);
   });
 
   it('refuses a partner that need not sign but sends a bad signature, and accepts it unsigned', async () => {
     const raw = Buffer.from(JSON.stringify(sampleDossier('OPTIONAL-1', { agency: { code: '000.00.01.H99', name: 'Other' } })));
     const bad = await gw.call('POST', '/v1/dossiers', { key: KEYS.otherOneStop, raw, headers: { 'content-type': 'application/json', [JWS_HEADER]: 'e30..AAAA' } });
-    expectProblem(bad, 'signature_invalid');
+    expectProblem(bad, 'signature-invalid');
     const unsigned = await gw.call('POST', '/v1/dossiers', { key: KEYS.otherOneStop, raw, headers: { 'content-type': 'application/json' } });
     expect(unsigned.status).toBe(202);
     expect(await count(`message_log WHERE dossier_code = 'OPTIONAL-1' AND outcome = 'accepted' AND signature IS NULL`, [])).toBe(1);
   });
 
   describe('with a trust store whose CRLs are past nextUpdate', () => {
-    it('fails closed by default: certificate_untrusted, revocation status unknown', async () => {
+    it('fails closed by default: certificate-untrusted, revocation status unknown', async () => {
       const stale = await startTestGateway({ engine: 'pglite', mustSign: true, env: { TRUST_STORE_DIR: pki.staleTrustDir } });
       try {
         const response = await send('STALE-CRL-1', pki.partners['hanoi-one-stop'].signer, { gateway: stale });
-        expectProblem(response, 'certificate_untrusted');
+        expectProblem(response, 'certificate-untrusted');
         expect(response.body.detail).toMatch(/revocation status unknown/i);
-        await expectNothingStored('STALE-CRL-1', 'certificate_untrusted', stale);
+        await expectNothingStored('STALE-CRL-1', 'certificate-untrusted', stale);
       } finally {
         await stale.close();
       }
@@ -214,13 +214,13 @@ describe("the gateway's signatures on what it sends", () => {
     const checker = jwsChecker(await TrustStore.load(pki.trustDir));
     for (const hook of webhooks) expect(checker(hook.body, hook.header)).toBeUndefined();
     const tampered = Buffer.from(webhooks[0]!.body.toString('utf8').replace('delivery', 'dElivery'));
-    expect(checker(tampered, webhooks[0]!.header)).toMatch(/signature_invalid/);
+    expect(checker(tampered, webhooks[0]!.header)).toMatch(/signature-invalid/);
   });
 
   it('a portal that insists on signatures refuses an unsigned call', async () => {
     const response = await fetch(`${sim.url}/login`, { method: 'POST', headers: { 'content-type': 'application/json', dstcode: 'DVCQG' }, body: '{"username":"lgsp","password":"lgsp-dev"}' });
     expect(response.status).toBe(401);
-    expect(((await response.json()) as { message: string }).message).toMatch(/signature_missing/);
+    expect(((await response.json()) as { message: string }).message).toMatch(/signature-missing/);
   });
 });
 
@@ -290,10 +290,10 @@ describe('mTLS: partners authenticated by their client certificate', () => {
   });
 
   const refused: [string, (p: TestPki) => TestCredential, string][] = [
-    ['a revoked certificate', (p) => p.hanoiOneStop.revoked, 'certificate_revoked'],
-    ['an expired certificate', (p) => p.hanoiOneStop.expired, 'certificate_untrusted'],
-    ['a certificate from an untrusted CA', (p) => p.hanoiOneStop.untrusted, 'certificate_untrusted'],
-    ['a trusted certificate registered for nobody', (p) => p.partners.payment, 'certificate_untrusted'],
+    ['a revoked certificate', (p) => p.hanoiOneStop.revoked, 'certificate-revoked'],
+    ['an expired certificate', (p) => p.hanoiOneStop.expired, 'certificate-untrusted'],
+    ['a certificate from an untrusted CA', (p) => p.hanoiOneStop.untrusted, 'certificate-untrusted'],
+    ['a trusted certificate registered for nobody', (p) => p.partners.payment, 'certificate-untrusted'],
   ];
   for (const [what, credential, code] of refused) {
     it(`refuses ${what}: ${code}`, async () => {

@@ -321,12 +321,12 @@ describe('the SOAP front door, called by python3-zeep', () => {
       await expectNothingStored(code, 'payload-too-large');
     });
 
-    it('refuses a request whose Body was changed after xmlsec1 signed it: signature_invalid', async () => {
+    it('refuses a request whose Body was changed after xmlsec1 signed it: signature-invalid', async () => {
       const code = 'SOAP-SIGNED-TAMPERED';
       const signed = signedByXmlsec(submit(sampleDossier(code)), 'tampered');
       const response = await post(gw, signed.replace('Phạm Văn Bình', 'Phạm Văn Bính'));
-      expect(faultCode(response.text)).toBe('signature_invalid');
-      await expectNothingStored(code, 'signature_invalid');
+      expect(faultCode(response.text)).toBe('signature-invalid');
+      await expectNothingStored(code, 'signature-invalid');
     });
 
     it('refuses an illegal transition: illegal-transition, the dossier unchanged and no event sent', async () => {
@@ -406,10 +406,10 @@ describe('the SOAP front door for a partner that must sign', () => {
   });
   afterAll(async () => gw?.close());
 
-  it('refuses an unsigned SubmitDossier (signature_missing) and accepts the same dossier signed', async () => {
+  it('refuses an unsigned SubmitDossier (signature-missing) and accepts the same dossier signed', async () => {
     const code = 'SOAP-MUST-SIGN-0001';
     const unsigned = await zeep(gw, { operation: 'SubmitDossier', params: { dossier: zeepDossier(sampleDossier(code)) } });
-    expect(unsigned.fault.detail.code).toBe('signature_missing');
+    expect(unsigned.fault.detail.code).toBe('signature-missing');
     expect(await gw.gateway.db.query('SELECT 1 FROM dossiers WHERE code = $1', [code])).toHaveLength(0);
 
     const signed = await post(gw, signedByXmlsec(submit(sampleDossier(code)), 'must-sign'));

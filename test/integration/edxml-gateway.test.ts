@@ -210,7 +210,7 @@ describe('refusals', () => {
     const changed = Buffer.from('Biên bản thẩm định hiện trạng sử dụng đất (sửa)').toString('base64');
     await refusedCase(envelope.messageHeader.documentId, () => sendPackage(gw.url, systems.commune, envelope, files, { mutate: (xml) => xml.replace(bytes.toString('base64'), changed) }), {
       status: 401,
-      code: 'signature_invalid',
+      code: 'signature-invalid',
       reason: /cid:bb does not match its digest/,
     });
   });
@@ -238,7 +238,7 @@ describe('refusals', () => {
     const envelope = documentEnvelope({ documentId: '000.00.20.H26,2025/11/23,TAMPER-HDR' });
     await refusedCase(envelope.messageHeader.documentId, () => sendPackage(gw.url, systems.commune, envelope, [], { mutate: (xml) => xml.replace('Nguyễn Văn Đức', 'Nguyễn Văn Đúc') }), {
       status: 401,
-      code: 'signature_invalid',
+      code: 'signature-invalid',
       reason: /digest of the signed element does not match/,
     });
   });
@@ -255,7 +255,7 @@ describe('refusals', () => {
 
   it('refuses a package signed with another system’s key, and a status for a document never sent to its From', async () => {
     const envelope = documentEnvelope({ documentId: '000.00.20.H26,2025/11/23,OTHER-KEY' });
-    await refusedCase(envelope.messageHeader.documentId, () => sendPackage(gw.url, systems.commune, envelope, [], { signer: systems.department.signer }), { status: 401, code: 'certificate_untrusted', reason: /another partner/ });
+    await refusedCase(envelope.messageHeader.documentId, () => sendPackage(gw.url, systems.commune, envelope, [], { signer: systems.department.signer }), { status: 401, code: 'certificate-untrusted', reason: /another partner/ });
     const stray = statusEnvelope(documentEnvelope({ documentId: '000.00.20.H26,2025/11/23,NEVER' }), DEPARTMENT, '03', 'Đã tiếp nhận');
     const res = await sendPackage(gw.url, systems.department, stray);
     expect(res).toMatchObject({ status: 422, body: { code: 'edxml-unknown-document' } });

@@ -56,7 +56,7 @@ describe('verifyBundle', () => {
     const bundle = await log.bundle(at.signedIn);
     expect(verifyBundle(bundle, { logKey })).toEqual({ ok: true, notes: ['no trust store given: the chain was not checked against trusted CAs'] });
     const asked: Date[] = [];
-    const refusing: TrustChecker = { check: (_chain, { at: time }) => (asked.push(time), { ok: false, code: 'certificate_untrusted', reason: 'not ours' }) };
+    const refusing: TrustChecker = { check: (_chain, { at: time }) => (asked.push(time), { ok: false, code: 'certificate-untrusted', reason: 'not ours' }) };
     expect(reasonOf(verifyBundle(bundle, { logKey, trust: refusing }))).toBe(`signature: the signer's chain is not trusted at ${bundle.record.at} (not ours)`);
     expect(asked).toEqual([new Date(bundle.record.at)]);
   });

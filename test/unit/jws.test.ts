@@ -63,7 +63,7 @@ function refusal(token: string | undefined, body: Buffer = BODY, options?: { max
 
 function expectInvalid(token: string, reason: RegExp, body: Buffer = BODY): void {
   const error = refusal(token, body);
-  expect(error.code).toBe('signature_invalid');
+  expect(error.code).toBe('signature-invalid');
   expect(error.reason).toMatch(reason);
   expect(error.reason).not.toContain('\n');
 }
@@ -133,8 +133,8 @@ describe('detached JWS refusals', () => {
   it.each([
     ['no header', undefined],
     ['an empty header', ''],
-  ])('refuses %s as signature_missing', (_name, token) => {
-    expect(refusal(token).code).toBe('signature_missing');
+  ])('refuses %s as signature-missing', (_name, token) => {
+    expect(refusal(token).code).toBe('signature-missing');
   });
 
   it('refuses a token over 32 KiB before decoding it', () => {
@@ -143,7 +143,7 @@ describe('detached JWS refusals', () => {
 
   it('refuses a valid token over a smaller maxTokenBytes', () => {
     const error = refusal(signDetachedJws(BODY, alice.signer), BODY, { maxTokenBytes: 512 });
-    expect(error.code).toBe('signature_invalid');
+    expect(error.code).toBe('signature-invalid');
     expect(error.reason).toMatch(/longer than 512/);
   });
 

@@ -21,3 +21,16 @@ describe('problem details', () => {
     for (const [code, { status }] of Object.entries(PROBLEM_TYPES)) expect(doc).toContain(`| ${status} | \`${code}\` |`);
   });
 });
+
+describe('problem codes', () => {
+  it('are all kebab-case, and the renamed snake_case codes stay documented as aliases', async () => {
+    for (const code of Object.keys(PROBLEM_TYPES)) expect(code).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+    const doc = await readFile(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+    for (const [alias, code] of [
+      ['signature_missing', 'signature-missing'],
+      ['signature_invalid', 'signature-invalid'],
+      ['certificate_untrusted', 'certificate-untrusted'],
+      ['certificate_revoked', 'certificate-revoked'],
+    ]) expect(doc).toContain(`| \`${alias}\` | \`${code}\` |`);
+  });
+});

@@ -50,12 +50,12 @@ describe('trust store', () => {
 
   it('refuses an expired certificate', () => {
     const verdict = store.check(chainOf(pki.hanoiOneStop.expired), { at: now(), purpose: 'signing' });
-    expect(verdict).toMatchObject({ ok: false, code: 'certificate_untrusted', reason: expect.stringMatching(/Hà Nội.*expired on \d{4}-/) });
+    expect(verdict).toMatchObject({ ok: false, code: 'certificate-untrusted', reason: expect.stringMatching(/Hà Nội.*expired on \d{4}-/) });
   });
 
   it('refuses a certificate that is not yet valid', () => {
     const verdict = store.check(chainOf(pki.hanoiOneStop.notYetValid), { at: now(), purpose: 'signing' });
-    expect(verdict).toMatchObject({ ok: false, code: 'certificate_untrusted', reason: expect.stringMatching(/is not valid before/) });
+    expect(verdict).toMatchObject({ ok: false, code: 'certificate-untrusted', reason: expect.stringMatching(/is not valid before/) });
   });
 
   it('judges validity at the time given, not the time of checking', () => {
@@ -66,18 +66,18 @@ describe('trust store', () => {
 
   it('refuses a revoked certificate, giving the revocation date', () => {
     const verdict = store.check(chainOf(pki.hanoiOneStop.revoked), { at: now(), purpose: 'signing' });
-    expect(verdict).toMatchObject({ ok: false, code: 'certificate_revoked', reason: expect.stringMatching(/was revoked by Province CA on \d{4}-\d\d-\d\dT/) });
+    expect(verdict).toMatchObject({ ok: false, code: 'certificate-revoked', reason: expect.stringMatching(/was revoked by Province CA on \d{4}-\d\d-\d\dT/) });
   });
 
   it('refuses a certificate from a CA outside the store, even when that CA is presented', () => {
     const verdict = store.check(chainOf(pki.hanoiOneStop.untrusted), { at: now(), purpose: 'signing' });
-    expect(verdict).toMatchObject({ ok: false, code: 'certificate_untrusted', reason: expect.stringMatching(/O=Rogue.*not a trusted CA/) });
+    expect(verdict).toMatchObject({ ok: false, code: 'certificate-untrusted', reason: expect.stringMatching(/O=Rogue.*not a trusted CA/) });
   });
 
   it('refuses a certificate whose key usage allows neither signing nor TLS', () => {
     for (const purpose of ['signing', 'tls-client'] as const) {
       const verdict = store.check(chainOf(pki.hanoiOneStop.wrongUsage), { at: now(), purpose });
-      expect(verdict).toMatchObject({ ok: false, code: 'certificate_untrusted', reason: expect.stringMatching(/is not allowed for/) });
+      expect(verdict).toMatchObject({ ok: false, code: 'certificate-untrusted', reason: expect.stringMatching(/is not allowed for/) });
     }
   });
 
@@ -99,11 +99,11 @@ describe('trust store', () => {
   it('fails closed on a stale CRL, and accepts with the allow policy (still honouring its entries)', async () => {
     const failing = await TrustStore.load(pki.staleTrustDir);
     const verdict = failing.check(chainOf(pki.partners.postal), { at: now(), purpose: 'signing' });
-    expect(verdict).toMatchObject({ ok: false, code: 'certificate_untrusted', reason: expect.stringMatching(/^revocation status unknown: the CRL of Province CA expired on \d{4}-/) });
+    expect(verdict).toMatchObject({ ok: false, code: 'certificate-untrusted', reason: expect.stringMatching(/^revocation status unknown: the CRL of Province CA expired on \d{4}-/) });
 
     const allowing = await TrustStore.load(pki.staleTrustDir, { staleCrl: 'allow' });
     expect(allowing.check(chainOf(pki.partners.postal), { at: now(), purpose: 'signing' }).ok).toBe(true);
-    expect(allowing.check(chainOf(pki.hanoiOneStop.revoked), { at: now(), purpose: 'signing' })).toMatchObject({ ok: false, code: 'certificate_revoked' });
+    expect(allowing.check(chainOf(pki.hanoiOneStop.revoked), { at: now(), purpose: 'signing' })).toMatchObject({ ok: false, code: 'certificate-revoked' });
   });
 
   it('fails closed when the store has no CRL for an issuer, and picks up a CRL added later on reload', async () => {
@@ -113,7 +113,7 @@ describe('trust store', () => {
     const partial = await TrustStore.load(folder);
     expect(partial.check(chainOf(pki.partners.payment), { at: now(), purpose: 'signing' })).toMatchObject({
       ok: false,
-      code: 'certificate_untrusted',
+      code: 'certificate-untrusted',
       reason: 'revocation status unknown: there is no CRL from Province CA',
     });
     cpSync(join(pki.trustDir, 'province-ca.crl.pem'), join(folder, 'province-ca.crl'));
@@ -125,7 +125,7 @@ describe('trust store', () => {
     const der = Buffer.from(pki.partners.inspectorate.certificate.raw);
     der[der.length - 10] = (der[der.length - 10] ?? 0) ^ 0xff;
     const verdict = store.check([new X509Certificate(der)], { at: now(), purpose: 'signing' });
-    expect(verdict).toMatchObject({ ok: false, code: 'certificate_untrusted', reason: expect.stringMatching(/signature on certificate .* does not verify with the key of .*Province CA/) });
+    expect(verdict).toMatchObject({ ok: false, code: 'certificate-untrusted', reason: expect.stringMatching(/signature on certificate .* does not verify with the key of .*Province CA/) });
   });
 
   it('refuses a chain longer than 8 certificates', () => {
@@ -137,7 +137,7 @@ describe('trust store', () => {
     const garbage: unknown[] = [[], ['not a certificate'], [null], 'text', undefined];
     for (const chain of garbage) {
       const verdict = store.check(chain as X509Certificate[], { at: now(), purpose: 'signing' });
-      expect(verdict).toMatchObject({ ok: false, code: 'certificate_untrusted' });
+      expect(verdict).toMatchObject({ ok: false, code: 'certificate-untrusted' });
     }
     expect(store.check([pki.partners.postal.certificate], { at: new Date(Number.NaN), purpose: 'signing' }).ok).toBe(false);
   });
@@ -154,7 +154,7 @@ describe('trust store', () => {
       keyUsage: ['digitalSignature'],
     });
     const verdict = store.check([forged, ...chainOf(partner)], { at: now(), purpose: 'signing' });
-    expect(verdict).toMatchObject({ ok: false, code: 'certificate_untrusted', reason: expect.stringMatching(/Bộ phận Một cửa.* is not a CA certificate/) });
+    expect(verdict).toMatchObject({ ok: false, code: 'certificate-untrusted', reason: expect.stringMatching(/Bộ phận Một cửa.* is not a CA certificate/) });
   });
 
   it('refuses a second intermediate below the Province CA (pathLen 0)', () => {

@@ -62,14 +62,14 @@ describe('signature wrapping, whole-document reference', () => {
   it('refuses the signed document moved into a wrapper under an unsigned twin root', () => {
     const signedRoot = signedEdxml.replace(/^<\?xml[^>]*\?>/, '');
     const attack = `${EVIL_EDXML}<Wrapper>${signedRoot}</Wrapper></edXMLEnvelope>`;
-    expect(refused(attack, whole)).toMatchObject({ code: 'signature_invalid', reason: expect.stringMatching(/digest/) });
+    expect(refused(attack, whole)).toMatchObject({ code: 'signature-invalid', reason: expect.stringMatching(/digest/) });
   });
 
   it('refuses the signed document moved into ds:Object of its own Signature, under an unsigned twin root', () => {
     const signature = signatureOf(signedEdxml);
     const original = withoutSignature(signedEdxml);
     const attack = `${EVIL_EDXML}${signature.replace('</ds:Signature>', `<ds:Object>${original}</ds:Object></ds:Signature>`)}</edXMLEnvelope>`;
-    expect(refused(attack, whole)).toMatchObject({ code: 'signature_invalid', reason: expect.stringMatching(/unexpected Object/) });
+    expect(refused(attack, whole)).toMatchObject({ code: 'signature-invalid', reason: expect.stringMatching(/unexpected Object/) });
   });
 });
 
@@ -82,7 +82,7 @@ describe('signature wrapping, SOAP Body #id reference', () => {
     // Digest and signature are intact: only the position check stands between this and acceptance.
     expect(xmlCryptoAccepts(attack)).toBe(true);
     expect(refused(attack, soapBody)).toMatchObject({
-      code: 'signature_invalid',
+      code: 'signature-invalid',
       reason: expect.stringMatching(/does not cover the element the message is read from/),
     });
   });
@@ -92,7 +92,7 @@ describe('signature wrapping, SOAP Body #id reference', () => {
     const attack = signedSoap
       .replace(signedBody, EVIL_BODY)
       .replace('</ds:Signature>', `<ds:Object>${signedBody}</ds:Object></ds:Signature>`);
-    expect(refused(attack, soapBody)).toMatchObject({ code: 'signature_invalid' });
+    expect(refused(attack, soapBody)).toMatchObject({ code: 'signature-invalid' });
   });
 
   it('refuses an unsigned Body that copies the signed Body wsu:Id, with the signed one kept in a wrapper', () => {

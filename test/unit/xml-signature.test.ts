@@ -137,7 +137,7 @@ describe('verifyXml refuses tampering', () => {
   it('refuses a SOAP #id signature after one character of the Body changed', () => {
     const tampered = signSoap().replace('H41.01-240101-0001', 'H41.01-240101-0002');
     const error = refusal(() => verifyXml(tampered, soapBody));
-    expect(error.code).toBe('signature_invalid');
+    expect(error.code).toBe('signature-invalid');
     expect(error.reason).toMatch(/digest/);
   });
 
@@ -156,9 +156,9 @@ describe('verifyXml refuses tampering', () => {
 });
 
 describe('verifyXml refusal rules', () => {
-  it('reports signature_missing for a document without Signature', () => {
+  it('reports signature-missing for a document without Signature', () => {
     const error = refusal(() => verifyXml(EDXML, whole));
-    expect(error.code).toBe('signature_missing');
+    expect(error.code).toBe('signature-missing');
   });
 
   it('refuses two Signatures anywhere in the document', () => {
