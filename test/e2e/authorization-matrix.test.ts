@@ -182,7 +182,7 @@ const DOSSIER_ROUTES: Record<string, DossierRoute> = {
     // The holder may hand the dossier on; a system that does not hold it may not, and partners that
     // are not the signing system are refused on the certificate before anything else.
     ask: handOver,
-    expect: { owner: '401 certificate_untrusted', 'other-agency': '401 certificate_untrusted', holder: '202', 'earlier-holder': '404 dossier-not-found', 'owner-after-hand-over': '404 dossier-not-found', 'wrong-role': REFUSED.wrongRole, anonymous: REFUSED.anonymous },
+    expect: { owner: '401 certificate-untrusted', 'other-agency': '401 certificate-untrusted', holder: '202', 'earlier-holder': '404 dossier-not-found', 'owner-after-hand-over': '404 dossier-not-found', 'wrong-role': REFUSED.wrongRole, anonymous: REFUSED.anonymous },
   },
   'GET /v1/edxml/:documentId': {
     // The trail of the first hand-over (commune → department) is shown to the systems it involved.

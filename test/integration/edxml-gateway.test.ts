@@ -227,7 +227,7 @@ describe('refusals', () => {
     const changed = Buffer.from('Ruyết định giao đất số 12/QĐ-UBND').toString('base64');
     const copy = await sendPackage(gw.url, systems.commune, envelope, files, { mutate: (xml) => xml.replace(bytes.toString('base64'), changed) });
     expect(copy.status).toBe(401);
-    expect(copy.body).toMatchObject({ code: 'signature_invalid' });
+    expect(copy.body).toMatchObject({ code: 'signature-invalid' });
     const t = await trail(envelope.messageHeader.documentId, systems.commune.apiKey);
     expect(t.body.packages.map((p: any) => p.state)).toEqual(['accepted', 'refused']);
     expect(t.body.packages[1].refusal.reason).toMatch(/cid:qd does not match its digest/);
