@@ -225,6 +225,7 @@ const OTHER_ROUTES: Record<string, string> = {
   'GET /v1/admin/reconciliations/:id': 'admin role only',
   'GET /v1/admin/messages': 'admin role only',
   'POST /v1/admin/messages/:id/replay': 'admin role only',
+  'POST /v1/admin/messages/replay': 'admin role only: replays dead letters by filter, acting for no partner',
   'GET /v1/audit/log-key': 'auditor role: the audit log',
   'GET /v1/audit/records': 'auditor role: the audit log',
   'GET /v1/audit/records/:index': 'auditor role: the audit log',

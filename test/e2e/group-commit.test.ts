@@ -137,7 +137,7 @@ describe.each<Engine>(['pglite', 'postgres'])('group commit of acceptances (%s)'
     expect(log.map((r) => r.message_id)).toEqual(accepted);
     expect(await ctx.db.query(`SELECT code FROM dossiers WHERE code LIKE 'G-NOPE-%'`)).toEqual([]);
     const jobs = await gw.gateway.queues.queues.live.getJobs(['waiting', 'delayed', 'prioritized']);
-    const queued = new Set(jobs.map((j) => j.id));
+    const queued = new Set(jobs.map((j) => j.data.messageId));
     expect(accepted.filter((id) => !queued.has(id))).toEqual([]);
   });
 });

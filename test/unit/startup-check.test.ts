@@ -14,6 +14,7 @@ const COMPLETE_PRODUCTION = {
   NATIONAL_PORTAL_URL: 'https://dvcqg.example/api',
   NATIONAL_PORTAL_USERNAME: 'tinh',
   NATIONAL_PORTAL_PASSWORD: 'secret',
+  NATIONAL_PORTAL_AGENCY_CODE: '000.00.00.H26',
   DATABASE_URL: 'postgres://lgsp@db/lgsp',
   REDIS_URL: 'redis://redis:6379',
   SIGNING_CERT_FILE: '/etc/lgsp/signing.cert.pem',
