@@ -11,6 +11,7 @@ import { Dossier, DossierEvent } from '../../schemas/dossier.js';
 import { appendLog } from '../audit/message-log.js';
 import { CertificateCatalog } from '../audit/certificates.js';
 import { Problem } from '../core/problems.js';
+import { isDataError } from '../store/data-errors.js';
 import type { TrustChecker } from '../crypto/trust.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import type { AcceptContext, AcceptRequest, Accepted } from '../dossiers/accept.js';
@@ -253,8 +254,9 @@ function schemaCheck(request: FastifyRequest, schema: TSchema): SchemaCheck {
 }
 
 /** Any failure, in the protocol's terms. */
-function asRefusal(error: unknown): ProtocolRefusal {
-  if (error instanceof ProtocolRefusal) return error;
+function asRefusal(failure: unknown): ProtocolRefusal {
+  if (failure instanceof ProtocolRefusal) return failure;
+  const error = isDataError(failure) ? new Problem('unstorable-value') : failure;
   const e = error as FastifyError & { code?: string };
   if (error instanceof Problem) {
     if (error.status === 429 || error.status === 503) return new ProtocolRefusal(error.status, 'Hệ thống đang quá tải, thử lại sau', error.status);
