@@ -24,11 +24,14 @@ export interface LogRecord {
 }
 
 export async function appendLog(q: Queryable, r: LogRecord): Promise<void> {
+  // A refusal of a caller nobody authenticated names no dossier: the code would be whatever an
+  // anonymous client chose to write into the audit log (issue 14, finding 14).
+  const dossierCode = r.outcome === 'refused' && r.partnerId === undefined ? undefined : r.dossierCode;
   const values = [
     r.direction,
     r.partnerId ?? null,
     r.endpoint,
-    r.dossierCode ?? null,
+    dossierCode ?? null,
     r.messageId ?? null,
     r.body ? sha256Hex(r.body) : null,
     r.outcome,
