@@ -15,6 +15,7 @@ import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { recallResponse, rememberResponse, type StoredResponse } from '../store/idempotency.js';
 import { headOfLine, insertMessage, supersedeDead, type Lane } from '../store/messages.js';
+import { isAllowedAttachmentUrl } from './attachment-urls.js';
 
 export const NATIONAL_PORTAL = 'national-portal';
 export type DossierMessageKind = 'dossier-create' | 'dossier-update' | 'dossier-event';
@@ -256,7 +257,7 @@ async function checkAttachments(tx: Queryable, allowlist: readonly string[], par
       throw new Problem('unknown-file', `Document "${ref.id}" refers to file ${ref.fileId}, which you have not uploaded`);
     }
     if (ref.fileId && ref.url) throw new Problem('invalid-request', `Document "${ref.id}" has both fileId and url; give one`);
-    if (ref.url && !allowlist.some((prefix) => ref.url!.startsWith(prefix))) {
+    if (ref.url && !isAllowedAttachmentUrl(ref.url, allowlist)) {
       throw new Problem('attachment-not-allowed', `Document "${ref.id}" links to a host that is not on the attachment allow-list; upload it with POST /v1/files`);
     }
   }
