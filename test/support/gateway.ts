@@ -4,6 +4,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { request } from 'undici';
 import { startNationalPortalSimulator, type PortalSimulator } from '../../adapters/national-portal/index.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -56,6 +57,8 @@ export interface TestGatewayOptions {
   mustSign?: boolean;
   /** Changes the partner registry before the gateway reads it (e.g. adds edXML systems). */
   editPartners?: (doc: PartnersDocument) => PartnersDocument;
+  /** The gateway's logger, e.g. one whose lines the test reads (test/support/captured-log.ts). */
+  logger?: Logger;
 }
 
 export const FAST_DELIVERY_ENV = {
@@ -172,7 +175,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   const redisUrl = options.env?.REDIS_URL ?? testRedisUrl();
   const { env, partnersFile } = await gatewayEnvironment({ dataDir, portalUrl: sim.url, redisUrl, redisPrefix, databaseUrl, webhookUrl: options.webhookUrl, mustSign: options.mustSign, editPartners: options.editPartners, env: options.env });
   const config = loadConfig({ ...env, PROCESS_ROLES: options.roles ?? 'api,worker' });
-  const gateway = await startGateway(config, createLogger({ level: env.LOG_LEVEL! }));
+  const gateway = await startGateway(config, options.logger ?? createLogger({ level: env.LOG_LEVEL! }));
   const url = gateway.url ?? '';
 
   return {
