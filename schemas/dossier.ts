@@ -36,7 +36,7 @@ export type DossierStatus = Static<typeof DossierStatus>;
 
 const ShortText = (maxLength = 500) => Type.String({ minLength: 1, maxLength });
 const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
-const FileId = Type.String({ pattern: '^[0-9a-f-]{36}$', description: 'Id returned by POST /v1/files' });
+const FileId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'Id returned by POST /v1/files' });
 const Url = Type.String({ format: 'uri', maxLength: 2000, pattern: '^https?://' });
 
 /**

@@ -90,6 +90,8 @@ export interface HostileInputOptions {
   callbackWindowSeconds: number;
   callbackClockSkewSeconds: number;
   refusalsLoggedPerMinute: number;
+  /** Node's requestTimeout: a request whose headers and body have not all arrived by then is answered 408 and closed. */
+  requestTimeoutMs: number;
 }
 
 /** The mTLS listener: HTTPS that asks every client for a certificate and judges it with the trust store. */
@@ -113,17 +115,28 @@ export function paymentDeps(deps: Pick<AppDeps, 'accept' | 'queue' | 'logger' | 
   };
 }
 
+/**
+ * Node's own limits on a connection. Node looks for requests past their timeout only every
+ * connectionsCheckingInterval (30 s by default); checking four times per timeout keeps a short one honest.
+ */
+function listenerLimits(protection: HostileInputOptions): { maxHeaderSize: number; headersTimeout: number; connectionsCheckingInterval: number } {
+  const timeout = protection.requestTimeoutMs;
+  return { maxHeaderSize: protection.maxHeaderBytes, headersTimeout: Math.min(60_000, timeout), connectionsCheckingInterval: Math.min(30_000, Math.ceil(timeout / 4)) };
+}
+
 export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<FastifyInstance> {
   const app = Fastify({
     ...(mtls
-      ? { https: { key: mtls.key, cert: mtls.cert, ca: mtls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const, maxHeaderSize: deps.protection.maxHeaderBytes } }
-      : { http: { maxHeaderSize: deps.protection.maxHeaderBytes } }),
+      ? { https: { key: mtls.key, cert: mtls.cert, ca: mtls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const, ...listenerLimits(deps.protection) } }
+      : { http: listenerLimits(deps.protection) }),
     clientErrorHandler,
     frameworkErrors,
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: JSON_BODY_LIMIT,
     // Its plain-JSON 503 would bypass every road's own terms; the protection plugin answers instead.
     return503OnClosing: false,
+    // Without it a partner can hold a connection open for minutes by sending its body a byte at a time.
+    requestTimeout: deps.protection.requestTimeoutMs,
     routerOptions: { maxParamLength: 200 },
     requestIdHeader: false,
     genReqId: (req) => {

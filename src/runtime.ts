@@ -1,8 +1,7 @@
 // Puts the gateway together from a Config: database, Redis, partners, the national portal (or its
 // simulator in development), then the roles this process plays (api, worker, simulators).
 // server.ts calls it for `npm start`; tests call it with their own Config and real servers.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -49,6 +48,7 @@ import { migrate } from './store/migrations.js';
 import { EdxmlDestination } from './delivery/edxml-destination.js';
 import { EDXML } from './edxml/receive.js';
 import { setUpEdxml } from './edxml/setup.js';
+import { devSecret } from './config/dev-secrets.js';
 
 export interface Gateway {
   config: Config;
@@ -312,16 +312,4 @@ async function loadRegistry(config: Config, logger: Logger, dev: boolean, devPki
   const registry = await PartnerRegistry.fromFile(file, { defaults, allowAnyAgency: dev });
   logger.info({ file }, 'partner registry loaded');
   return registry;
-}
-
-/** Development secrets are made once and kept in the data folder, so links survive a restart. */
-async function devSecret(dataDir: string, name: string): Promise<string> {
-  const file = path.join(dataDir, name);
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch {
-    const secret = randomBytes(32).toString('base64url');
-    await writeFile(file, secret + '\n', { mode: 0o600 });
-    return secret;
-  }
 }

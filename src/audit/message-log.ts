@@ -58,7 +58,9 @@ export async function appendLogs(q: Queryable, records: readonly LogRecord[]): P
       column((r) => r.direction),
       column((r) => r.partnerId),
       column((r) => r.endpoint),
-      column((r) => r.dossierCode),
+      // A refusal of a caller nobody authenticated names no dossier: the code would be whatever an
+      // anonymous client chose to write into the audit log (issue 14, finding 14).
+      column((r) => (r.outcome === 'refused' && r.partnerId === undefined ? undefined : r.dossierCode)),
       column((r) => r.messageId),
       column((r) => (r.body ? sha256Hex(r.body) : null)),
       column((r) => r.outcome),

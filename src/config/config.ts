@@ -83,6 +83,8 @@ export interface Config {
     callbackClockSkewSeconds: number;
     /** Refusals recorded one by one per partner (or address) and code each minute; the rest are counted and summarised. */
     refusalsLoggedPerMinute: number;
+    /** How long one request (headers and body) may take to arrive; a slow body is cut off with 408. */
+    requestTimeoutMs: number;
   };
   tls: {
     certificateFile: string | undefined;
@@ -206,7 +208,8 @@ export function readConfig(env: Env = process.env): { config: Config; problems: 
 
   const config: Config = {
     mode,
-    host: str('HOST') ?? '0.0.0.0',
+    // A development gateway has simulators with development secrets behind it: not for the network.
+    host: str('HOST') ?? (mode === 'development' ? '127.0.0.1' : '0.0.0.0'),
     port: int('PORT', 8080, 0, 65535),
     metricsPort: str('METRICS_PORT') === undefined ? undefined : int('METRICS_PORT', 0, 0, 65535),
     publicBaseUrl: url('PUBLIC_BASE_URL'),
@@ -269,6 +272,7 @@ export function readConfig(env: Env = process.env): { config: Config; problems: 
       callbackWindowSeconds: int('CALLBACK_WINDOW_SECONDS', 24 * 3600, 60, 10 * 366 * 86_400),
       callbackClockSkewSeconds: int('CALLBACK_CLOCK_SKEW_SECONDS', 300, 0, 3600),
       refusalsLoggedPerMinute: int('REFUSALS_LOGGED_PER_MINUTE', 20, 1, 100_000),
+      requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
     },
     tls: {
       certificateFile: str('TLS_CERT_FILE'),

@@ -52,6 +52,10 @@ export const PROBLEM_TYPES = {
   overloaded: { status: 503, title: 'The gateway is overloaded; retry later' },
   'message-expired': { status: 401, title: 'The WS-Security Created or Expires is outside the accepted window' },
   'nonce-replayed': { status: 401, title: 'The UsernameToken Nonce was already used within the accepted window' },
+  'invalid-characters': { status: 400, title: 'A string holds a NUL character or a lone surrogate, which is not text the gateway can store' },
+  'ambiguous-json': { status: 400, title: 'The JSON has a duplicate key or an integer beyond 2^53, which JSON readers disagree on' },
+  'unstorable-value': { status: 400, title: 'A value cannot be stored as given' },
+  'request-timeout': { status: 408, title: 'The request did not arrive in time (REQUEST_TIMEOUT_MS)' },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_TYPES;

@@ -19,6 +19,7 @@ import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { keyOf, recallResponses, rememberResponses, replayOf, type KeyedRequest, type StoredAnswer, type StoredResponse } from '../store/idempotency.js';
 import { insertMessages, supersedeDead, type Lane, type NewMessage } from '../store/messages.js';
+import { isAllowedAttachmentUrl } from './attachment-urls.js';
 
 export const NATIONAL_PORTAL = 'national-portal';
 export type DossierMessageKind = 'dossier-create' | 'dossier-update' | 'dossier-event';
@@ -487,7 +488,7 @@ function checkAttachments(allowlist: readonly string[], owned: ReadonlySet<strin
       throw new Problem('unknown-file', `Document "${ref.id}" refers to file ${ref.fileId}, which you have not uploaded`);
     }
     if (ref.fileId && ref.url) throw new Problem('invalid-request', `Document "${ref.id}" has both fileId and url; give one`);
-    if (ref.url && !allowlist.some((prefix) => ref.url!.startsWith(prefix))) {
+    if (ref.url && !isAllowedAttachmentUrl(ref.url, allowlist)) {
       throw new Problem('attachment-not-allowed', `Document "${ref.id}" links to a host that is not on the attachment allow-list; upload it with POST /v1/files`);
     }
   }

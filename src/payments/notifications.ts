@@ -24,6 +24,8 @@ export interface PaymentDeps {
   onAlert?: (kind: 'double-payment' | 'refused-notification', detail: Record<string, unknown>) => void;
 }
 
+const PAYMENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 type Verified = Extract<ParsedNotification, { kind: 'valid' }>;
 
 export async function receiveNotification(deps: PaymentDeps, guards: CallbackGuards, provider: PaymentProvider, request: NotificationRequest): Promise<ProviderAnswer> {
@@ -56,6 +58,9 @@ export async function receiveNotification(deps: PaymentDeps, guards: CallbackGua
 
 /** Applies a verified result (from a notification or a query) to its payment. */
 export async function settle(deps: PaymentDeps, provider: PaymentProvider, result: Verified, body: Buffer, via: 'notification' | 'query'): Promise<NotificationOutcome> {
+  // Our payment ids are UUIDs; a signed reference that is not one names no payment of ours, and
+  // must not reach the uuid cast of the query below (a 500 instead of the provider's answer).
+  if (!PAYMENT_ID.test(result.paymentId)) return 'not-found';
   const { db } = deps.accept;
   let paidNow: PaymentRow | undefined;
   const enqueue: { id: string; lane: Lane }[] = [];

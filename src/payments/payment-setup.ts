@@ -4,12 +4,17 @@ import type { Logger } from 'pino';
 import { NationalPaymentProvider, startNationalPaymentSimulator } from '../../adapters/payment/national/index.js';
 import { VnpayProvider, startVnpaySimulator } from '../../adapters/payment/vnpay/index.js';
 import type { Config } from '../config/config.js';
+import { devSecret } from '../config/dev-secrets.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
 import type { PaymentProvider } from './provider.js';
 
-// Development credentials of the simulators only; real ones come from the configuration.
-const DEV_NATIONAL = { partnerCode: 'LGSPDEV', secret: 'lgsp-dev-payment-secret', token: 'lgsp-dev-payment-token' };
-const DEV_VNPAY = { tmnCode: 'LGSPDEV1', hashSecret: 'LGSPDEVHASHSECRET0123456789ABCDEF' };
+// Development credentials of the simulators only, secrets random per DATA_DIR; real ones come from the configuration.
+const devNational = async (dataDir: string) => ({
+  partnerCode: 'LGSPDEV',
+  secret: await devSecret(dataDir, 'dev-payment-national-secret'),
+  token: await devSecret(dataDir, 'dev-payment-national-token'),
+});
+const devVnpay = async (dataDir: string) => ({ tmnCode: 'LGSPDEV1', hashSecret: await devSecret(dataDir, 'dev-payment-vnpay-hash-secret') });
 
 export interface PaymentProviders {
   providers: Map<string, PaymentProvider>;
@@ -26,17 +31,19 @@ export async function setUpPayments(config: Config, outbound: OutboundSigner, lo
   if (national.url) {
     providers.set('national', new NationalPaymentProvider({ baseUrl: national.url, partnerCode: national.partnerCode!, secret: national.secret!, token: national.token ?? '', sign: (b) => outbound.jws(b) }));
   } else if (simulate) {
-    const sim = await startNationalPaymentSimulator({ ...DEV_NATIONAL, notifyUrl: notifyUrl('national') });
+    const dev = await devNational(config.dataDir);
+    const sim = await startNationalPaymentSimulator({ ...dev, notifyUrl: notifyUrl('national') });
     closers.push(() => sim.close());
-    providers.set('national', new NationalPaymentProvider({ baseUrl: sim.url, ...DEV_NATIONAL, sign: (b) => outbound.jws(b) }));
+    providers.set('national', new NationalPaymentProvider({ baseUrl: sim.url, ...dev, sign: (b) => outbound.jws(b) }));
     logger.info({ url: sim.url }, 'national payment platform simulator listening');
   }
   if (vnpay.payUrl) {
     providers.set('vnpay', new VnpayProvider({ payUrl: vnpay.payUrl, apiUrl: vnpay.apiUrl!, tmnCode: vnpay.tmnCode!, hashSecret: vnpay.hashSecret!, ...(vnpay.statementUrl ? { statementUrl: vnpay.statementUrl } : {}) }));
   } else if (simulate) {
-    const sim = await startVnpaySimulator({ ...DEV_VNPAY, ipnUrl: notifyUrl('vnpay') });
+    const dev = await devVnpay(config.dataDir);
+    const sim = await startVnpaySimulator({ ...dev, ipnUrl: notifyUrl('vnpay') });
     closers.push(() => sim.close());
-    providers.set('vnpay', new VnpayProvider({ payUrl: sim.payUrl, apiUrl: sim.apiUrl, statementUrl: sim.statementUrl, ...DEV_VNPAY }));
+    providers.set('vnpay', new VnpayProvider({ payUrl: sim.payUrl, apiUrl: sim.apiUrl, statementUrl: sim.statementUrl, ...dev }));
     logger.info({ url: sim.payUrl }, 'VNPay simulator listening');
   }
   return {

@@ -4,6 +4,7 @@
 import fp from 'fastify-plugin';
 import sjson from 'secure-json-parse';
 import { sha256Hex } from '../core/hash.js';
+import { badString, jsonAmbiguity } from '../core/json-guards.js';
 import { Problem } from '../core/problems.js';
 
 declare module 'fastify' {
@@ -80,6 +81,18 @@ export default fp(
         parsed = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
       } catch {
         done(new Problem('malformed-json', 'The body is not valid JSON (or carries __proto__/constructor keys)'), undefined);
+        return;
+      }
+      const ambiguity = jsonAmbiguity(text);
+      if (ambiguity) {
+        const what = ambiguity.kind === 'duplicate-key' ? 'a key appears twice in one object' : 'an integer is beyond 2^53 and would be rounded';
+        done(new Problem('ambiguous-json', `At ${ambiguity.path}: ${what}`, { path: ambiguity.path, reason: ambiguity.kind }), undefined);
+        return;
+      }
+      const bad = badString(parsed);
+      if (bad) {
+        const what = bad.kind === 'nul' ? 'a NUL character (U+0000)' : 'a lone surrogate (not Unicode text)';
+        done(new Problem('invalid-characters', `At ${bad.path}: ${what}`, { path: bad.path }), undefined);
         return;
       }
       done(null, parsed);

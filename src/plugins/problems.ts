@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import type { RefusalLog } from '../audit/refusal-log.js';
 import { Problem, type ProblemCode } from '../core/problems.js';
 import { isConnectionError } from '../store/connection-errors.js';
+import { isDataError } from '../store/data-errors.js';
 import { validationErrors } from './validation-errors.js';
 
 export function sendProblem(reply: FastifyReply, problem: Problem, instance?: string): FastifyReply {
@@ -33,6 +34,8 @@ export function toProblem(error: FastifyError): Problem {
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return new Problem('invalid-request', 'The request was refused');
   // Nothing was acknowledged: the client may retry, and an idempotent retry is answered as the first.
   if (isConnectionError(error)) return new Problem('unavailable', 'The database or Redis is unreachable; nothing was accepted, retry later');
+  // The transaction rolled back on a value the database cannot hold: the client's to fix.
+  if (isDataError(error)) return new Problem('unstorable-value');
   return new Problem('internal-error');
 }
 
@@ -44,7 +47,12 @@ export function toProblem(error: FastifyError): Problem {
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   if (socket.writable) {
-    const problem = error.code === 'HPE_HEADER_OVERFLOW' ? new Problem('headers-too-large') : new Problem('malformed-http', `The HTTP parser refused the request (${error.code ?? 'error'})`);
+    const problem =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? new Problem('headers-too-large')
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? new Problem('request-timeout')
+          : new Problem('malformed-http', `The HTTP parser refused the request (${error.code ?? 'error'})`);
     const body = JSON.stringify(problem.toJSON());
     socket.write(
       `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

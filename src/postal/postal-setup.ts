@@ -6,11 +6,13 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { startPostalSimulator, VnpostClient, type PostalSimulator } from '../../adapters/postal-bcci/index.js';
 import type { Config } from '../config/config.js';
+import { devSecret } from '../config/dev-secrets.js';
 import { loadPemSigner } from '../crypto/file-signer.js';
 import { signDetachedJws } from '../crypto/jws.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
 
-const DEV_CONSUMER = { key: 'lgsp-dev', secret: 'lgsp-dev-secret' };
+/** The development simulator's OAuth2 client: a secret random per DATA_DIR, never a constant. */
+const devConsumer = async (dataDir: string) => ({ key: 'lgsp-dev', secret: await devSecret(dataDir, 'dev-postal-consumer-secret') });
 
 export interface PostalOperator {
   client: VnpostClient;
@@ -24,14 +26,15 @@ export async function setUpPostal(config: Config, outbound: OutboundSigner, devP
   let simulator: PostalSimulator | undefined;
   let endpoints = postal.url ? { baseUrl: postal.url, tokenUrl: postal.tokenUrl!, consumerKey: postal.consumerKey!, consumerSecret: postal.consumerSecret! } : undefined;
   if (!endpoints && config.mode === 'development' && config.roles.has('simulators') && devPkiDir) {
+    const consumer = await devConsumer(config.dataDir);
     simulator = await startPostalSimulator({
-      consumers: [DEV_CONSUMER],
+      consumers: [consumer],
       customerCode: postal.customerCode,
       variant: postal.variant,
       stepMs: postal.simulatorStepMs,
       push: await devPush(config, devPkiDir),
     });
-    endpoints = { baseUrl: simulator.url, tokenUrl: simulator.tokenUrl, consumerKey: DEV_CONSUMER.key, consumerSecret: DEV_CONSUMER.secret };
+    endpoints = { baseUrl: simulator.url, tokenUrl: simulator.tokenUrl, consumerKey: consumer.key, consumerSecret: consumer.secret };
     logger.info({ url: simulator.url }, 'postal simulator listening');
   }
   if (!endpoints) return undefined;

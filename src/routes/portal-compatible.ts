@@ -13,6 +13,7 @@ import { Dossier, DossierEvent } from '../../schemas/dossier.js';
 import { appendLog } from '../audit/message-log.js';
 import { CertificateCatalog } from '../audit/certificates.js';
 import { Problem } from '../core/problems.js';
+import { isDataError } from '../store/data-errors.js';
 import type { TrustChecker } from '../crypto/trust.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import type { AcceptContext, AcceptRequest, Accepted } from '../dossiers/accept.js';
@@ -260,10 +261,11 @@ function schemaCheck(request: FastifyRequest, schema: TSchema): SchemaCheck {
 }
 
 /** Any failure, in the protocol's terms. */
-function asRefusal(error: unknown): ProtocolRefusal {
-  if (error instanceof ProtocolRefusal) return error;
+function asRefusal(failure: unknown): ProtocolRefusal {
+  if (failure instanceof ProtocolRefusal) return failure;
   const unavailable = () => new ProtocolRefusal(PROTOCOL_CODE.unavailable, 'Hệ thống tạm thời không khả dụng, thử lại sau', 503);
-  if (isConnectionError(error)) return unavailable();
+  if (isConnectionError(failure)) return unavailable();
+  const error = isDataError(failure) ? new Problem('unstorable-value') : failure;
   const e = error as FastifyError & { code?: string };
   if (error instanceof Problem) {
     if (error.code === 'unavailable') return unavailable();

@@ -4,6 +4,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { request } from 'undici';
 import { startNationalPortalSimulator, type PortalSimulator } from '../../adapters/national-portal/index.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -58,6 +59,8 @@ export interface TestGatewayOptions {
   editPartners?: (doc: PartnersDocument) => PartnersDocument;
   /** Collects every log line (info and up) here instead of writing warnings to stdout. */
   logLines?: string[];
+  /** The gateway's logger, e.g. one whose lines the test reads (test/support/captured-log.ts). */
+  logger?: Logger;
 }
 
 export const FAST_DELIVERY_ENV = {
@@ -175,7 +178,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   const { env, partnersFile } = await gatewayEnvironment({ dataDir, portalUrl: sim.url, redisUrl, redisPrefix, databaseUrl, webhookUrl: options.webhookUrl, mustSign: options.mustSign, editPartners: options.editPartners, env: options.env });
   const config = loadConfig({ ...env, PROCESS_ROLES: options.roles ?? 'api,worker' });
   const lines = options.logLines;
-  const logger = lines ? createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }) : createLogger({ level: env.LOG_LEVEL! });
+  const logger = options.logger ?? (lines ? createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }) : createLogger({ level: env.LOG_LEVEL! }));
   const gateway = await startGateway(config, logger);
   const url = gateway.url ?? '';
 

@@ -88,14 +88,15 @@ describe('path and query tricks (pglite)', () => {
     expect(response.body).toEqual({ RspCode: '99', Message: 'Unknow error' });
   });
 
-  const bodyCodes: [string, string][] = [
-    ['backslashes', '..\\..\\windows\\win.ini'],
-    ['percent-encoded dots', '%2e%2e%2fetc'],
-    ['a NUL byte', 'A\u0000B'],
-    ['a right-to-left override', 'A\u202Egpj.exe'],
+  // A NUL is refused by the JSON reader before the schema sees it (no string may hold one).
+  const bodyCodes: [string, string, string][] = [
+    ['backslashes', '..\\..\\windows\\win.ini', 'invalid-request'],
+    ['percent-encoded dots', '%2e%2e%2fetc', 'invalid-request'],
+    ['a NUL byte', 'A\u0000B', 'invalid-characters'],
+    ['a right-to-left override', 'A\u202Egpj.exe', 'invalid-request'],
   ];
-  it.each(bodyCodes)('refuses a dossier whose code has %s', async (_what, code) => {
-    expectProblem(await leavesNoTrace(gw, () => send('POST', '/v1/dossiers', KEYS.oneStop, sampleDossier(code))), 400, 'invalid-request');
+  it.each(bodyCodes)('refuses a dossier whose code has %s', async (_what, code, problem) => {
+    expectProblem(await leavesNoTrace(gw, () => send('POST', '/v1/dossiers', KEYS.oneStop, sampleDossier(code))), 400, problem);
   });
 
   it('keeps an uploaded file name from climbing folders: ../../etc/passwd is stored as a plain name', async () => {
