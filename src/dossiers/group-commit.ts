@@ -56,7 +56,11 @@ export class AcceptanceGroups {
     try {
       outcomes = await acceptGroup(this.ctx, group.map((w) => w.item));
     } catch (error) {
-      for (const w of group) w.reject(error);
+      // One request's bytes the database refuses (or any other failure of the transaction) must not
+      // answer for the others: a group that failed is tried again one request at a time, in arrival
+      // order, so that only the request that fails alone is refused with it.
+      if (group.length === 1) group[0]!.reject(error);
+      else for (const w of group) await this.commit([w]);
       return;
     }
     const accepted = outcomes.flatMap((o) => ('accepted' in o ? [o.accepted] : []));
