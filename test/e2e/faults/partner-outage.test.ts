@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { partnerOutage } from '../../support/fault-scenarios.js';
 
 describe('national portal down, then back', () => {
-  it('keeps retrying past DELIVERY_MAX_ATTEMPTS and delivers every accepted message exactly once', { timeout: 150_000 }, async () => {
+  it('keeps retrying past DELIVERY_MAX_ATTEMPTS and delivers every accepted message exactly once', { timeout: 210_000 }, async () => {
     const result = await partnerOutage({ dossiers: 30, concurrency: 4, postgresAdminUrl: inject('postgresUrl'), deliveryTimeoutMs: 60_000 }, 6_000);
     expect(result.facts.answered503, 'the portal answered 503 during the outage').toBeGreaterThan(0);
     // The outage outlasted the retry budget: without the age condition these messages would be dead.
