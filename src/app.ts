@@ -31,13 +31,13 @@ import { mismatchAlert } from './payments/mismatch-alert.js';
 import type { PaymentDeps } from './payments/notifications.js';
 import type { PaymentProvider } from './payments/provider.js';
 import consoleRoutes from './routes/console.js';
-import dossierRoutes from './routes/dossiers.js';
+import dossierRoutes from './dossiers/routes.js';
 import fileRoutes from './routes/files.js';
 import healthRoutes from './routes/health.js';
 import soapFrontDoor from './routes/soap-front-door.js';
 import type { Signer } from './crypto/signer.js';
 import portalCompatibleRoutes from './routes/portal-compatible.js';
-import edxmlRoutes from './routes/edxml.js';
+import edxmlRoutes from './edxml/routes.js';
 import type { EdxmlContext } from './edxml/receive.js';
 import type { FreshnessRules } from './soap/freshness.js';
 

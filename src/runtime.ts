@@ -15,7 +15,7 @@ import { setUpPayments } from './payments/payment-setup.js';
 import type { Config } from './config/config.js';
 import { DEV_PORTAL_ACCOUNT, portalDefaults } from './config/startup-check.js';
 import type { Destination } from './delivery/destination.js';
-import { NationalPortalDestination } from './delivery/portal-destination.js';
+import { NationalPortalDestination } from '../adapters/national-portal/index.js';
 import { DeliveryProcessor, WEBHOOK } from './delivery/processor.js';
 import { WebhookDestination } from './delivery/webhook-destination.js';
 import { NATIONAL_PORTAL } from './dossiers/accept.js';
@@ -45,7 +45,7 @@ import { CatalogueRefresher, refreshCatalogues } from './portal-compatible/catal
 import { POSTAL } from './postal/shipments.js';
 import { openDatabase, type Db } from './store/db.js';
 import { migrate } from './store/migrations.js';
-import { EdxmlDestination } from './delivery/edxml-destination.js';
+import { EdxmlDestination } from './edxml/destination.js';
 import { EDXML } from './edxml/receive.js';
 import { setUpEdxml } from './edxml/setup.js';
 import { devSecret } from './config/dev-secrets.js';

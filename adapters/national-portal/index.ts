@@ -20,3 +20,4 @@ export {
   type SimulatorFaults,
   type SimulatorCall,
 } from './simulator.js';
+export { NationalPortalDestination } from './destination.js';

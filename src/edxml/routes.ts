@@ -7,11 +7,11 @@ import { packageChunks, STATUS_CODES, type StatusCode } from '../../adapters/edx
 import { appendLog } from '../audit/message-log.js';
 import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/processor.js';
-import { attachmentFile, receivePackage, type EdxmlContext } from '../edxml/receive.js';
-import { acknowledge, deliveriesOf, getDelivery, getPackage, hopsOf, inboxOf, packagesOfDocument, type DeliveryRow, type PackageRow } from '../edxml/store.js';
+import { attachmentFile, receivePackage, type EdxmlContext } from './receive.js';
+import { acknowledge, deliveriesOf, getDelivery, getPackage, hopsOf, inboxOf, packagesOfDocument, type DeliveryRow, type PackageRow } from './store.js';
 import { mayReadTrail } from '../partners/ownership.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
-import { ProblemResponse } from './problem-schema.js';
+import { ProblemResponse } from '../routes/problem-schema.js';
 
 export interface EdxmlRouteOptions {
   edxml: EdxmlContext;

@@ -1,12 +1,14 @@
 // The national portal as a delivery destination: canonical snapshots are translated at send time
 // (so attachment links are fresh), batched per service and isUpdating, and sent with the adapter.
 import type { Dossier, DossierEvent } from '../../schemas/dossier.js';
-import { deliverBatch, NationalPortalClient, toDossierItem, toProgressItem, type TranslateContext } from '../../adapters/national-portal/index.js';
-import type { OutboundSigner } from '../crypto/outbound-signer.js';
-import { outboundTraceparent } from '../observability/trace-context.js';
-import type { PartnerRegistry } from '../partners/registry.js';
-import type { OutboundMessage } from '../store/messages.js';
-import type { Destination, ItemOutcome } from './destination.js';
+import { deliverBatch } from './deliver.js';
+import type { NationalPortalClient } from './client.js';
+import { toDossierItem, toProgressItem, type TranslateContext } from './translate.js';
+import type { OutboundSigner } from '../../src/crypto/outbound-signer.js';
+import { outboundTraceparent } from '../../src/observability/trace-context.js';
+import type { PartnerRegistry } from '../../src/partners/registry.js';
+import type { OutboundMessage } from '../../src/store/messages.js';
+import type { Destination, ItemOutcome } from '../../src/delivery/destination.js';
 
 export class NationalPortalDestination implements Destination {
   readonly maxBatch = 500;

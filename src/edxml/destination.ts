@@ -4,14 +4,14 @@
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { packageChunks } from '../../adapters/edxml/index.js';
-import { attachmentFile, EDXML } from '../edxml/receive.js';
-import type { Directory } from '../edxml/directory.js';
-import { getPackage } from '../edxml/store.js';
+import { attachmentFile, EDXML } from './receive.js';
+import type { Directory } from './directory.js';
+import { getPackage } from './store.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
 import { outboundTraceparent } from '../observability/trace-context.js';
 import type { Queryable } from '../store/db.js';
 import type { OutboundMessage } from '../store/messages.js';
-import type { Destination, ItemOutcome } from './destination.js';
+import type { Destination, ItemOutcome } from '../delivery/destination.js';
 
 export class EdxmlDestination implements Destination {
   readonly maxBatch = 1;

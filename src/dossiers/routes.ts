@@ -4,13 +4,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { Dossier, DossierCode, DossierEvent } from '../../schemas/dossier.js';
-import type { AcceptContext, AcceptRequest } from '../dossiers/accept.js';
-import { DeliveryView } from '../dossiers/delivery-view.js';
-import { AcceptanceGroups } from '../dossiers/group-commit.js';
-import { dossierState } from '../dossiers/state.js';
+import type { AcceptContext, AcceptRequest } from './accept.js';
+import { DeliveryView } from './delivery-view.js';
+import { AcceptanceGroups } from './group-commit.js';
+import { dossierState } from './state.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
-import { ProblemResponse } from './problem-schema.js';
+import { ProblemResponse } from '../routes/problem-schema.js';
 import { BODY_LIMITS } from '../core/body-limits.js';
 
 export interface DossierRouteOptions {
