@@ -5,7 +5,7 @@
 // Liberal in what it reads: booleans in every form the public clients write, fields the portal does
 // not require left out, and fields the gateway does not model kept as pass-through, never refused.
 import type { Dossier, DossierEvent, DossierStatus } from '../../schemas/dossier.js';
-import { NATIONAL_STATUS_CODE } from '../../src/core/status.js';
+import { NATIONAL_STATUS_CODE } from './status-codes.js';
 import { fromPortalDate } from './dates.js';
 import {
   APPLICANT_KIND_CODE,

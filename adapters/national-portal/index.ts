@@ -1,6 +1,7 @@
 // The national portal adapter (Cổng DVCQG): translate, client, batch delivery and the simulator.
 export * from './wire.js';
 export { toPortalDate, parsePortalDate } from './dates.js';
+export { NATIONAL_STATUS_CODE, STATUS_BY_NATIONAL_CODE } from './status-codes.js';
 export { toDossierItem, toProgressItem, SUBMITTED_ON_NATIONAL_PORTAL, type TranslateContext } from './translate.js';
 export {
   NationalPortalClient,

@@ -1,7 +1,7 @@
 // Canonical dossier → national portal item. This is the only place the mapping lives; the table in
 // README.md describes it field by field, and test/fixtures/national-portal holds the golden results.
 import type { Dossier, DossierEvent } from '../../schemas/dossier.js';
-import { NATIONAL_STATUS_CODE } from '../../src/core/status.js';
+import { NATIONAL_STATUS_CODE } from './status-codes.js';
 import { toPortalDate } from './dates.js';
 import {
   DOCUMENT_FIELDS,

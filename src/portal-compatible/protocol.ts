@@ -1,7 +1,7 @@
 // The portal-compatible endpoint answers in the national portal's own terms: `error_code` and a
 // Vietnamese `message`. The codes below are the ones the simulator and the portal's public clients
 // use where known (0, -1, -3), ours where the portal's are not published (docs/portal-compatible.md).
-import { NATIONAL_STATUS_CODE } from '../core/status.js';
+import { NATIONAL_STATUS_CODE } from '../../adapters/national-portal/index.js';
 import type { Problem } from '../core/problems.js';
 import type { DossierStatus } from '../../schemas/dossier.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DOSSIER_STATUSES } from '../../schemas/dossier.js';
-import { NATIONAL_STATUS_CODE, STATUS_BY_NATIONAL_CODE, TRANSITIONS, canTransition, isTerminal } from '../../src/core/status.js';
+import { NATIONAL_STATUS_CODE, STATUS_BY_NATIONAL_CODE } from '../../adapters/national-portal/index.js';
+import { TRANSITIONS, canTransition, isTerminal } from '../../src/core/status.js';
 
 describe('dossier status machine', () => {
   it('maps the ten statuses to the national codes 1..10 and back', () => {
