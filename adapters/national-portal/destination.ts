@@ -1,6 +1,7 @@
 // The national portal as a delivery destination: canonical snapshots are translated at send time
 // (so attachment links are fresh), batched per service and isUpdating, and sent with the adapter.
 import type { Dossier, DossierEvent } from '../../schemas/dossier.js';
+import { portalCallOf } from './batching.js';
 import { deliverBatch } from './deliver.js';
 import type { NationalPortalClient } from './client.js';
 import { toDossierItem, toProgressItem, type TranslateContext } from './translate.js';
@@ -21,7 +22,7 @@ export class NationalPortalDestination implements Destination {
   ) {}
 
   endpoint(message: OutboundMessage): string {
-    return `national-portal:${serviceOf(message.kind)}`;
+    return `national-portal:${portalCallOf(message.kind).service}`;
   }
 
   async deliver(messages: OutboundMessage[]): Promise<Map<string, ItemOutcome>> {
@@ -38,9 +39,9 @@ export class NationalPortalDestination implements Destination {
       const bytes = Buffer.from(JSON.stringify(item));
       return { id: m.id, code: m.dossierCode!, item, bytes, signature: this.signer.record(bytes) };
     });
-    const isUpdating = first.kind === 'dossier-event' ? undefined : first.kind === 'dossier-update';
+    const { service, isUpdating } = portalCallOf(first.kind);
     // A call carries many messages; it continues the trace of the first, the one that opened the batch.
-    const outcomes = await deliverBatch(this.client, account, serviceOf(first.kind), isUpdating, items, { traceparent: outboundTraceparent(first.traceparent) });
+    const outcomes = await deliverBatch(this.client, account, service, isUpdating, items, { traceparent: outboundTraceparent(first.traceparent) });
     return new Map(
       items.map(({ id, bytes, signature }) => {
         const o = outcomes.get(id);
@@ -57,8 +58,4 @@ export class NationalPortalDestination implements Destination {
   close(): Promise<void> {
     return this.client.close();
   }
-}
-
-function serviceOf(kind: string): 'DongBoHoSoMC' | 'CapNhatTienDoHoSoMC' {
-  return kind === 'dossier-event' ? 'CapNhatTienDoHoSoMC' : 'DongBoHoSoMC';
 }

@@ -22,3 +22,4 @@ export {
   type SimulatorCall,
 } from './simulator.js';
 export { NationalPortalDestination } from './destination.js';
+export { portalBatchKey, portalCallOf, type PortalCall } from './batching.js';

@@ -10,7 +10,7 @@ export type LogOutcome = 'accepted' | 'refused' | 'delivered' | 'failed' | 'dead
 export interface LogRecord {
   direction: 'in' | 'out';
   partnerId: string | undefined;
-  /** Route for inbound messages (`POST /v1/dossiers`), destination service for outbound (`national-portal:DongBoHoSoMC`). */
+  /** Route for inbound messages (`POST /v1/dossiers`), destination and its service for outbound (`national-portal:<service>`, the adapter names the service). */
   endpoint: string;
   dossierCode?: string | undefined;
   messageId?: string | undefined;

@@ -6,6 +6,7 @@
 // (promise 4) and does not fail the others.
 import { randomUUID } from 'node:crypto';
 import type { Dossier, DossierEvent, DossierStatus } from '../../schemas/dossier.js';
+import { portalBatchKey } from '../../adapters/national-portal/index.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
@@ -81,12 +82,6 @@ interface DossierRow {
   last_event_sequence: number;
   /** The status an update moved the dossier from, until an event explains the move. */
   status_updated_from: DossierStatus | null;
-}
-
-export function portalBatchKey(registry: PartnerRegistry, kind: DossierMessageKind, agencyCode: string): string {
-  const service = kind === 'dossier-event' ? 'CapNhatTienDoHoSoMC' : 'DongBoHoSoMC';
-  const updating = kind === 'dossier-create' ? 'False' : kind === 'dossier-update' ? 'True' : '';
-  return `${service}|${updating}|${registry.portalAccountFor(agencyCode)?.key ?? `unconfigured:${agencyCode}`}`;
 }
 
 /** One request on its own: a group of one; a refusal is thrown. */
@@ -325,7 +320,7 @@ class Group {
       agencyCode,
       orderKey: code,
       lane: req.lane,
-      batchKey: portalBatchKey(this.ctx.registry, kind, agencyCode),
+      batchKey: portalBatchKey(kind, this.ctx.registry.portalAccountFor(agencyCode)?.key ?? `unconfigured:${agencyCode}`),
       payload,
       traceparent: req.traceparent,
     });
