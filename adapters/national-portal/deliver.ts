@@ -2,12 +2,8 @@
 // whole, so a refused batch is split in halves until the refused items stand alone: one poison
 // item then costs about 2·log2(n) extra calls instead of holding back the rest of the batch.
 import { foldText, type CallOptions, type NationalPortalClient, type PortalAccount, type PortalAnswer } from './client.js';
+import type { ItemOutcome } from '../../src/delivery/destination.js';
 import type { PortalService } from './wire.js';
-
-export type ItemOutcome =
-  | { result: 'delivered'; alreadyExisted?: boolean }
-  | { result: 'retry'; error: string; retryAfterMs?: number }
-  | { result: 'refused'; error: string };
 
 export interface BatchItem {
   /** The caller's id (the message id). */
@@ -48,7 +44,7 @@ export async function deliverBatch(
   const deliver = async (group: BatchItem[], asUpdate: boolean | undefined, recovering = false): Promise<void> => {
     const answer = await client.send(account, { service, isUpdating: asUpdate, data: group.map((i) => i.item) }, call);
     if (answer.kind === 'ok') {
-      for (const i of group) outcomes.set(i.id, { result: 'delivered', ...(recovering && asUpdate ? { alreadyExisted: true } : {}) });
+      for (const i of group) outcomes.set(i.id, { result: 'delivered', ...(recovering && asUpdate ? { note: 'already-existed' } : {}) });
     } else if (answer.kind === 'unavailable') {
       for (const i of group) outcomes.set(i.id, { result: 'retry', error: `portal unavailable: ${answer.reason}`, ...(answer.retryAfterMs !== undefined ? { retryAfterMs: answer.retryAfterMs } : {}) });
     } else if (group.length > 1) {

@@ -44,13 +44,8 @@ export class NationalPortalDestination implements Destination {
     const outcomes = await deliverBatch(this.client, account, service, isUpdating, items, { traceparent: outboundTraceparent(first.traceparent) });
     return new Map(
       items.map(({ id, bytes, signature }) => {
-        const o = outcomes.get(id);
-        const mapped: ItemOutcome = !o
-          ? { result: 'retry', error: 'the adapter reported nothing for this item' }
-          : o.result === 'delivered'
-            ? { result: 'delivered', ...(o.alreadyExisted ? { note: 'already-existed' } : {}) }
-            : o;
-        return [id, { ...mapped, sentBody: bytes, signature }];
+        const outcome: ItemOutcome = outcomes.get(id) ?? { result: 'retry', error: 'the adapter reported nothing for this item' };
+        return [id, { ...outcome, sentBody: bytes, signature }];
       }),
     );
   }

@@ -13,7 +13,7 @@ export {
   type PortalSendBody,
   type NationalPortalClientOptions,
 } from './client.js';
-export { deliverBatch, isRetryableRefusal, type ItemOutcome, type BatchItem } from './deliver.js';
+export { deliverBatch, isRetryableRefusal, type BatchItem } from './deliver.js';
 export {
   startNationalPortalSimulator,
   type PortalSimulator,

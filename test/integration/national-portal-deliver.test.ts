@@ -70,8 +70,8 @@ describe('deliverBatch', () => {
     await create(batch.slice(2, 3));
     const changed = batch.map((b) => ({ ...b, item: { ...(b.item as PortalDossierItem), TrangThaiHoSo: '4' } }));
     const outcomes = await create(changed);
-    expect(outcomes.get('msg-T-003')).toEqual({ result: 'delivered', alreadyExisted: true });
-    expect(results(outcomes).filter((o) => (o as { alreadyExisted?: boolean }).alreadyExisted !== true)).toEqual(Array(5).fill({ result: 'delivered' }));
+    expect(outcomes.get('msg-T-003')).toEqual({ result: 'delivered', note: 'already-existed' });
+    expect(results(outcomes).filter((o) => (o as { note?: string }).note !== 'already-existed')).toEqual(Array(5).fill({ result: 'delivered' }));
     expect(sim.dossiers.get('T-003')?.TrangThaiHoSo).toBe('4');
     expect(sim.receivedOrder).toContain('update:T-003');
   });
