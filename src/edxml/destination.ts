@@ -3,8 +3,8 @@
 // failures are retried; other 4xx are final (the receiver refused the package).
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import { packageChunks } from '../../adapters/edxml/index.js';
-import { attachmentFile, EDXML } from './receive.js';
+import { outgoingChunks } from './outgoing.js';
+import { EDXML } from './receive.js';
 import type { Directory } from './directory.js';
 import { getPackage } from './store.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
@@ -43,7 +43,6 @@ export class EdxmlDestination implements Destination {
     const sentBody = Buffer.from(row.envelope, 'utf8');
     const signatureValue = /<ds:SignatureValue>([^<]+)<\/ds:SignatureValue>/.exec(row.envelope)?.[1] ?? '';
     const signature = { ...this.signer.record(sentBody, ''), format: 'xmldsig' as const, value: signatureValue };
-    const attachments = row.attachments.map((a) => ({ reference: a, source: { file: attachmentFile(this.attachmentDir, a.sha256) } }));
     try {
       const response = await request(entry.endpoint, {
         method: 'POST',
@@ -53,7 +52,7 @@ export class EdxmlDestination implements Destination {
           'x-edxml-package-id': packageId,
           traceparent: outboundTraceparent(message.traceparent),
         },
-        body: Readable.from(packageChunks(row.envelope, attachments)),
+        body: Readable.from(outgoingChunks(row.envelope, row.attachments, this.attachmentDir)),
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });

@@ -3,13 +3,12 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { packageChunks, STATUS_CODES, type StatusCode } from '../../adapters/edxml/index.js';
-import { appendLog } from '../audit/message-log.js';
 import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/processor.js';
-import { attachmentFile, receivePackage, type EdxmlContext } from './receive.js';
-import { acknowledge, deliveriesOf, getDelivery, getPackage, hopsOf, inboxOf, packagesOfDocument, type DeliveryRow, type PackageRow } from './store.js';
-import { mayReadTrail } from '../partners/ownership.js';
+import { acknowledgeInboxItem, ownInboxItem, waitingFor } from './inbox.js';
+import { outgoingChunks } from './outgoing.js';
+import { receivePackage, type EdxmlContext } from './receive.js';
+import { documentTrail } from './trail.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import { ProblemResponse } from '../routes/problem-schema.js';
 
@@ -124,38 +123,15 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
         response: { 200: Type.Object({ items: Type.Array(InboxItem) }), '4xx': ProblemResponse },
       },
     },
-    async (request) => {
-      const rows = await inboxOf(edxml.db, partnerOf(request).id, Number(request.query.limit));
-      return {
-        items: rows.map((r) => ({
-          id: r.id,
-          packageId: r.packageId,
-          kind: r.kind,
-          documentId: r.documentId,
-          from: r.fromOrganId,
-          organId: r.organId,
-          statusCode: r.statusCode,
-          receivedAt: new Date(r.createdAt).toISOString(),
-          links: { package: `/v1/edxml/inbox/${r.id}`, ack: `/v1/edxml/inbox/${r.id}/ack` },
-        })),
-      };
-    },
+    async (request) => ({ items: await waitingFor(edxml.db, partnerOf(request).id, Number(request.query.limit)) }),
   );
-
-  const ownInboxItem = async (id: string, partnerId: string): Promise<{ delivery: DeliveryRow; row: PackageRow }> => {
-    const delivery = await getDelivery(edxml.db, id);
-    const row = delivery && delivery.partnerId === partnerId && delivery.mode === 'inbox' ? await getPackage(edxml.db, delivery.packageId) : undefined;
-    if (!delivery || !row?.envelope) throw new Problem('edxml-not-found', `No inbox item ${id} of yours`);
-    return { delivery, row };
-  };
 
   app.get(
     '/v1/edxml/inbox/:id',
     { preParsing: members, schema: { tags, summary: 'One waiting package, as edXML (streamed)', params: Type.Object({ id: Uuid }), response: { '4xx': ProblemResponse } } },
     async (request, reply) => {
-      const { row } = await ownInboxItem(request.params.id, partnerOf(request).id);
-      const attachments = row.attachments.map((a) => ({ reference: a, source: { file: attachmentFile(edxml.attachmentDir, a.sha256) } }));
-      return reply.type('application/xml; charset=utf-8').header('x-edxml-package-id', row.id).send(Readable.from(packageChunks(row.envelope!, attachments)) as never);
+      const { row, envelope } = await ownInboxItem(edxml.db, request.params.id, partnerOf(request).id);
+      return reply.type('application/xml; charset=utf-8').header('x-edxml-package-id', row.id).send(Readable.from(outgoingChunks(envelope, row.attachments, edxml.attachmentDir)) as never);
     },
   );
 
@@ -166,12 +142,7 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
       schema: { tags, summary: 'Acknowledge a fetched package; it leaves the inbox', params: Type.Object({ id: Uuid }), response: { 200: Type.Object({ acknowledged: Type.Boolean() }), '4xx': ProblemResponse } },
     },
     async (request) => {
-      const partner = partnerOf(request);
-      const { delivery, row } = await ownInboxItem(request.params.id, partner.id);
-      await edxml.db.transaction(async (tx) => {
-        if (!(await acknowledge(tx, delivery.id, partner.id)) || delivery.acknowledgedAt) return;
-        await appendLog(tx, { direction: 'out', partnerId: partner.id, endpoint: `edxml-inbox:${delivery.organId}`, messageId: delivery.id, body: Buffer.from(row.envelope!, 'utf8'), outcome: 'delivered' });
-      });
+      await acknowledgeInboxItem(edxml.db, request.params.id, partnerOf(request).id);
       return { acknowledged: true };
     },
   );
@@ -182,46 +153,8 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
       preParsing: members,
       schema: { tags, summary: "A document's trail: sender, every hop and delivery, every status", params: Type.Object({ documentId: Type.String({ minLength: 1, maxLength: 300 }) }), response: { 200: Trail, '4xx': ProblemResponse } },
     },
-    async (request) => {
-      const partner = partnerOf(request);
-      const all = await packagesOfDocument(edxml.db, request.params.documentId);
-      const deliveries = await deliveriesOf(edxml.db, all.map((p) => p.id));
-      const involved = mayReadTrail(partner, all.some((p) => p.partnerId === partner.id) || deliveries.some((d) => d.partnerId === partner.id));
-      // Refused packages are shown to whoever sent them (and to admins) only.
-      const visible = all.filter((p) => p.state === 'accepted' || p.partnerId === partner.id || partner.roles.has('admin'));
-      if (!involved || visible.length === 0) throw new Problem('edxml-not-found', `No edXML document ${request.params.documentId} among yours`);
-      const document = visible.find((p) => p.kind === 'document' && p.state === 'accepted');
-      return {
-        documentId: request.params.documentId,
-        sender: document?.partnerId ?? null,
-        packages: visible.map((p) => ({
-          packageId: p.id,
-          kind: p.kind,
-          state: p.state,
-          sentBy: p.partnerId,
-          from: p.fromOrganId,
-          to: p.toOrganIds,
-          statusCode: p.statusCode,
-          refusal: p.refusalCode ? { code: p.refusalCode, reason: p.refusalReason ?? '' } : null,
-          receivedAt: new Date(p.receivedAt).toISOString(),
-          hops: hopsOf(p),
-          deliveries: deliveries.filter((d) => d.packageId === p.id).map(deliveryView),
-        })),
-        statuses: visible.flatMap((p) => {
-          const envelope = p.header?.envelope;
-          if (envelope?.kind !== 'status') return [];
-          const s = envelope.status;
-          return [{ from: s.from.organId, statusCode: s.statusCode, meaning: STATUS_CODES[s.statusCode as StatusCode], description: s.description ?? null, timestamp: s.timestamp, staff: s.staffInfo?.staff ?? null, receivedAt: new Date(p.receivedAt).toISOString() }];
-        }),
-      };
-    },
+    async (request) => documentTrail(edxml.db, partnerOf(request), request.params.documentId),
   );
 };
-
-function deliveryView(d: DeliveryRow) {
-  const iso = (v: Date | null) => (v ? new Date(v).toISOString() : null);
-  const state = d.mode === 'inbox' ? (d.acknowledgedAt ? 'acknowledged' : 'in-inbox') : (d.state ?? 'pending');
-  return { organId: d.organId, partnerId: d.partnerId, mode: d.mode, state, attempts: d.attempts ?? 0, lastError: d.lastError, deliveredAt: iso(d.deliveredAt), acknowledgedAt: iso(d.acknowledgedAt) };
-}
 
 export default edxmlRoutes;
