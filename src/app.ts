@@ -26,7 +26,7 @@ import { ReplayGuard } from './callbacks/replay-guard.js';
 import adminRoutes from './routes/admin.js';
 import auditRoutes from './routes/audit.js';
 import postalRoutes from './routes/postal.js';
-import paymentRoutes from './routes/payments.js';
+import paymentRoutes from './payments/routes.js';
 import { mismatchAlert } from './payments/mismatch-alert.js';
 import type { PaymentDeps } from './payments/notifications.js';
 import type { PaymentProvider } from './payments/provider.js';

@@ -11,7 +11,7 @@ import { buildApp, paymentDeps, type AppDeps } from './app.js';
 import { DailyReconciliation } from './payments/daily-reconciliation.js';
 import { mismatchAlert } from './payments/mismatch-alert.js';
 import { PendingPayments } from './payments/pending.js';
-import { setUpPayments } from './payments/payment-setup.js';
+import { setUpPayments } from './payments/setup.js';
 import type { Config } from './config/config.js';
 import { DEV_PORTAL_ACCOUNT, portalDefaults } from './config/startup-check.js';
 import type { Destination } from './delivery/destination.js';

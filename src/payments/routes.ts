@@ -9,11 +9,11 @@ import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import type { CallbackGuards } from '../callbacks/replay-guard.js';
-import { receiveNotification, type PaymentDeps } from '../payments/notifications.js';
-import type { PaymentProvider } from '../payments/provider.js';
-import { reconcile, reconciliationCsv, type ReconciliationReport } from '../payments/reconciliation.js';
-import { ownPayment, paymentView, requestPayment, type PaymentRow } from '../payments/requests.js';
-import { ProblemResponse } from './problem-schema.js';
+import { receiveNotification, type PaymentDeps } from './notifications.js';
+import type { PaymentProvider } from './provider.js';
+import { reconcile, reconciliationCsv, type ReconciliationReport } from './reconciliation.js';
+import { ownPayment, paymentView, requestPayment, type PaymentRow } from './requests.js';
+import { ProblemResponse } from '../routes/problem-schema.js';
 
 export interface PaymentRouteOptions {
   deps: PaymentDeps;
