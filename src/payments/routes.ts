@@ -12,7 +12,8 @@ import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { receiveNotification, type PaymentDeps } from './notifications.js';
 import type { PaymentProvider } from './provider.js';
 import { reconcile, reconciliationCsv, type ReconciliationReport } from './reconciliation.js';
-import { ownPayment, paymentView, requestPayment, type PaymentRow } from './requests.js';
+import { ownPayment, paymentView, requestPayment } from './requests.js';
+import { paymentsOfDossier } from './store.js';
 import { ProblemResponse } from '../routes/problem-schema.js';
 
 export interface PaymentRouteOptions {
@@ -77,14 +78,7 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
         response: { 200: Type.Object({ payments: Type.Array(View) }), '4xx': ProblemResponse },
       },
     },
-    async (request) => {
-      const partner = partnerOf(request);
-      const rows = await db.query<PaymentRow>(
-        `SELECT * FROM payments WHERE dossier_code = $1 AND (partner_id = $2 OR $3) ORDER BY created_at`,
-        [request.query.dossierCode, partner.id, partner.roles.has('admin')],
-      );
-      return { payments: rows.map(paymentView) };
-    },
+    async (request) => ({ payments: (await paymentsOfDossier(db, partnerOf(request), request.query.dossierCode)).map(paymentView) }),
   );
 
   const notification = {
