@@ -26,8 +26,7 @@ import { ReplayGuard } from './callbacks/replay-guard.js';
 import adminRoutes from './routes/admin.js';
 import auditRoutes from './routes/audit.js';
 import postalRoutes from './routes/postal.js';
-import paymentRoutes from './routes/payments.js';
-import { mismatchAlert } from './payments/mismatch-alert.js';
+import paymentRoutes from './payments/routes.js';
 import type { PaymentDeps } from './payments/notifications.js';
 import type { PaymentProvider } from './payments/provider.js';
 import consoleRoutes from './routes/console.js';
@@ -178,7 +177,6 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
     guards: { replay, refusals },
     providers: deps.payments.providers,
     expiryMinutes: deps.payments.expiryMinutes,
-    onMismatch: mismatchAlert(deps.metrics, deps.logger),
   });
   if (deps.edxml) await app.register(edxmlRoutes, { edxml: deps.edxml, queue: deps.queue });
   await app.register(consoleRoutes);

@@ -11,7 +11,8 @@ import { buildApp, paymentDeps, type AppDeps } from './app.js';
 import { DailyReconciliation } from './payments/daily-reconciliation.js';
 import { mismatchAlert } from './payments/mismatch-alert.js';
 import { PendingPayments } from './payments/pending.js';
-import { setUpPayments } from './payments/payment-setup.js';
+import { ReconciliationRunner } from './payments/reconciliation-runner.js';
+import { setUpPayments } from './payments/setup.js';
 import type { Config } from './config/config.js';
 import { DEV_PORTAL_ACCOUNT, portalDefaults } from './config/startup-check.js';
 import type { Destination } from './delivery/destination.js';
@@ -213,6 +214,9 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
     const daily = new DailyReconciliation(db, payments.providers, mismatchAlert(metrics, logger), logger);
     daily.start();
     closers.push(async () => daily.stop());
+    const reconciliations = new ReconciliationRunner(db, payments.providers, mismatchAlert(metrics, logger), logger);
+    reconciliations.start();
+    closers.push(() => reconciliations.stop());
     const catalogueAccount = registry.defaultPortalAccount();
     if (portalClient && catalogueAccount) {
       const client = portalClient;

@@ -56,6 +56,8 @@ export const PROBLEM_TYPES = {
   'ambiguous-json': { status: 400, title: 'The JSON has a duplicate key or an integer beyond 2^53, which JSON readers disagree on' },
   'unstorable-value': { status: 400, title: 'A value cannot be stored as given' },
   'request-timeout': { status: 408, title: 'The request did not arrive in time (REQUEST_TIMEOUT_MS)' },
+  'reconciliation-not-found': { status: 404, title: 'No such reconciliation' },
+  'reconciliation-not-done': { status: 409, title: 'The reconciliation has no report yet: it is queued, running or failed' },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_TYPES;

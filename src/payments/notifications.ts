@@ -1,7 +1,6 @@
 // A provider's word that money moved, applied once in effect: the payment row is locked, a repeat
 // (or a concurrent duplicate) finds it paid and is acknowledged without changing anything, and the
 // one-stop system and the national portal are each told through the retrying queue.
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Dossier } from '../../schemas/dossier.js';
 import { appendLog } from '../audit/message-log.js';
@@ -9,10 +8,10 @@ import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/processor.js';
-import { WEBHOOK } from '../delivery/processor.js';
+import { queuePartnerNotification } from '../delivery/partner-notification.js';
 import { acceptDossier, type AcceptContext } from '../dossiers/accept.js';
 import type { Queryable } from '../store/db.js';
-import { insertMessage, type Lane } from '../store/messages.js';
+import type { Lane } from '../store/messages.js';
 import type { NotificationOutcome, NotificationRequest, ParsedNotification, PaymentProvider, ProviderAnswer } from './provider.js';
 import type { PaymentRow } from './requests.js';
 
@@ -125,22 +124,15 @@ async function keepReceipt(deps: PaymentDeps, provider: PaymentProvider, payment
   }
 }
 
-async function notify(tx: Queryable, deps: PaymentDeps, payment: PaymentRow, type: string, extra: Record<string, unknown>) {
-  const partner = deps.accept.registry.get(payment.partner_id);
-  if (!partner?.webhookUrl) return undefined;
-  const id = randomUUID();
-  await insertMessage(tx, {
-    id,
-    destination: WEBHOOK,
+function notify(tx: Queryable, deps: PaymentDeps, payment: PaymentRow, type: string, extra: Record<string, unknown>) {
+  return queuePartnerNotification(tx, deps.accept.registry, {
+    partnerId: payment.partner_id,
     kind: 'payment-status',
-    partnerId: partner.id,
     dossierCode: payment.dossier_code,
-    orderKey: `${partner.id}|payment:${payment.id}`,
+    line: `payment:${payment.id}`,
     lane: 'live',
-    batchKey: `${WEBHOOK}|${partner.id}`,
     payload: { type, paymentId: payment.id, dossierCode: payment.dossier_code, amount: Number(payment.amount), fees: payment.lines.map((l) => l.code), ...extra },
   });
-  return { id, lane: 'live' as Lane };
 }
 
 /**

@@ -57,16 +57,49 @@ async function statementOf(provider: PaymentProvider, day: string): Promise<Stat
   return answer.transactions;
 }
 
-export async function reconcile(q: Queryable, provider: PaymentProvider, day: string): Promise<ReconciliationReport> {
+/** How far a reconciliation has come: steps of STEPS_TOTAL, and what it has counted so far. */
+export interface ReconciliationProgress {
+  stepsDone: number;
+  stepsTotal: number;
+  /** The gateway's paid payments of the day and of the evening before (for T+1). */
+  gatewayPayments: number;
+  /** The provider's statement lines of the day and of the next day. */
+  providerTransactions: number;
+}
+
+/** Read the gateway's payments, the day's statement, the next day's statement, compare. */
+export const STEPS_TOTAL = 4;
+
+export function noProgress(): ReconciliationProgress {
+  return { stepsDone: 0, stepsTotal: STEPS_TOTAL, gatewayPayments: 0, providerTransactions: 0 };
+}
+
+export interface CompareOptions {
+  /** The report's id (a reconciliation job's id); a new one when absent. */
+  id?: string;
+  /** Told after each step; a rejection stops the comparison (the job was taken over). */
+  onProgress?: (progress: ReconciliationProgress) => Promise<void>;
+}
+
+/** The day's report, not yet kept: only reads, so it may be run again from the start at any time. */
+export async function compareDay(q: Queryable, provider: PaymentProvider, day: string, options: CompareOptions = {}): Promise<ReconciliationReport> {
   const { start, end } = dayBounds(day);
+  const progress = noProgress();
+  const step = async (counts: Partial<ReconciliationProgress>) => {
+    Object.assign(progress, counts, { stepsDone: progress.stepsDone + 1 });
+    await options.onProgress?.({ ...progress });
+  };
   const ours = await paidBetween(q, provider.id, start, end);
   const oursBefore = await paidBetween(q, provider.id, new Date(start.getTime() - DAY_MS), start);
+  await step({ gatewayPayments: ours.length + oursBefore.length });
   const theirsToday = await statementOf(provider, day);
+  await step({ providerTransactions: theirsToday.length });
   const theirsNext = await statementOf(provider, shiftDay(day, 1));
   const theirs = new Map([...theirsNext, ...theirsToday].map((t) => [t.paymentId, t]));
+  await step({ providerTransactions: theirsToday.length + theirsNext.length });
 
   const report: ReconciliationReport = {
-    id: randomUUID(),
+    id: options.id ?? randomUUID(),
     provider: provider.id,
     day,
     createdAt: new Date().toISOString(),
@@ -99,7 +132,18 @@ export async function reconcile(q: Queryable, provider: PaymentProvider, day: st
   s.missingAtGateway = report.missingAtGateway.length;
   s.amountMismatches = report.amountMismatches.length;
   s.mismatches = s.missingAtProvider + s.missingAtGateway + s.amountMismatches;
-  await q.query('INSERT INTO reconciliations (id, provider, day, report) VALUES ($1, $2, $3, $4)', [report.id, provider.id, day, JSON.stringify(report)]);
+  await step({});
+  return report;
+}
+
+export async function saveReport(q: Queryable, report: ReconciliationReport): Promise<void> {
+  await q.query('INSERT INTO reconciliations (id, provider, day, report) VALUES ($1, $2, $3, $4)', [report.id, report.provider, report.day, JSON.stringify(report)]);
+}
+
+/** Compares a day and keeps the report (the daily run). */
+export async function reconcile(q: Queryable, provider: PaymentProvider, day: string): Promise<ReconciliationReport> {
+  const report = await compareDay(q, provider, day);
+  await saveReport(q, report);
   return report;
 }
 

@@ -335,6 +335,33 @@ CREATE TABLE dossier_holders (
 );
 `,
   },
+  {
+    id: 9,
+    name: 'reconciliation jobs',
+    sql: `
+-- A reconciliation asked for through the API, run by a worker (docs/payments.md). The report, once
+-- done, is the reconciliations row of the same id. One queued or running job per provider and day.
+CREATE TABLE reconciliation_jobs (
+  id uuid PRIMARY KEY,
+  provider text NOT NULL,
+  day date NOT NULL,
+  state text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'done', 'failed')),
+  progress jsonb NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  -- The run that holds the job: a run that lost it (its lease ran out, another worker took over) can
+  -- no longer write progress or a result.
+  run_token uuid,
+  lease_until timestamptz,
+  error text,
+  requested_by text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  started_at timestamptz,
+  finished_at timestamptz
+);
+CREATE UNIQUE INDEX reconciliation_jobs_active ON reconciliation_jobs (provider, day) WHERE state IN ('queued', 'running');
+CREATE INDEX reconciliation_jobs_open ON reconciliation_jobs (created_at) WHERE state IN ('queued', 'running');
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<void> {

@@ -61,6 +61,7 @@ describe('the OpenAPI document (pglite)', () => {
     await call('GET', '/v1/audit/checkpoint', { key: KEYS.auditor });
     await call('GET', '/v1/audit/bundles/0', { key: KEYS.auditor });
     await call('GET', '/v1/payments/00000000-0000-4000-8000-000000000000', { key: KEYS.oneStop });
+    await call('GET', '/v1/admin/reconciliations/00000000-0000-4000-8000-000000000000', { key: KEYS.admin });
     await call('GET', '/soap/one-stop?wsdl');
     await call('GET', '/soap/one-stop.xsd');
     await call('POST', '/portal-compatible/login', { body: { username: 'hanoi-one-stop', password: 'wrong' }, headers: { dstcode: 'DVCQG' } });

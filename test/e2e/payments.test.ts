@@ -189,7 +189,7 @@ describe('payments through the national payment platform and a VNPay-like gatewa
     expect(told(lost)).toBeLessThanOrEqual(1);
   });
 
-  it('reconciles a day: a planted missing transaction and a planted amount mismatch are reported, as JSON and as a spreadsheet', async () => {
+  it('reconciles a day: a planted missing transaction and a planted amount mismatch are reported by a reconciliation job, as JSON and as a spreadsheet', async () => {
     const day = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
     // Plant: one paid payment the provider never had, and one whose amount we recorded differently.
     await gw.gateway.db.query(
@@ -198,8 +198,18 @@ describe('payments through the national payment platform and a VNPay-like gatewa
     );
     const [changed] = await gw.gateway.db.query<{ id: string }>(`UPDATE payments SET amount = amount + 1000 WHERE dossier_code = 'PAY-NATIONAL-1' RETURNING id`);
     const response = await gw.call('POST', '/v1/admin/reconciliations', { key: KEYS.admin, body: { provider: 'national', day } });
-    expect(response.status, JSON.stringify(response.body)).toBe(201);
-    const report = response.body;
+    expect(response.status, JSON.stringify(response.body)).toBe(202);
+    const location = `/v1/admin/reconciliations/${response.body.id}`;
+    expect(response.headers.location).toBe(location);
+    expect(['queued', 'running', 'done']).toContain(response.body.state);
+    // The worker runs the job; its report is what the synchronous call used to answer.
+    const job = await eventually(async () => {
+      const seen = await gw.call('GET', location, { key: KEYS.admin });
+      return seen.body.state === 'done' || seen.body.state === 'failed' ? seen.body : undefined;
+    }, 'the reconciliation job finishes');
+    expect(job, JSON.stringify(job)).toMatchObject({ state: 'done', provider: 'national', day, progress: { stepsDone: 4, stepsTotal: 4 } });
+    const report = job.result;
+    expect(report.id).toBe(job.id);
     expect(report.missingAtProvider.map((l: { paymentId: string }) => l.paymentId).length).toBeGreaterThanOrEqual(1);
     expect(report.amountMismatches.map((l: { paymentId: string }) => l.paymentId)).toContain(changed!.id);
     expect(report.summary.matched).toBeGreaterThanOrEqual(1);
@@ -210,5 +220,31 @@ describe('payments through the national payment platform and a VNPay-like gatewa
     expect(bytes.toString('utf8')).toContain('Lệch số tiền / Amount mismatch');
     const metrics = await gw.call('GET', '/metrics', { key: KEYS.admin });
     expect(String(metrics.body)).toMatch(/lgsp_reconciliation_mismatches_total\{provider="national"\} [1-9]/);
+  });
+
+  it('answers an unknown reconciliation with a 404 problem, and a one-stop system with 403', async () => {
+    const unknown = await gw.call('GET', '/v1/admin/reconciliations/99999999-9999-4999-8999-999999999999', { key: KEYS.admin });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(unknown.body.code).toBe('reconciliation-not-found');
+    const asked = await gw.call('POST', '/v1/admin/reconciliations', { key: KEYS.oneStop, body: { provider: 'national', day: '2026-11-20' } });
+    expect(asked.status).toBe(403);
+    expect(asked.body.code).toBe('forbidden-role');
+    const read = await gw.call('GET', '/v1/admin/reconciliations/99999999-9999-4999-8999-999999999999', { key: KEYS.oneStop });
+    expect(read.status).toBe(403);
+  });
+
+  it('a failed reconciliation says why, and has no spreadsheet (409 problem)', async () => {
+    const [failed] = await gw.gateway.db.query<{ id: string }>(
+      `INSERT INTO reconciliation_jobs (id, provider, day, state, progress, attempts, error, requested_by, started_at, finished_at)
+       VALUES (gen_random_uuid(), 'national', '2026-01-02', 'failed', '{"stepsDone":1,"stepsTotal":4,"gatewayPayments":0,"providerTransactions":0}', 1, 'the national statement for 2026-01-02 is unavailable: HTTP 503', 'ops', now(), now()) RETURNING id`,
+    );
+    const job = await gw.call('GET', `/v1/admin/reconciliations/${failed!.id}`, { key: KEYS.admin });
+    expect(job.status).toBe(200);
+    expect(job.body).toMatchObject({ state: 'failed', error: 'the national statement for 2026-01-02 is unavailable: HTTP 503', progress: { stepsDone: 1 } });
+    expect(job.body.result).toBeUndefined();
+    const csv = await gw.call('GET', `/v1/admin/reconciliations/${failed!.id}?format=csv`, { key: KEYS.admin });
+    expect(csv.status).toBe(409);
+    expect(csv.body).toMatchObject({ code: 'reconciliation-not-done', state: 'failed' });
   });
 });

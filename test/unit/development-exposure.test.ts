@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import type { OutboundSigner } from '../../src/crypto/outbound-signer.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { setUpPayments } from '../../src/payments/payment-setup.js';
+import { setUpPayments } from '../../src/payments/setup.js';
 import { setUpPostal } from '../../src/postal/postal-setup.js';
 
 const dirs: string[] = [];

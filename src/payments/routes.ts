@@ -9,25 +9,27 @@ import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import type { CallbackGuards } from '../callbacks/replay-guard.js';
-import { receiveNotification, type PaymentDeps } from '../payments/notifications.js';
-import type { PaymentProvider } from '../payments/provider.js';
-import { reconcile, reconciliationCsv, type ReconciliationReport } from '../payments/reconciliation.js';
-import { ownPayment, paymentView, requestPayment, type PaymentRow } from '../payments/requests.js';
-import { ProblemResponse } from './problem-schema.js';
+import { receiveNotification, type PaymentDeps } from './notifications.js';
+import type { PaymentProvider } from './provider.js';
+import { reconciliationCsv } from './reconciliation.js';
+import { findReconciliation, requestReconciliation } from './reconciliation-jobs.js';
+import { ReconciliationJobSchema } from './reconciliation-schema.js';
+import { ownPayment, paymentView, requestPayment } from './requests.js';
+import { paymentsOfDossier } from './store.js';
+import { ProblemResponse } from '../routes/problem-schema.js';
 
 export interface PaymentRouteOptions {
   deps: PaymentDeps;
   guards: CallbackGuards;
   providers: ReadonlyMap<string, PaymentProvider>;
   expiryMinutes: number;
-  onMismatch: (report: ReconciliationReport) => void;
 }
 
 const Id = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
 const View = Type.Record(Type.String(), Type.Unknown());
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A day in Vietnam time (UTC+7)' });
 
-const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app, { deps, guards, providers, expiryMinutes, onMismatch }) => {
+const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app, { deps, guards, providers, expiryMinutes }) => {
   const { db } = deps.accept;
   const tags = ['payments'];
 
@@ -77,14 +79,7 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
         response: { 200: Type.Object({ payments: Type.Array(View) }), '4xx': ProblemResponse },
       },
     },
-    async (request) => {
-      const partner = partnerOf(request);
-      const rows = await db.query<PaymentRow>(
-        `SELECT * FROM payments WHERE dossier_code = $1 AND (partner_id = $2 OR $3) ORDER BY created_at`,
-        [request.query.dossierCode, partner.id, partner.roles.has('admin')],
-      );
-      return { payments: rows.map(paymentView) };
-    },
+    async (request) => ({ payments: (await paymentsOfDossier(db, partnerOf(request), request.query.dossierCode)).map(paymentView) }),
   );
 
   const notification = {
@@ -123,6 +118,8 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
   app.get('/v1/payments/notifications/:provider', notification, notify);
   app.post('/v1/payments/notifications/:provider', notification, notify);
 
+  // A reconciliation is a job the worker runs (docs/payments.md): asking answers at once with where to
+  // watch it; asking again for a provider's day while its job is queued or running answers that job.
   app.post(
     '/v1/admin/reconciliations',
     {
@@ -130,17 +127,18 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
       preParsing: requireRole('admin'),
       schema: {
         tags,
-        summary: "Reconcile a day's payments with the provider's transactions (đối soát)",
+        summary: "Reconcile a day's payments with the provider's transactions (đối soát), as a job",
+        description:
+          'Answers 202 with the job and its Location; the worker runs it. While a job for the same provider and day is queued or running, the same job is answered (same id) instead of a new one.',
         body: Type.Object({ provider: Type.String({ minLength: 1, maxLength: 30 }), day: Day }, { additionalProperties: false }),
-        response: { 201: View, '4xx': ProblemResponse, '5xx': ProblemResponse },
+        response: { 202: ReconciliationJobSchema, '4xx': ProblemResponse, '5xx': ProblemResponse },
       },
     },
     async (request, reply) => {
-      const provider = providers.get(request.body.provider);
-      if (!provider) throw new Problem('invalid-request', `No payment provider "${request.body.provider}"`);
-      const report = await reconcile(db, provider, request.body.day);
-      onMismatch(report);
-      return reply.code(201).send(report as never);
+      if (!providers.has(request.body.provider)) throw new Problem('invalid-request', `No payment provider "${request.body.provider}"`);
+      const { id } = await requestReconciliation(db, { ...request.body, requestedBy: partnerOf(request).id });
+      const job = (await findReconciliation(db, id))!;
+      return reply.code(202).header('location', `/v1/admin/reconciliations/${id}`).send(job);
     },
   );
 
@@ -148,16 +146,23 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
     '/v1/admin/reconciliations/:id',
     {
       preParsing: requireRole('admin'),
-      schema: { tags, summary: 'A reconciliation report, as JSON or (format=csv) as a spreadsheet', params: Type.Object({ id: Id }), querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) }) },
+      schema: {
+        tags,
+        summary: "A reconciliation job: its state and progress, and once done its report; format=csv gives the report as a spreadsheet",
+        params: Type.Object({ id: Id }),
+        querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) }),
+        response: { 200: ReconciliationJobSchema, '4xx': ProblemResponse },
+      },
     },
     async (request, reply) => {
-      const [row] = await db.query<{ report: ReconciliationReport }>('SELECT report FROM reconciliations WHERE id = $1', [request.params.id]);
-      if (!row) throw new Problem('not-found', `No reconciliation ${request.params.id}`);
-      if (request.query.format !== 'csv') return reply.type('application/json').send(row.report);
+      const job = await findReconciliation(db, request.params.id);
+      if (!job) throw new Problem('reconciliation-not-found', `No reconciliation ${request.params.id}`);
+      if (request.query.format !== 'csv') return reply.type('application/json').send(job);
+      if (!job.result) throw new Problem('reconciliation-not-done', `Reconciliation ${job.id} is ${job.state}`, { state: job.state });
       return reply
         .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="doi-soat-${row.report.provider}-${row.report.day}.csv"`)
-        .send(reconciliationCsv(row.report));
+        .header('content-disposition', `attachment; filename="doi-soat-${job.provider}-${job.day}.csv"`)
+        .send(reconciliationCsv(job.result) as never);
     },
   );
 };
