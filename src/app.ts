@@ -25,7 +25,7 @@ import { RefusalLog } from './audit/refusal-log.js';
 import { ReplayGuard } from './callbacks/replay-guard.js';
 import adminRoutes from './routes/admin.js';
 import auditRoutes from './routes/audit.js';
-import postalRoutes from './routes/postal.js';
+import postalRoutes from './postal/routes.js';
 import paymentRoutes from './routes/payments.js';
 import { mismatchAlert } from './payments/mismatch-alert.js';
 import type { PaymentDeps } from './payments/notifications.js';

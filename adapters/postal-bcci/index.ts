@@ -1,4 +1,4 @@
-// The VNPost adapter (bưu chính công ích): translation, status table, client and the simulator.
+// The VNPost adapter (bưu chính công ích): translation, status table, client, delivery destination and the simulator.
 export * from './wire.js';
 export { eventTimeToRfc3339, toEventTime } from './dates.js';
 export { VNPOST_STATUSES, canonicalStatus, vnpostStatus, type VnpostStatus } from './statuses.js';
@@ -30,3 +30,4 @@ export {
   type SimulatorCall,
   type SimulatorPush,
 } from './simulator.js';
+export { PostalDestination } from './destination.js';

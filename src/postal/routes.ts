@@ -13,11 +13,11 @@ import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
-import { applyReports, type IncomingReport } from '../postal/reports.js';
-import { settleReports } from '../postal/settle.js';
-import { requestCancel, requestShipment, shipmentView, type WriteContext } from '../postal/shipments.js';
+import { applyReports, type IncomingReport } from './reports.js';
+import { settleReports } from './settle.js';
+import { requestCancel, requestShipment, shipmentView, type WriteContext } from './shipments.js';
 import type { Logger } from 'pino';
-import { ProblemResponse } from './problem-schema.js';
+import { ProblemResponse } from '../routes/problem-schema.js';
 
 export interface PostalRouteOptions {
   accept: AcceptContext;

@@ -1,12 +1,12 @@
 // The postal operator as a delivery destination: an order message creates the order, a cancel
 // message cancels it, one per call and in order per shipment. The shipment row follows the answer.
-import type { VnpostClient } from '../../adapters/postal-bcci/index.js';
-import type { OutboundSigner } from '../crypto/outbound-signer.js';
-import { outboundTraceparent } from '../observability/trace-context.js';
-import type { ShipmentRow } from '../postal/shipments.js';
-import type { Db } from '../store/db.js';
-import type { OutboundMessage } from '../store/messages.js';
-import type { Destination, ItemOutcome } from './destination.js';
+import type { VnpostClient } from './client.js';
+import type { OutboundSigner } from '../../src/crypto/outbound-signer.js';
+import { outboundTraceparent } from '../../src/observability/trace-context.js';
+import type { ShipmentRow } from '../../src/postal/shipments.js';
+import type { Db } from '../../src/store/db.js';
+import type { OutboundMessage } from '../../src/store/messages.js';
+import type { Destination, ItemOutcome } from '../../src/delivery/destination.js';
 
 export class PostalDestination implements Destination {
   readonly maxBatch = 1;
