@@ -8,18 +8,12 @@ export {
   addressText,
   FLAG_CONFIG,
   DESCRIPTION_PREFIX,
-  type OrderRequest,
   type OrderContext,
-  type VnpostReport,
 } from './translate.js';
 export {
   VnpostClient,
   SUCCESS_STATUSES,
   type VnpostClientOptions,
-  type CallOptions,
-  type OrderAnswer,
-  type CreateAnswer,
-  type TrackAnswer,
 } from './client.js';
 export {
   startPostalSimulator,
