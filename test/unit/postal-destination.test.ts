@@ -7,13 +7,8 @@ import type { OutboundSigner } from '../../src/crypto/outbound-signer.js';
 import type { CreateAnswer, OrderAnswer, OrderRequest, PostalOperator, ShipmentOrder, ShipmentOrders } from '../../src/postal/operator.js';
 import type { OutboundMessage } from '../../src/store/messages.js';
 
-const request: ShipmentRequest = {
-  kind: 'pickup',
-  dossierCode: 'H46.22-250801-0001',
-  sender: { name: 'Nguyễn Văn An', phone: '0912345678', address: { line: '12 Lê Lợi', provinceCode: '46', communeCode: '19753' } },
-  receiver: { name: 'Trung tâm Phục vụ hành chính công', phone: '02343822222', address: { line: '1 Lê Lai', provinceCode: '46', communeCode: '19753' } },
-  procedure: { code: '1.001234', name: 'Cấp đổi giấy phép lái xe' },
-};
+/** The destination hands the request to the operator as it is; the operator here does not read it. */
+const request = { kind: 'pickup', dossierCode: 'H46.22-250801-0001' } as ShipmentRequest;
 
 /** The shipment rows in memory; each change is written down in the order it was made. */
 function ordersWith(order: ShipmentOrder | undefined) {
