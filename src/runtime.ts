@@ -39,9 +39,10 @@ import { AuditLogWriter } from './audit/log-writer.js';
 import { jwsChecker } from './crypto/jws-checker.js';
 import { OutboundSigner } from './crypto/outbound-signer.js';
 import { loadSigningMaterial } from './crypto/signing-setup.js';
-import { PostalDestination } from './delivery/postal-destination.js';
+import { PostalDestination } from '../adapters/postal-bcci/index.js';
 import { PostalPoller } from './postal/poller.js';
-import { setUpPostal } from './postal/postal-setup.js';
+import { setUpPostal } from './postal/setup.js';
+import { shipmentOrders } from './postal/store.js';
 import { CatalogueRefresher, refreshCatalogues } from './portal-compatible/catalogues.js';
 import { POSTAL } from './postal/shipments.js';
 import { openDatabase, type Db } from './store/db.js';
@@ -168,7 +169,7 @@ async function assemble(config: Config, logger: Logger, closers: (() => Promise<
   destinations.set(EDXML, new EdxmlDestination(db, edxml.directory, edxml.attachmentDir, outbound, config.delivery.webhookTimeoutMs));
   const postal = await setUpPostal(config, outbound, signing.devPkiDir, logger);
   if (postal) {
-    destinations.set(POSTAL, new PostalDestination(db, postal.client, outbound, postal.allocateItemCode));
+    destinations.set(POSTAL, new PostalDestination(shipmentOrders(db), postal.client, outbound, postal.allocateItemCode));
     closers.push(async () => {
       await postal.client.close();
       await postal.simulator?.close();

@@ -3,9 +3,10 @@
 // messages are sanitised, because they end up stored with deliveries and shown in the API.
 import { Agent } from 'undici';
 import { sanitizePortalMessage } from '../national-portal/client.js';
-import { fromVnpostEvent, toVnpostOrder, type OrderRequest, type VnpostReport } from './translate.js';
+import { fromVnpostEvent, toVnpostOrder } from './translate.js';
 import type { VnpostCancel, VnpostVariant } from './wire.js';
 import { errorName, parseObject } from '../../src/core/json-object.js';
+import type { CallOptions, CreateAnswer, IncomingReport, OrderAnswer, OrderRequest, PostalOperator, TrackAnswer } from '../../src/postal/operator.js';
 import { FIRST_LAST_ID, isNgspPage, readEventsPage, readNgspPage, type TrackPage } from './tracking.js';
 
 export interface VnpostClientOptions {
@@ -25,30 +26,6 @@ export interface VnpostClientOptions {
   /** Events asked per track page. Default 50; keep it at or under the operator's maximum. */
   pageSize?: number;
 }
-
-/** Per call: the W3C traceparent of the work the call belongs to, sent on each of its requests. */
-export interface CallOptions {
-  traceparent?: string;
-}
-
-export type OrderAnswer =
-  | { kind: 'ok'; itemCode?: string }
-  | { kind: 'refused'; code: string; message: string }
-  | { kind: 'unavailable'; reason: string };
-
-/** `sent`: the exact order body, once it went out at least once, for the message log. */
-export type CreateAnswer = OrderAnswer & { sent?: Buffer };
-
-export type TrackAnswer =
-  | {
-      kind: 'ok';
-      itemCode?: string;
-      /** In the operator's order; duplicates are left for the caller, which keys them by eventId. */
-      events: VnpostReport[];
-      /** Events whose status code is not in the table or whose time cannot be read. */
-      ignored: number;
-    }
-  | { kind: 'unavailable'; reason: string };
 
 /** The `Status` values that mean success, by variant (README.md: the direct one is the simulator's convention). */
 export const SUCCESS_STATUSES: Record<VnpostVariant, readonly string[]> = { direct: ['00'], lgsp: ['100', '101'] };
@@ -77,7 +54,7 @@ interface Request {
   headers: Record<string, string>;
 }
 
-export class VnpostClient {
+export class VnpostClient implements PostalOperator {
   readonly #agent = new Agent();
   readonly #base: URL;
   readonly #tokenUrl: URL;
@@ -125,7 +102,7 @@ export class VnpostClient {
    */
   async track(orderNumber: string, call: CallOptions = {}): Promise<TrackAnswer> {
     const redaction = this.#redaction([orderNumber], []);
-    const events: VnpostReport[] = [];
+    const events: IncomingReport[] = [];
     let ignored = 0;
     let itemCode: string | undefined;
     let lastId = FIRST_LAST_ID;

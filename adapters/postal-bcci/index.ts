@@ -1,4 +1,4 @@
-// The VNPost adapter (bưu chính công ích): translation, status table, client and the simulator.
+// The VNPost adapter (bưu chính công ích): translation, status table, client, delivery destination and the simulator.
 export * from './wire.js';
 export { eventTimeToRfc3339, toEventTime } from './dates.js';
 export { VNPOST_STATUSES, canonicalStatus, vnpostStatus, type VnpostStatus } from './statuses.js';
@@ -8,18 +8,12 @@ export {
   addressText,
   FLAG_CONFIG,
   DESCRIPTION_PREFIX,
-  type OrderRequest,
   type OrderContext,
-  type VnpostReport,
 } from './translate.js';
 export {
   VnpostClient,
   SUCCESS_STATUSES,
   type VnpostClientOptions,
-  type CallOptions,
-  type OrderAnswer,
-  type CreateAnswer,
-  type TrackAnswer,
 } from './client.js';
 export {
   startPostalSimulator,
@@ -30,3 +24,4 @@ export {
   type SimulatorCall,
   type SimulatorPush,
 } from './simulator.js';
+export { PostalDestination } from './destination.js';

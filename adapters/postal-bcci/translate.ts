@@ -1,16 +1,10 @@
 // The mapping between the canonical shipment model and VNPost's wire fields, and nowhere else
 // (README.md shows it as tables).
-import type { ShipmentReport, ShipmentRequest } from '../../schemas/shipment.js';
+import type { ShipmentRequest } from '../../schemas/shipment.js';
+import type { IncomingReport, OrderRequest } from '../../src/postal/operator.js';
 import { epochEventTimeToRfc3339, eventTimeToRfc3339 } from './dates.js';
 import { canonicalStatus } from './statuses.js';
 import type { NgspRhDoc, VnpostEvent, VnpostOrder, VnpostVariant } from './wire.js';
-
-/**
- * A shipment request, with the order number the gateway gave it (the dossier code when absent) and,
- * lgsp variant, the item code already allocated to it by an earlier attempt (the client's `itemCodes`
- * allocates one otherwise).
- */
-export type OrderRequest = ShipmentRequest & { orderNumber?: string; itemCode?: string };
 
 export interface OrderContext {
   customerCode: string;
@@ -18,9 +12,6 @@ export interface OrderContext {
   /** lgsp only, and required there: the pre-allocated postal item code. */
   itemCode?: string;
 }
-
-/** A status report with the operator's ids: the event id deduplicates, the item code names the parcel. */
-export type VnpostReport = ShipmentReport & { eventId?: string; itemCode?: string };
 
 /** FlagConfig (lgsp variant): which public postal service the order is for. Our choice, see README.md. */
 export const FLAG_CONFIG = { pickup: '1', delivery: '2' } as const;
@@ -69,13 +60,13 @@ export function addressText(address: Address): string {
 }
 
 /** A canonical report of an operator event, or undefined when its status code or time cannot be read. */
-export function fromVnpostEvent(event: VnpostEvent): VnpostReport | undefined {
+export function fromVnpostEvent(event: VnpostEvent): IncomingReport | undefined {
   const operatorCode = String(event.StatusCode ?? '').trim();
   const status = canonicalStatus(operatorCode);
   const at =
     typeof event.EventTime === 'string' ? eventTimeToRfc3339(event.EventTime) : typeof event.EventTime === 'number' ? epochEventTimeToRfc3339(event.EventTime) : undefined;
   if (!status || !at) return undefined;
-  const report: VnpostReport = { status, operatorCode, at };
+  const report: IncomingReport = { status, operatorCode, at };
   const message = clean(event.StatusMessage, 500);
   if (message) report.message = message;
   const postOffice = clean(event.POSID, 50);

@@ -4,11 +4,11 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { VnpostClient } from '../../adapters/postal-bcci/index.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import { BULLMQ_CONNECTION_OPTIONS } from '../infra/redis-settings.js';
 import type { Db } from '../store/db.js';
+import type { PostalOperator } from './operator.js';
 import { applyReports } from './reports.js';
 import { settleReports } from './settle.js';
 
@@ -29,7 +29,7 @@ export class PostalPoller {
     prefix: string,
     private readonly db: Db,
     accept: AcceptContext,
-    client: VnpostClient,
+    operator: PostalOperator,
     private readonly intervalMs: number,
     queue: Enqueuer,
     private readonly logger: Logger,
@@ -38,7 +38,7 @@ export class PostalPoller {
     this.worker = new Worker<TrackJob>(
       QUEUE,
       async (job) => {
-        const answer = await client.track(job.data.orderNumber);
+        const answer = await operator.track(job.data.orderNumber);
         if (answer.kind !== 'ok') throw new Error(`postal operator unavailable: ${answer.reason}`);
         const result = await applyReports(db, accept.registry, job.data.orderNumber, answer.events, 'poll', {
           direction: 'in',

@@ -8,14 +8,9 @@ import { WEBHOOK } from '../delivery/processor.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import type { Db } from '../store/db.js';
 import { insertMessage, type Lane } from '../store/messages.js';
+import type { IncomingReport } from './operator.js';
 import type { ShipmentRow } from './shipments.js';
 import { dispositionOf, type Disposition } from './transitions.js';
-
-export interface IncomingReport extends ShipmentReport {
-  /** The operator's id of the event, when it has one; otherwise its content identifies it. */
-  eventId?: string | undefined;
-  itemCode?: string | undefined;
-}
 
 export interface ApplyResult {
   shipment: ShipmentRow;

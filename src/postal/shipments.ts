@@ -10,6 +10,7 @@ import { mayActOn, partiesOf } from '../partners/ownership.js';
 import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { insertMessage, type Lane } from '../store/messages.js';
+import type { OrderState } from './operator.js';
 import { TERMINAL_STATUSES } from './transitions.js';
 
 export const POSTAL = 'postal';
@@ -21,7 +22,7 @@ export interface ShipmentRow {
   dossier_code: string;
   order_number: string;
   request: ShipmentRequest;
-  order_state: 'pending' | 'created' | 'refused' | 'cancelling' | 'cancelled';
+  order_state: OrderState;
   status: ShipmentStatus | null;
   item_code: string | null;
   order_error: string | null;

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/config.js';
 import type { OutboundSigner } from '../../src/crypto/outbound-signer.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { setUpPayments } from '../../src/payments/setup.js';
-import { setUpPostal } from '../../src/postal/postal-setup.js';
+import { setUpPostal } from '../../src/postal/setup.js';
 
 const dirs: string[] = [];
 const tempDir = async () => {

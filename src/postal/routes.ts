@@ -1,7 +1,7 @@
 // The postal API: one-stop systems request pickups and deliveries and read their progress; postal
 // operators push status reports to /v1/postal/callbacks (signed; the partner registry makes them
-// mustSign). Reports learned by polling go through the same application as pushed ones. A push is
-// checked against the replay rule first (docs/callbacks.md): event times in the window, bytes not seen.
+// mustSign). Reports learned by polling go through the same application as pushed ones; a push is
+// checked against the replay rule first (src/postal/callback.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
@@ -13,11 +13,11 @@ import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/processor.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
-import { applyReports, type IncomingReport } from '../postal/reports.js';
-import { settleReports } from '../postal/settle.js';
-import { requestCancel, requestShipment, shipmentView, type WriteContext } from '../postal/shipments.js';
+import { receivePush } from './callback.js';
+import type { IncomingReport } from './operator.js';
+import { requestCancel, requestShipment, shipmentView, type WriteContext } from './shipments.js';
 import type { Logger } from 'pino';
-import { ProblemResponse } from './problem-schema.js';
+import { ProblemResponse } from '../routes/problem-schema.js';
 
 export interface PostalRouteOptions {
   accept: AcceptContext;
@@ -130,31 +130,10 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
         if (!report) throw new Problem('invalid-request', `Unknown status code or event time in event ${String(event.Id ?? '')}`.trim());
         reports.push(report);
       }
-      const ctx = writeContext(request, 'POST /v1/postal/callbacks');
-      // An operator may push a backlog of old events, but not one from the future, and not only old ones.
-      const times = reports.map((r) => guards.replay.judgeTime(new Date(r.at)));
-      if (times.includes('in-future') || times.every((t) => t === 'too-old')) {
-        throw new Problem('callback-stale', 'An EventTime is ahead of the clock beyond the allowed skew, or every EventTime is older than the window');
-      }
-      // The signed bytes identify the push: the same bytes again are a replay (or the operator's
-      // retry), acknowledged as duplicates without touching the shipment or the log.
-      const replayKind = `postal:${ctx.partner.id}`;
-      if ((await guards.replay.seen(replayKind, request.rawBodySha256!)) !== undefined) {
-        await guards.refusals.record({ source: ctx.partner.id, partnerId: ctx.partner.id, endpoint: ctx.endpoint, errorCode: 'callback-replayed' });
-        return { received: reports.length, applied: 0, duplicate: reports.length, stale: 0, contradicting: 0 };
-      }
-      const result = await applyReports(db, registry, request.body.OrderNumber, reports, 'push', {
-        direction: 'in',
-        partnerId: ctx.partner.id,
-        endpoint: ctx.endpoint,
-        body: ctx.rawBody,
-        outcome: 'accepted',
-        signature: ctx.signature,
-      });
-      if (!result) throw new Problem('shipment-not-found', `No shipment with order number ${request.body.OrderNumber}`);
-      await guards.replay.remember(replayKind, request.rawBodySha256!, 'applied');
-      await settleReports(result, { accept, queue, logger: request.log as unknown as Logger });
-      return { received: reports.length, ...result.counts };
+      return receivePush(
+        { accept, queue, guards, logger: request.log as unknown as Logger },
+        { ctx: writeContext(request, 'POST /v1/postal/callbacks'), rawBodySha256: request.rawBodySha256!, orderNumber: request.body.OrderNumber, reports },
+      );
     },
   );
 

@@ -10,18 +10,19 @@ import { devSecret } from '../config/dev-secrets.js';
 import { loadPemSigner } from '../crypto/file-signer.js';
 import { signDetachedJws } from '../crypto/jws.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
+import type { PostalOperator } from './operator.js';
 
 /** The development simulator's OAuth2 client: a secret random per DATA_DIR, never a constant. */
 const devConsumer = async (dataDir: string) => ({ key: 'lgsp-dev', secret: await devSecret(dataDir, 'dev-postal-consumer-secret') });
 
-export interface PostalOperator {
-  client: VnpostClient;
+export interface PostalSetup {
+  client: PostalOperator;
   simulator: PostalSimulator | undefined;
   /** lgsp variant: item codes of the range the operator allocated (here: made up, the simulator takes any). */
   allocateItemCode: (() => string) | undefined;
 }
 
-export async function setUpPostal(config: Config, outbound: OutboundSigner, devPkiDir: string | undefined, logger: Logger): Promise<PostalOperator | undefined> {
+export async function setUpPostal(config: Config, outbound: OutboundSigner, devPkiDir: string | undefined, logger: Logger): Promise<PostalSetup | undefined> {
   const { postal } = config;
   let simulator: PostalSimulator | undefined;
   let endpoints = postal.url ? { baseUrl: postal.url, tokenUrl: postal.tokenUrl!, consumerKey: postal.consumerKey!, consumerSecret: postal.consumerSecret! } : undefined;
