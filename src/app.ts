@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { AcceptContext } from './dossiers/accept.js';
-import type { Enqueuer } from './delivery/processor.js';
+import type { Enqueuer } from './delivery/enqueuer.js';
 import type { FileLinkSigner } from './files/signed-url.js';
 import type { TrustChecker } from './crypto/trust.js';
 import type { Redis } from 'ioredis';

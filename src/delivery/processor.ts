@@ -12,14 +12,9 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import { isConnectionError } from '../store/connection-errors.js';
 import { retryDelayMs } from './backoff.js';
 import type { Destination, ItemOutcome } from './destination.js';
+import type { Enqueuer } from './enqueuer.js';
 
 export const WEBHOOK = 'webhook';
-
-export interface Enqueuer {
-  enqueue(id: string, lane: Lane, delayMs?: number): Promise<void>;
-  /** Many messages at once (a committed acceptance group), where the queue can. */
-  enqueueMany?(messages: readonly { id: string; lane: Lane }[]): Promise<void>;
-}
 
 export type ProcessResult = { kind: 'done' } | { kind: 'later'; at: Date };
 

@@ -1,7 +1,7 @@
 // After an acceptance commits, its messages go to the queue. The answer stands even if Redis is down:
 // the messages are committed and the sweeper will queue them.
 import type { FastifyBaseLogger } from 'fastify';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { Accepted } from './accept.js';
 
 /** One bulk add for a whole group where the queue offers it (BullMQ addBulk), else one add per message. */

@@ -2,7 +2,7 @@
 // and are decided and written in one transaction (acceptGroup), with one commit and one bulk enqueue.
 // Each request is answered with its own outcome only after that commit (promise 1).
 import type { FastifyBaseLogger } from 'fastify';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import { acceptGroup, type AcceptContext, type AcceptItem, type Accepted, type GroupSettings } from './accept.js';
 import { enqueueAccepted } from './enqueue.js';
 

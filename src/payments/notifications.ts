@@ -8,7 +8,7 @@ import { appendLog } from '../audit/message-log.js';
 import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import { WEBHOOK } from '../delivery/processor.js';
 import { acceptDossier, type AcceptContext } from '../dossiers/accept.js';
 import type { Queryable } from '../store/db.js';

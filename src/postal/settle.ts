@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { DossierEvent } from '../../schemas/dossier.js';
 import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import { acceptEvent, type AcceptContext } from '../dossiers/accept.js';
 import type { ApplyResult } from './reports.js';
 

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
 import { deliveryView, DeliveryView } from '../dossiers/delivery-view.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import { requireRole } from '../plugins/auth.js';
 import type { Db } from '../store/db.js';
 import { findDeadLetters, replayDeadLetters } from '../store/dead-letters.js';

@@ -8,7 +8,7 @@ import type { AcceptContext, AcceptRequest } from '../dossiers/accept.js';
 import { DeliveryView } from '../dossiers/delivery-view.js';
 import { AcceptanceGroups } from '../dossiers/group-commit.js';
 import { dossierState } from '../dossiers/state.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import { ProblemResponse } from './problem-schema.js';
 import { BODY_LIMITS } from '../core/body-limits.js';

@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { packageChunks, STATUS_CODES, type StatusCode } from '../../adapters/edxml/index.js';
 import { appendLog } from '../audit/message-log.js';
 import { Problem } from '../core/problems.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import { attachmentFile, receivePackage, type EdxmlContext } from '../edxml/receive.js';
 import { acknowledge, deliveriesOf, getDelivery, getPackage, hopsOf, inboxOf, packagesOfDocument, type DeliveryRow, type PackageRow } from '../edxml/store.js';
 import { mayReadTrail } from '../partners/ownership.js';

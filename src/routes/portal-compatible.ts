@@ -15,7 +15,7 @@ import { CertificateCatalog } from '../audit/certificates.js';
 import { Problem } from '../core/problems.js';
 import { isDataError } from '../store/data-errors.js';
 import type { TrustChecker } from '../crypto/trust.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { AcceptContext, AcceptRequest, Accepted } from '../dossiers/accept.js';
 import type { FileLinkSigner } from '../files/signed-url.js';
 import type { GatewayMetrics } from '../observability/metrics.js';

@@ -10,7 +10,7 @@ import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { ShipmentRequest } from '../../schemas/shipment.js';
 import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import { applyReports, type IncomingReport } from '../postal/reports.js';

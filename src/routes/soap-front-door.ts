@@ -12,7 +12,7 @@ import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
 import type { Signer } from '../crypto/signer.js';
 import type { TrustChecker } from '../crypto/trust.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { toProblem } from '../plugins/problems.js';

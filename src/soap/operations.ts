@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import { Dossier, DossierCode, DossierEvent } from '../../schemas/dossier.js';
 import { Problem } from '../core/problems.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import { acceptDossier, acceptEvent, type AcceptContext, type AcceptRequest, type Accepted } from '../dossiers/accept.js';
 import { enqueueAccepted } from '../dossiers/enqueue.js';
 import { dossierState } from '../dossiers/state.js';
