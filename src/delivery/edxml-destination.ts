@@ -4,7 +4,8 @@
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { packageChunks } from '../../adapters/edxml/index.js';
-import { attachmentFile, EDXML } from '../edxml/receive.js';
+import { attachmentFile } from '../edxml/receive.js';
+import { EDXML } from './destination-names.js';
 import type { Directory } from '../edxml/directory.js';
 import { getPackage } from '../edxml/store.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';

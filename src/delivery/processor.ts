@@ -13,8 +13,7 @@ import { isConnectionError } from '../store/connection-errors.js';
 import { retryDelayMs } from './backoff.js';
 import type { Destination, ItemOutcome } from './destination.js';
 import type { Enqueuer } from './enqueuer.js';
-
-export const WEBHOOK = 'webhook';
+import { WEBHOOK } from './destination-names.js';
 
 export type ProcessResult = { kind: 'done' } | { kind: 'later'; at: Date };
 

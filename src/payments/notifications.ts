@@ -9,7 +9,7 @@ import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/enqueuer.js';
-import { WEBHOOK } from '../delivery/processor.js';
+import { WEBHOOK } from '../delivery/destination-names.js';
 import { acceptDossier, type AcceptContext } from '../dossiers/accept.js';
 import type { Queryable } from '../store/db.js';
 import { insertMessage, type Lane } from '../store/messages.js';
