@@ -9,6 +9,7 @@ import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/enqueuer.js';
+import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 import { WEBHOOK } from '../delivery/destination-names.js';
 import { acceptDossier, type AcceptContext } from '../dossiers/accept.js';
 import type { Queryable } from '../store/db.js';
@@ -106,7 +107,7 @@ export async function settle(deps: PaymentDeps, provider: PaymentProvider, resul
     paidNow = updated;
     return 'confirmed';
   });
-  for (const m of enqueue) await deps.queue.enqueue(m.id, m.lane).catch(() => undefined);
+  await enqueueAfterCommit(deps.queue, enqueue, deps.logger);
   if (paidNow) {
     await tellPortal(deps, paidNow);
     if (outcome === 'confirmed') await keepReceipt(deps, provider, paidNow);
@@ -167,7 +168,7 @@ async function tellPortal(deps: PaymentDeps, payment: PaymentRow): Promise<void>
       { partner, endpoint: 'payment:paid', rawBodySha256: sha256Hex(body), rawBody: body, idempotencyKey: `payment-paid:${payment.id}`, lane: 'live' },
       dossier,
     );
-    for (const m of accepted.enqueue) await deps.queue.enqueue(m.id, m.lane).catch(() => undefined);
+    await enqueueAfterCommit(deps.queue, accepted.enqueue, deps.logger);
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
     deps.logger.warn({ paymentId: payment.id, code: error.code }, 'payment recorded, but the dossier update for the national portal was refused');

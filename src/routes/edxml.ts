@@ -7,6 +7,7 @@ import { packageChunks, STATUS_CODES, type StatusCode } from '../../adapters/edx
 import { appendLog } from '../audit/message-log.js';
 import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/enqueuer.js';
+import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 import { attachmentFile, receivePackage, type EdxmlContext } from '../edxml/receive.js';
 import { acknowledge, deliveriesOf, getDelivery, getPackage, hopsOf, inboxOf, packagesOfDocument, type DeliveryRow, type PackageRow } from '../edxml/store.js';
 import { mayReadTrail } from '../partners/ownership.js';
@@ -100,9 +101,7 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
     async (request, reply) => {
       if (!(request.body instanceof Readable)) throw new Problem('unsupported-media-type', `Send the package as ${XML_TYPES.join(' or ')}`);
       const received = await receivePackage(edxml, partnerOf(request), request.receivedAt, request.body as AsyncIterable<Buffer>);
-      for (const id of received.messageIds) {
-        await queue.enqueue(id, 'live').catch((err) => request.log.warn({ err: { message: (err as Error).message }, messageId: id }, 'enqueue failed; the sweeper will retry'));
-      }
+      await enqueueAfterCommit(queue, received.messageIds.map((id) => ({ id, lane: 'live' as const })), request.log);
       return reply.code(received.duplicate ? 200 : 202).send({
         packageId: received.packageId,
         documentId: received.documentId,

@@ -16,7 +16,8 @@ import { Problem } from '../core/problems.js';
 import { isDataError } from '../store/data-errors.js';
 import type { TrustChecker } from '../crypto/trust.js';
 import type { Enqueuer } from '../delivery/enqueuer.js';
-import type { AcceptContext, AcceptRequest, Accepted } from '../dossiers/accept.js';
+import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
+import type { AcceptContext, AcceptRequest } from '../dossiers/accept.js';
 import type { FileLinkSigner } from '../files/signed-url.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Partner } from '../partners/registry.js';
@@ -180,7 +181,7 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
       itemBodies: itemBodies(request, data.length),
     };
     const accepted = dossiers ? await syncDossiers(ctx, call, isUpdating === true) : await syncProgress(ctx, call);
-    await enqueueAfterCommit(request, accepted);
+    await enqueueAfterCommit(queue, accepted.flatMap((a) => a.enqueue), request.log);
     return ok('Đồng bộ thành công');
   }
 
@@ -212,13 +213,6 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
   function requireSessions(): PortalSessions {
     if (!sessions) throw new ProtocolRefusal(PROTOCOL_CODE.internal, 'Lỗi hệ thống: phiên làm việc không khả dụng', 503);
     return sessions;
-  }
-
-  async function enqueueAfterCommit(request: FastifyRequest, accepted: Accepted[]): Promise<void> {
-    for (const m of accepted.flatMap((a) => a.enqueue)) {
-      // The answer stands even if Redis is down: the messages are committed and the sweeper will queue them.
-      await queue.enqueue(m.id, m.lane).catch((err) => request.log.warn({ err: { message: (err as Error).message }, messageId: m.id }, 'enqueue failed; the sweeper will retry'));
-    }
   }
 };
 
