@@ -166,8 +166,10 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   await app.register(fileRoutes, { db, maxFileBytes: deps.limits.maxFileBytes, fileLinks: deps.fileLinks });
   await app.register(adminRoutes, { db, queue });
   await app.register(auditRoutes, { db, ...wings.audit });
-  await app.register(postalRoutes, { accept: wings.accept, queue, enabled: wings.postalEnabled, guards: { replay, refusals } });
+  await app.register(postalRoutes, { db, registry, accept: wings.accept, queue, enabled: wings.postalEnabled, guards: { replay, refusals } });
   await app.register(paymentRoutes, {
+    db,
+    registry,
     deps: paymentDeps({ accept: wings.accept, queue, logger: deps.logger, metrics: deps.metrics }),
     guards: { replay, refusals },
     providers: wings.payments.providers,
@@ -176,7 +178,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   });
   if (wings.edxml) await app.register(edxmlRoutes, { edxml: wings.edxml, queue });
   await app.register(consoleRoutes);
-  await app.register(soapFrontDoor, { accept: wings.accept, queue, trust: deps.trust, signer: deps.signer, metrics: deps.metrics, redis, redisPrefix: limits.redisPrefix, freshness: wings.soap });
-  await app.register(portalCompatibleRoutes, { prefix: '/portal-compatible', accept: wings.accept, queue, redis, redisPrefix: limits.redisPrefix, sessionTtlSeconds: wings.portalCompatible.sessionTtlSeconds, fileLinks: deps.fileLinks, trust: deps.trust, metrics: deps.metrics });
+  await app.register(soapFrontDoor, { db, registry, accept: wings.accept, queue, trust: deps.trust, signer: deps.signer, metrics: deps.metrics, redis, redisPrefix: limits.redisPrefix, freshness: wings.soap });
+  await app.register(portalCompatibleRoutes, { prefix: '/portal-compatible', db, registry, accept: wings.accept, queue, redis, redisPrefix: limits.redisPrefix, sessionTtlSeconds: wings.portalCompatible.sessionTtlSeconds, fileLinks: deps.fileLinks, trust: deps.trust, metrics: deps.metrics });
   return app;
 }

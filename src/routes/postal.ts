@@ -19,8 +19,12 @@ import { settleReports } from '../postal/settle.js';
 import { requestCancel, requestShipment, shipmentView, type WriteContext } from '../postal/shipments.js';
 import type { Logger } from 'pino';
 import { ProblemResponse } from './problem-schema.js';
+import type { Db } from '../store/db.js';
+import type { PartnerRegistry } from '../partners/registry.js';
 
 export interface PostalRouteOptions {
+  db: Db;
+  registry: PartnerRegistry;
   accept: AcceptContext;
   queue: Enqueuer;
   /** Without a postal operator, requests are refused rather than queued for nobody. */
@@ -60,8 +64,7 @@ const PushAnswer = Type.Object({
   contradicting: Type.Integer(),
 });
 
-const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, { accept, queue, enabled, guards }) => {
-  const { db, registry } = accept;
+const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, { db, registry, accept, queue, enabled, guards }) => {
   const tags = ['postal'];
 
   app.post(
