@@ -170,7 +170,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   await app.register(paymentRoutes, {
     db,
     registry,
-    deps: paymentDeps({ accept: wings.accept, queue, logger: deps.logger, metrics: deps.metrics }),
+    deps: paymentDeps({ db, registry, accept: wings.accept, queue, logger: deps.logger, metrics: deps.metrics }),
     guards: { replay, refusals },
     providers: wings.payments.providers,
     expiryMinutes: wings.payments.expiryMinutes,

@@ -36,7 +36,7 @@ export async function startWorker(core: Core, wings: Wings): Promise<Sweeper> {
     closers.add(() => poller.close());
   }
   const pending = new PendingPayments(
-    paymentDeps({ accept: wings.accept, queue: queues, logger, metrics: core.metrics }),
+    paymentDeps({ db, registry, accept: wings.accept, queue: queues, logger, metrics: core.metrics }),
     payments.providers,
     { queryAfterMs: config.payments.queryAfterMs, intervalMs: config.payments.checkIntervalMs },
     logger,

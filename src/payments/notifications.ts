@@ -12,12 +12,16 @@ import type { Enqueuer } from '../delivery/enqueuer.js';
 import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 import { WEBHOOK } from '../delivery/destination-names.js';
 import { acceptDossier, type AcceptContext } from '../dossiers/accept.js';
-import type { Queryable } from '../store/db.js';
+import type { Db, Queryable } from '../store/db.js';
+import type { PartnerRegistry } from '../partners/registry.js';
 import { insertMessage, type Lane } from '../store/messages.js';
 import type { NotificationOutcome, NotificationRequest, ParsedNotification, PaymentProvider, ProviderAnswer } from './provider.js';
 import type { PaymentRow } from './requests.js';
 
 export interface PaymentDeps {
+  db: Db;
+  registry: PartnerRegistry;
+  /** For the dossier update a paid payment sends to the national portal. */
   accept: AcceptContext;
   queue: Enqueuer;
   logger: Logger;
@@ -62,7 +66,7 @@ export async function settle(deps: PaymentDeps, provider: PaymentProvider, resul
   // Our payment ids are UUIDs; a signed reference that is not one names no payment of ours, and
   // must not reach the uuid cast of the query below (a 500 instead of the provider's answer).
   if (!PAYMENT_ID.test(result.paymentId)) return 'not-found';
-  const { db } = deps.accept;
+  const { db } = deps;
   let paidNow: PaymentRow | undefined;
   const enqueue: { id: string; lane: Lane }[] = [];
   const outcome = await db.transaction(async (tx): Promise<NotificationOutcome> => {
@@ -120,14 +124,14 @@ async function keepReceipt(deps: PaymentDeps, provider: PaymentProvider, payment
   if (!provider.receipt) return;
   try {
     const pdf = await provider.receipt({ paymentId: payment.id });
-    if (pdf) await deps.accept.db.query('UPDATE payments SET receipt = $2 WHERE id = $1', [payment.id, pdf]);
+    if (pdf) await deps.db.query('UPDATE payments SET receipt = $2 WHERE id = $1', [payment.id, pdf]);
   } catch (error) {
     deps.logger.warn({ paymentId: payment.id, err: { message: (error as Error).message } }, 'receipt not fetched');
   }
 }
 
 async function notify(tx: Queryable, deps: PaymentDeps, payment: PaymentRow, type: string, extra: Record<string, unknown>) {
-  const partner = deps.accept.registry.get(payment.partner_id);
+  const partner = deps.registry.get(payment.partner_id);
   if (!partner?.webhookUrl) return undefined;
   const id = randomUUID();
   await insertMessage(tx, {
@@ -150,8 +154,8 @@ async function notify(tx: Queryable, deps: PaymentDeps, payment: PaymentRow, typ
  */
 async function tellPortal(deps: PaymentDeps, payment: PaymentRow): Promise<void> {
   const { accept } = deps;
-  const partner = accept.registry.get(payment.partner_id);
-  const [row] = await accept.db.query<{ body: Dossier }>('SELECT body FROM dossiers WHERE code = $1', [payment.dossier_code]);
+  const partner = deps.registry.get(payment.partner_id);
+  const [row] = await deps.db.query<{ body: Dossier }>('SELECT body FROM dossiers WHERE code = $1', [payment.dossier_code]);
   if (!partner || !row) return;
   const fees = [...(row.body.fees ?? [])];
   for (const line of payment.lines) {
