@@ -4,11 +4,11 @@
 // talks to it over the IPC channel (bench/child-ipc.ts) and asks it for database/queue counts.
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/logging/logger.js';
-import { startGateway, type Gateway } from '../src/runtime.js';
+import { serving, startGateway, type ServingGateway } from '../src/compose/gateway.js';
 import { failed, serveParent } from './child-ipc.js';
 import type { GatewayCounts } from './protocol.js';
 
-async function counts(gateway: Gateway): Promise<GatewayCounts> {
+async function counts(gateway: ServingGateway): Promise<GatewayCounts> {
   const states = await gateway.db.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM messages GROUP BY state');
   const [attempts] = await gateway.db.query<{ total: number; max: number }>(
     'SELECT coalesce(sum(attempts), 0)::int AS total, coalesce(max(attempts), 0)::int AS max FROM messages',
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   if (!process.send) throw new Error('bench/gateway-process.ts is forked by bench/run.ts (it needs the IPC channel)');
   const config = loadConfig(process.env);
   const logger = createLogger({ level: config.logLevel });
-  const gateway = await startGateway(config, logger);
+  const gateway = serving(await startGateway(config, logger));
   serveParent({ counts: () => counts(gateway), close: () => gateway.close() }, { url: gateway.url ?? '', engine: gateway.db.engine });
 }
 

@@ -5,7 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { AcceptContext } from './dossiers/accept.js';
-import type { Enqueuer } from './delivery/processor.js';
+import type { Db } from './store/db.js';
+import type { PartnerRegistry } from './partners/registry.js';
+import type { Enqueuer } from './delivery/enqueuer.js';
 import type { FileLinkSigner } from './files/signed-url.js';
 import type { TrustChecker } from './crypto/trust.js';
 import type { Redis } from 'ioredis';
@@ -27,7 +29,7 @@ import adminRoutes from './routes/admin.js';
 import auditRoutes from './routes/audit.js';
 import paymentRoutes from './payments/routes.js';
 import postalRoutes from './postal/routes.js';
-import type { PaymentDeps } from './payments/notifications.js';
+import { paymentDeps } from './payments/deps.js';
 import type { PaymentProvider } from './payments/provider.js';
 import consoleRoutes from './routes/console.js';
 import dossierRoutes from './dossiers/routes.js';
@@ -40,26 +42,31 @@ import edxmlRoutes from './edxml/routes.js';
 import type { EdxmlContext } from './edxml/receive.js';
 import type { FreshnessRules } from './soap/freshness.js';
 
+/** The platform parts the plugins and routes receive by name, and each wing's own settings. */
 export interface AppDeps {
-  accept: AcceptContext;
+  db: Db;
+  registry: PartnerRegistry;
   queue: Enqueuer;
-  fileLinks: FileLinkSigner;
+  /** Where request-rate counters and the callbacks' replay memory live, shared by every API instance. */
+  redis: Redis;
+  logger: Logger;
+  metrics: GatewayMetrics;
   trust: TrustChecker;
+  /** The gateway's active signing key, for responses it signs itself (SOAP). */
+  signer: Signer;
+  fileLinks: FileLinkSigner;
+  /** The BullMQ queues the admin dashboard shows. */
+  dashboardQueues: readonly Queue[];
+  limits: { maxFileBytes: number; protection: Omit<ProtectionOptions, 'redis'> & HostileInputOptions };
+  wings: ApiWings;
+}
+
+export interface ApiWings {
+  accept: AcceptContext;
   audit: { origin: string; verifierKey: string; witnesses: readonly CosignatureVerifier[] };
   /** Whether a postal operator (or its simulator) is configured. */
   postalEnabled: boolean;
   payments: { providers: ReadonlyMap<string, PaymentProvider>; expiryMinutes: number };
-  maxFileBytes: number;
-  pingRedis: () => Promise<unknown>;
-  /** Where request-rate counters live, shared by every API instance. */
-  redis: Redis | undefined;
-  protection: Omit<ProtectionOptions, 'redis'> & HostileInputOptions;
-  logger: Logger;
-  metrics: GatewayMetrics;
-  /** The gateway's active signing key, for responses it signs itself (SOAP). */
-  signer: Signer;
-  /** The BullMQ queues the admin dashboard shows. */
-  dashboardQueues: readonly Queue[];
   portalCompatible: { sessionTtlSeconds: number };
   /** The edXML hand-over road (docs/edxml.md). */
   edxml?: EdxmlContext;
@@ -101,19 +108,6 @@ export interface MutualTls {
   ca: (string | Buffer)[];
 }
 
-/** The payment core's collaborators, as the API and the worker both build them. */
-export function paymentDeps(deps: Pick<AppDeps, 'accept' | 'queue' | 'logger' | 'metrics'>): PaymentDeps {
-  return {
-    accept: deps.accept,
-    queue: deps.queue,
-    logger: deps.logger,
-    onAlert: (kind, detail) => {
-      deps.metrics.paymentAlerts.inc({ kind });
-      if (kind === 'double-payment') deps.logger.error(detail, 'double payment');
-    },
-  };
-}
-
 /**
  * Node's own limits on a connection. Node looks for requests past their timeout only every
  * connectionsCheckingInterval (30 s by default); checking four times per timeout keeps a short one honest.
@@ -126,8 +120,8 @@ function listenerLimits(protection: HostileInputOptions): { maxHeaderSize: numbe
 export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<FastifyInstance> {
   const app = Fastify({
     ...(mtls
-      ? { https: { key: mtls.key, cert: mtls.cert, ca: mtls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const, ...listenerLimits(deps.protection) } }
-      : { http: listenerLimits(deps.protection) }),
+      ? { https: { key: mtls.key, cert: mtls.cert, ca: mtls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const, ...listenerLimits(deps.limits.protection) } }
+      : { http: listenerLimits(deps.limits.protection) }),
     clientErrorHandler,
     frameworkErrors,
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -135,7 +129,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
     // Its plain-JSON 503 would bypass every road's own terms; the protection plugin answers instead.
     return503OnClosing: false,
     // Without it a partner can hold a connection open for minutes by sending its body a byte at a time.
-    requestTimeout: deps.protection.requestTimeoutMs,
+    requestTimeout: deps.limits.protection.requestTimeoutMs,
     routerOptions: { maxParamLength: 200 },
     requestIdHeader: false,
     genReqId: (req) => {
@@ -149,38 +143,40 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
     reply.header('x-request-id', request.id);
   });
 
-  const { db } = deps.accept;
-  const refusals = new RefusalLog(db, deps.metrics, deps.protection.refusalsLoggedPerMinute, deps.logger);
+  const { db, registry, queue, redis, wings } = deps;
+  const { protection: limits } = deps.limits;
+  const refusals = new RefusalLog(db, deps.metrics, limits.refusalsLoggedPerMinute, deps.logger);
   refusals.start();
   app.decorate('refusals', refusals);
   app.addHook('onClose', () => refusals.stop());
-  if (!deps.redis) throw new Error('The API needs Redis: callbacks are checked against a shared replay memory');
-  const window = { windowSeconds: deps.protection.callbackWindowSeconds, clockSkewSeconds: deps.protection.callbackClockSkewSeconds };
-  const replay = new ReplayGuard(deps.redis, deps.protection.redisPrefix, window, deps.logger);
+  const window = { windowSeconds: limits.callbackWindowSeconds, clockSkewSeconds: limits.callbackClockSkewSeconds };
+  const replay = new ReplayGuard(redis, limits.redisPrefix, window, deps.logger);
   await app.register(tracing);
   await app.register(jsonBody);
   await app.register(problems, { refusals });
-  await app.register(auth, { registry: deps.accept.registry, ...(mtls ? { clientCertificates: deps.trust } : {}) });
-  await app.register(protection, { redis: deps.redis, ...deps.protection });
-  await app.register(signatures, { db, trust: deps.trust, registry: deps.accept.registry, metrics: deps.metrics });
+  await app.register(auth, { registry, ...(mtls ? { clientCertificates: deps.trust } : {}) });
+  await app.register(protection, { redis, ...limits });
+  await app.register(signatures, { db, trust: deps.trust, registry, metrics: deps.metrics });
   await app.register(docs);
-  await app.register(metricsPlugin, { metrics: deps.metrics, registry: deps.accept.registry });
-  await app.register(queueDashboard, { prefix: QUEUE_DASHBOARD_PATH, registry: deps.accept.registry, queues: deps.dashboardQueues });
-  await app.register(healthRoutes, { db, pingRedis: deps.pingRedis });
-  await app.register(dossierRoutes, { accept: deps.accept, queue: deps.queue });
-  await app.register(fileRoutes, { db, maxFileBytes: deps.maxFileBytes, fileLinks: deps.fileLinks });
-  await app.register(adminRoutes, { db, queue: deps.queue });
-  await app.register(auditRoutes, { db, ...deps.audit });
-  await app.register(postalRoutes, { accept: deps.accept, queue: deps.queue, enabled: deps.postalEnabled, guards: { replay, refusals } });
+  await app.register(metricsPlugin, { metrics: deps.metrics, registry });
+  await app.register(queueDashboard, { prefix: QUEUE_DASHBOARD_PATH, registry, queues: deps.dashboardQueues });
+  await app.register(healthRoutes, { db, pingRedis: () => redis.ping() });
+  await app.register(dossierRoutes, { accept: wings.accept, queue });
+  await app.register(fileRoutes, { db, maxFileBytes: deps.limits.maxFileBytes, fileLinks: deps.fileLinks });
+  await app.register(adminRoutes, { db, queue });
+  await app.register(auditRoutes, { db, ...wings.audit });
+  await app.register(postalRoutes, { db, registry, accept: wings.accept, queue, enabled: wings.postalEnabled, guards: { replay, refusals } });
   await app.register(paymentRoutes, {
-    deps: paymentDeps(deps),
+    db,
+    registry,
+    deps: paymentDeps({ db, registry, accept: wings.accept, queue, logger: deps.logger, metrics: deps.metrics }),
     guards: { replay, refusals },
-    providers: deps.payments.providers,
-    expiryMinutes: deps.payments.expiryMinutes,
+    providers: wings.payments.providers,
+    expiryMinutes: wings.payments.expiryMinutes,
   });
-  if (deps.edxml) await app.register(edxmlRoutes, { edxml: deps.edxml, queue: deps.queue });
+  if (wings.edxml) await app.register(edxmlRoutes, { edxml: wings.edxml, queue });
   await app.register(consoleRoutes);
-  await app.register(soapFrontDoor, { accept: deps.accept, queue: deps.queue, trust: deps.trust, signer: deps.signer, metrics: deps.metrics, redis: deps.redis, redisPrefix: deps.protection.redisPrefix, freshness: deps.soap });
-  await app.register(portalCompatibleRoutes, { prefix: '/portal-compatible', accept: deps.accept, queue: deps.queue, redis: deps.redis, redisPrefix: deps.protection.redisPrefix, sessionTtlSeconds: deps.portalCompatible.sessionTtlSeconds, fileLinks: deps.fileLinks, trust: deps.trust, metrics: deps.metrics });
+  await app.register(soapFrontDoor, { db, registry, accept: wings.accept, queue, trust: deps.trust, signer: deps.signer, metrics: deps.metrics, redis, redisPrefix: limits.redisPrefix, freshness: wings.soap });
+  await app.register(portalCompatibleRoutes, { prefix: '/portal-compatible', db, registry, accept: wings.accept, queue, redis, redisPrefix: limits.redisPrefix, sessionTtlSeconds: wings.portalCompatible.sessionTtlSeconds, fileLinks: deps.fileLinks, trust: deps.trust, metrics: deps.metrics });
   return app;
 }

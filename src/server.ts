@@ -5,7 +5,7 @@ import { checkStartup } from './config/startup-check.js';
 import { routeConsoleThroughLogger } from './logging/console-bridge.js';
 import { tryItCommands } from './try-it.js';
 import { createLogger } from './logging/logger.js';
-import { startGateway } from './runtime.js';
+import { startGateway } from './compose/gateway.js';
 
 async function main(): Promise<void> {
   let config;
@@ -25,9 +25,10 @@ async function main(): Promise<void> {
     logger.fatal({ err: { message: error.message } }, `the gateway could not start: ${error.message}`);
     process.exit(1);
   });
-  logger.info({ mode: config.mode, roles: [...config.roles], url: gateway.url }, 'gateway started');
-  if (gateway.url && config.mode === 'development') {
-    process.stdout.write(`Gateway listening on ${gateway.url}  (OpenAPI: ${gateway.url}/docs)\n\n${tryItCommands(gateway.url, config.dataDir)}\n`);
+  const url = gateway.kind === 'gateway' ? gateway.url : undefined;
+  logger.info({ mode: config.mode, roles: [...config.roles], url }, 'gateway started');
+  if (url && config.mode === 'development') {
+    process.stdout.write(`Gateway listening on ${url}  (OpenAPI: ${url}/docs)\n\n${tryItCommands(url, config.dataDir)}\n`);
   }
 
   let stopping = false;

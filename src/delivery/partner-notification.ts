@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { PartnerRegistry } from '../partners/registry.js';
 import type { Queryable } from '../store/db.js';
 import { insertMessage, type Lane, type NewMessage } from '../store/messages.js';
-import { WEBHOOK } from './processor.js';
+import { WEBHOOK } from './destination-names.js';
 
 export interface PartnerNotification {
   partnerId: string;

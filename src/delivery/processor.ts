@@ -12,14 +12,9 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import { isConnectionError } from '../store/connection-errors.js';
 import { retryDelayMs } from './backoff.js';
 import type { Destination, ItemOutcome } from './destination.js';
-
-export const WEBHOOK = 'webhook';
-
-export interface Enqueuer {
-  enqueue(id: string, lane: Lane, delayMs?: number): Promise<void>;
-  /** Many messages at once (a committed acceptance group), where the queue can. */
-  enqueueMany?(messages: readonly { id: string; lane: Lane }[]): Promise<void>;
-}
+import type { Enqueuer } from './enqueuer.js';
+import { enqueueAfterCommit } from './enqueue-after-commit.js';
+import { WEBHOOK } from './destination-names.js';
 
 export type ProcessResult = { kind: 'done' } | { kind: 'later'; at: Date };
 
@@ -139,12 +134,7 @@ export class DeliveryProcessor {
 
   /** After the commit: the ready ones in one bulk add where the queue can, the delayed ones each. */
   private async enqueueFollowing(follow: { id: string; lane: Lane; delayMs?: number }[]): Promise<void> {
-    const { queue } = this.deps;
-    const now = follow.filter((f) => !f.delayMs);
-    const later = follow.filter((f) => f.delayMs);
-    if (queue.enqueueMany && now.length > 1) await queue.enqueueMany(now).catch(() => {});
-    else for (const f of now) await queue.enqueue(f.id, f.lane).catch(() => {});
-    for (const f of later) await queue.enqueue(f.id, f.lane, f.delayMs).catch(() => {});
+    await enqueueAfterCommit(this.deps.queue, follow, this.deps.logger);
   }
 
   /**

@@ -20,9 +20,9 @@ import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { keyOf, recallResponses, rememberResponses, replayOf, type KeyedRequest, type StoredAnswer, type StoredResponse } from '../store/idempotency.js';
 import { insertMessages, supersedeDead, type Lane, type NewMessage } from '../store/messages.js';
+import { NATIONAL_PORTAL } from '../delivery/destination-names.js';
 import { isAllowedAttachmentUrl } from './attachment-urls.js';
 
-export const NATIONAL_PORTAL = 'national-portal';
 export type DossierMessageKind = 'dossier-create' | 'dossier-update' | 'dossier-event';
 
 export interface AcceptContext {

@@ -2,9 +2,9 @@
 // and are decided and written in one transaction (acceptGroup), with one commit and one bulk enqueue.
 // Each request is answered with its own outcome only after that commit (promise 1).
 import type { FastifyBaseLogger } from 'fastify';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import { acceptGroup, type AcceptContext, type AcceptItem, type Accepted, type GroupSettings } from './accept.js';
-import { enqueueAccepted } from './enqueue.js';
+import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 
 /** ACCEPT_GROUP_WINDOW_MS, ACCEPT_GROUP_MAX, ACCEPT_GROUP_IN_FLIGHT (README, configuration). */
 export const GROUP_DEFAULTS: GroupSettings = { windowMs: 2, maxSize: 64, maxInFlight: 4 };
@@ -64,7 +64,7 @@ export class AcceptanceGroups {
       return;
     }
     const accepted = outcomes.flatMap((o) => ('accepted' in o ? [o.accepted] : []));
-    await enqueueAccepted(this.queue, accepted, this.log);
+    await enqueueAfterCommit(this.queue, accepted.flatMap((a) => a.enqueue), this.log);
     outcomes.forEach((o, i) => ('accepted' in o ? group[i]!.resolve(o.accepted) : group[i]!.reject(o.refused)));
   }
 }

@@ -8,7 +8,7 @@ import type { AcceptContext, AcceptRequest } from './accept.js';
 import { DeliveryView } from './delivery-view.js';
 import { AcceptanceGroups } from './group-commit.js';
 import { dossierState } from './state.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import { ProblemResponse } from '../routes/problem-schema.js';
 import { BODY_LIMITS } from '../core/body-limits.js';

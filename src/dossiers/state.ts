@@ -5,7 +5,8 @@ import { Problem } from '../core/problems.js';
 import { mayActOn, partiesOf } from '../partners/ownership.js';
 import type { Partner } from '../partners/registry.js';
 import { messagesOfDossier } from '../store/messages.js';
-import { NATIONAL_PORTAL, type AcceptContext } from './accept.js';
+import type { AcceptContext } from './accept.js';
+import { NATIONAL_PORTAL } from '../delivery/destination-names.js';
 import { deliveryView, type DeliveryView } from './delivery-view.js';
 
 export interface DossierState {

@@ -4,9 +4,10 @@
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { outgoingChunks } from './outgoing.js';
-import { EDXML } from './receive.js';
+import { EDXML } from '../delivery/destination-names.js';
 import type { Directory } from './directory.js';
 import { getPackage } from './store.js';
+import { attachmentFile } from '../edxml/receive.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
 import { outboundTraceparent } from '../observability/trace-context.js';
 import type { Queryable } from '../store/db.js';

@@ -33,8 +33,8 @@ import type { Db, Queryable } from '../store/db.js';
 import { insertMessage } from '../store/messages.js';
 import type { Directory, DirectoryEntry } from './directory.js';
 import { acceptedDocument, insertDelivery, insertPackage, packagesOfDocument, setHolder, type StoredAttachment } from './store.js';
+import { EDXML } from '../delivery/destination-names.js';
 
-export const EDXML = 'edxml';
 export const ENDPOINT = 'POST /v1/edxml';
 
 export interface EdxmlContext {

@@ -4,11 +4,12 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Problem } from '../core/problems.js';
-import type { Enqueuer } from '../delivery/processor.js';
 import { acknowledgeInboxItem, ownInboxItem, waitingFor } from './inbox.js';
 import { outgoingChunks } from './outgoing.js';
 import { receivePackage, type EdxmlContext } from './receive.js';
 import { documentTrail } from './trail.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
+import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import { ProblemResponse } from '../routes/problem-schema.js';
 
@@ -99,9 +100,7 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
     async (request, reply) => {
       if (!(request.body instanceof Readable)) throw new Problem('unsupported-media-type', `Send the package as ${XML_TYPES.join(' or ')}`);
       const received = await receivePackage(edxml, partnerOf(request), request.receivedAt, request.body as AsyncIterable<Buffer>);
-      for (const id of received.messageIds) {
-        await queue.enqueue(id, 'live').catch((err) => request.log.warn({ err: { message: (err as Error).message }, messageId: id }, 'enqueue failed; the sweeper will retry'));
-      }
+      await enqueueAfterCommit(queue, received.messageIds.map((id) => ({ id, lane: 'live' as const })), request.log);
       return reply.code(received.duplicate ? 200 : 202).send({
         packageId: received.packageId,
         documentId: received.documentId,

@@ -1,4 +1,4 @@
-// Assembles the edXML road for the runtime: the directory from the partner registry, the attachment
+// Assembles the edXML road for the composition root (src/compose/): the directory from the partner registry, the attachment
 // folder, and the gateway's identity in TraceHeaders.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';

@@ -7,15 +7,21 @@ import { appendLog } from '../audit/message-log.js';
 import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
-import type { Enqueuer } from '../delivery/processor.js';
 import { queuePartnerNotification } from '../delivery/partner-notification.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
+import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
+import { WEBHOOK } from '../delivery/destination-names.js';
 import { acceptDossier, type AcceptContext } from '../dossiers/accept.js';
-import type { Queryable } from '../store/db.js';
 import type { Lane } from '../store/messages.js';
+import type { Db, Queryable } from '../store/db.js';
+import type { PartnerRegistry } from '../partners/registry.js';
 import type { NotificationOutcome, NotificationRequest, ParsedNotification, PaymentProvider, ProviderAnswer } from './provider.js';
 import type { PaymentRow } from './requests.js';
 
 export interface PaymentDeps {
+  db: Db;
+  registry: PartnerRegistry;
+  /** For the dossier update a paid payment sends to the national portal. */
   accept: AcceptContext;
   queue: Enqueuer;
   logger: Logger;
@@ -60,7 +66,7 @@ export async function settle(deps: PaymentDeps, provider: PaymentProvider, resul
   // Our payment ids are UUIDs; a signed reference that is not one names no payment of ours, and
   // must not reach the uuid cast of the query below (a 500 instead of the provider's answer).
   if (!PAYMENT_ID.test(result.paymentId)) return 'not-found';
-  const { db } = deps.accept;
+  const { db } = deps;
   let paidNow: PaymentRow | undefined;
   const enqueue: { id: string; lane: Lane }[] = [];
   const outcome = await db.transaction(async (tx): Promise<NotificationOutcome> => {
@@ -105,7 +111,7 @@ export async function settle(deps: PaymentDeps, provider: PaymentProvider, resul
     paidNow = updated;
     return 'confirmed';
   });
-  for (const m of enqueue) await deps.queue.enqueue(m.id, m.lane).catch(() => undefined);
+  await enqueueAfterCommit(deps.queue, enqueue, deps.logger);
   if (paidNow) {
     await tellPortal(deps, paidNow);
     if (outcome === 'confirmed') await keepReceipt(deps, provider, paidNow);
@@ -118,14 +124,14 @@ async function keepReceipt(deps: PaymentDeps, provider: PaymentProvider, payment
   if (!provider.receipt) return;
   try {
     const pdf = await provider.receipt({ paymentId: payment.id });
-    if (pdf) await deps.accept.db.query('UPDATE payments SET receipt = $2 WHERE id = $1', [payment.id, pdf]);
+    if (pdf) await deps.db.query('UPDATE payments SET receipt = $2 WHERE id = $1', [payment.id, pdf]);
   } catch (error) {
     deps.logger.warn({ paymentId: payment.id, err: { message: (error as Error).message } }, 'receipt not fetched');
   }
 }
 
 function notify(tx: Queryable, deps: PaymentDeps, payment: PaymentRow, type: string, extra: Record<string, unknown>) {
-  return queuePartnerNotification(tx, deps.accept.registry, {
+  return queuePartnerNotification(tx, deps.registry, {
     partnerId: payment.partner_id,
     kind: 'payment-status',
     dossierCode: payment.dossier_code,
@@ -141,8 +147,8 @@ function notify(tx: Queryable, deps: PaymentDeps, payment: PaymentRow, type: str
  */
 async function tellPortal(deps: PaymentDeps, payment: PaymentRow): Promise<void> {
   const { accept } = deps;
-  const partner = accept.registry.get(payment.partner_id);
-  const [row] = await accept.db.query<{ body: Dossier }>('SELECT body FROM dossiers WHERE code = $1', [payment.dossier_code]);
+  const partner = deps.registry.get(payment.partner_id);
+  const [row] = await deps.db.query<{ body: Dossier }>('SELECT body FROM dossiers WHERE code = $1', [payment.dossier_code]);
   if (!partner || !row) return;
   const fees = [...(row.body.fees ?? [])];
   for (const line of payment.lines) {
@@ -159,7 +165,7 @@ async function tellPortal(deps: PaymentDeps, payment: PaymentRow): Promise<void>
       { partner, endpoint: 'payment:paid', rawBodySha256: sha256Hex(body), rawBody: body, idempotencyKey: `payment-paid:${payment.id}`, lane: 'live' },
       dossier,
     );
-    for (const m of accepted.enqueue) await deps.queue.enqueue(m.id, m.lane).catch(() => undefined);
+    await enqueueAfterCommit(deps.queue, accepted.enqueue, deps.logger);
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
     deps.logger.warn({ paymentId: payment.id, code: error.code }, 'payment recorded, but the dossier update for the national portal was refused');

@@ -26,7 +26,7 @@ export class PendingPayments {
 
   /** One pass; answers how many payments changed. */
   async check(now = new Date()): Promise<number> {
-    const { db } = this.deps.accept;
+    const { db } = this.deps;
     const due = await db.query<PaymentRow>(`SELECT * FROM payments WHERE state = 'pending' AND created_at < $1 ORDER BY created_at LIMIT 200`, [new Date(now.getTime() - this.options.queryAfterMs)]);
     let changed = 0;
     for (const payment of due) {

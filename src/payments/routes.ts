@@ -17,8 +17,12 @@ import { ReconciliationJobSchema } from './reconciliation-schema.js';
 import { ownPayment, paymentView, requestPayment } from './requests.js';
 import { paymentsOfDossier } from './store.js';
 import { ProblemResponse } from '../routes/problem-schema.js';
+import type { Db } from '../store/db.js';
+import type { PartnerRegistry } from '../partners/registry.js';
 
 export interface PaymentRouteOptions {
+  db: Db;
+  registry: PartnerRegistry;
   deps: PaymentDeps;
   guards: CallbackGuards;
   providers: ReadonlyMap<string, PaymentProvider>;
@@ -29,8 +33,7 @@ const Id = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 const View = Type.Record(Type.String(), Type.Unknown());
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A day in Vietnam time (UTC+7)' });
 
-const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app, { deps, guards, providers, expiryMinutes }) => {
-  const { db } = deps.accept;
+const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app, { db, registry, deps, guards, providers, expiryMinutes }) => {
   const tags = ['payments'];
 
   // Providers may notify with a form body; its bytes are kept for the record like JSON's.
@@ -47,7 +50,7 @@ const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRouteOptions> = async (app
       schema: { tags, summary: "Ask for a payment of a dossier's fees; answers the payer's URL", body: PaymentRequest, response: { 201: View, '4xx': ProblemResponse, '5xx': ProblemResponse } },
     },
     async (request, reply) => {
-      const row = await requestPayment(db, providers, { partner: partnerOf(request), rawBody: request.rawBody ?? Buffer.alloc(0), signature: request.signature }, request.body, { expiryMinutes, registry: deps.accept.registry });
+      const row = await requestPayment(db, providers, { partner: partnerOf(request), rawBody: request.rawBody ?? Buffer.alloc(0), signature: request.signature }, request.body, { expiryMinutes, registry });
       return reply.code(201).send(paymentView(row));
     },
   );

@@ -3,7 +3,7 @@
 // has answered the sync, so this is where a later refusal is read (docs/portal-compatible.md).
 import { toDossierItem, type TranslateContext } from '../../adapters/national-portal/translate.js';
 import type { Dossier } from '../../schemas/dossier.js';
-import { NATIONAL_PORTAL } from '../dossiers/accept.js';
+import { NATIONAL_PORTAL } from '../delivery/destination-names.js';
 import { deliveryView, type DeliveryView } from '../dossiers/delivery-view.js';
 import { mayActOn, partiesOf } from '../partners/ownership.js';
 import type { Partner, PartnerRegistry } from '../partners/registry.js';

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { Problem } from '../core/problems.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import type { IncomingReport } from './operator.js';
 import { applyReports } from './reports.js';

@@ -4,7 +4,7 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import { BULLMQ_CONNECTION_OPTIONS } from '../infra/redis-settings.js';
 import type { Db } from '../store/db.js';

@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ShipmentReport, ShipmentStatus } from '../../schemas/shipment.js';
 import { appendLog, type LogRecord } from '../audit/message-log.js';
-import { WEBHOOK } from '../delivery/processor.js';
+import { WEBHOOK } from '../delivery/destination-names.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import type { Db } from '../store/db.js';
 import { insertMessage, type Lane } from '../store/messages.js';

@@ -10,7 +10,8 @@ import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { ShipmentRequest } from '../../schemas/shipment.js';
 import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
+import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import { receivePush } from './callback.js';
@@ -18,8 +19,12 @@ import type { IncomingReport } from './operator.js';
 import { requestCancel, requestShipment, shipmentView, type WriteContext } from './shipments.js';
 import type { Logger } from 'pino';
 import { ProblemResponse } from '../routes/problem-schema.js';
+import type { Db } from '../store/db.js';
+import type { PartnerRegistry } from '../partners/registry.js';
 
 export interface PostalRouteOptions {
+  db: Db;
+  registry: PartnerRegistry;
   accept: AcceptContext;
   queue: Enqueuer;
   /** Without a postal operator, requests are refused rather than queued for nobody. */
@@ -59,14 +64,8 @@ const PushAnswer = Type.Object({
   contradicting: Type.Integer(),
 });
 
-const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, { accept, queue, enabled, guards }) => {
-  const { db, registry } = accept;
+const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, { db, registry, accept, queue, enabled, guards }) => {
   const tags = ['postal'];
-  const enqueue = async (items: { id: string; lane: 'live' | 'bulk' }[]) => {
-    for (const m of items) {
-      await queue.enqueue(m.id, m.lane).catch((err) => app.log.warn({ err: { message: (err as Error).message }, messageId: m.id }, 'enqueue failed; the sweeper will retry'));
-    }
-  };
 
   app.post(
     '/v1/postal/shipments',
@@ -78,7 +77,7 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
     async (request, reply) => {
       if (!enabled) throw new Problem('unavailable', 'No postal operator is configured (POSTAL_URL)');
       const { id, messageId } = await requestShipment(db, registry, writeContext(request, 'POST /v1/postal/shipments'), request.body);
-      await enqueue([{ id: messageId, lane: 'live' }]);
+      await enqueueAfterCommit(queue, [{ id: messageId, lane: 'live' }], request.log);
       return reply.code(202).send({ id, messageId, links: { shipment: `/v1/postal/shipments/${id}` } });
     },
   );
@@ -106,7 +105,7 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
     },
     async (request, reply) => {
       const { messageId } = await requestCancel(db, writeContext(request, 'POST /v1/postal/shipments/{id}/cancel'), request.params.id);
-      await enqueue([{ id: messageId, lane: 'live' }]);
+      await enqueueAfterCommit(queue, [{ id: messageId, lane: 'live' }], request.log);
       return reply.code(202).send({ messageId });
     },
   );

@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import type { DossierEvent } from '../../schemas/dossier.js';
 import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
+import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 import { acceptEvent, type AcceptContext } from '../dossiers/accept.js';
 import type { ApplyResult } from './reports.js';
 
@@ -15,9 +16,7 @@ export async function settleReports(result: ApplyResult, deps: { accept: AcceptC
   if (result.deliveredAt && shipment.kind === 'delivery' && shipment.request.returnDossierOnDelivery) {
     enqueue.push(...(await returnDossier(result, deps)));
   }
-  for (const m of enqueue) {
-    await deps.queue.enqueue(m.id, m.lane).catch((err) => deps.logger.warn({ err: { message: (err as Error).message }, messageId: m.id }, 'enqueue failed; the sweeper will retry'));
-  }
+  await enqueueAfterCommit(deps.queue, enqueue, deps.logger);
 }
 
 async function returnDossier({ shipment, deliveredAt }: ApplyResult, { accept, logger }: { accept: AcceptContext; logger: Logger }) {

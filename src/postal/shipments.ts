@@ -12,8 +12,7 @@ import type { Db, Queryable } from '../store/db.js';
 import { insertMessage, type Lane } from '../store/messages.js';
 import type { OrderState } from './operator.js';
 import { TERMINAL_STATUSES } from './transitions.js';
-
-export const POSTAL = 'postal';
+import { POSTAL } from '../delivery/destination-names.js';
 
 export interface ShipmentRow {
   id: string;

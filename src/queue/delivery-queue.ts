@@ -4,7 +4,7 @@
 // so that the queue dashboard shows recent work; a replay or a retry then gets a new job.
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { Lane } from '../store/messages.js';
 import { BULLMQ_CONNECTION_OPTIONS } from '../infra/redis-settings.js';
 

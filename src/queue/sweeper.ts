@@ -1,7 +1,7 @@
 // The sweeper makes promise 1 hold when Redis forgets: every open message that is ready and not
 // leased is put back in the queue. Job ids are message ids, so a message already queued is untouched.
 import type { Logger } from 'pino';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { Db } from '../store/db.js';
 import { sweepCandidates } from '../store/messages.js';
 

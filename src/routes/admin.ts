@@ -4,7 +4,8 @@ import { Type } from '@sinclair/typebox';
 import { BODY_LIMITS } from '../core/body-limits.js';
 import { Problem } from '../core/problems.js';
 import { deliveryView, DeliveryView } from '../dossiers/delivery-view.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
+import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 import { requireRole } from '../plugins/auth.js';
 import type { Db } from '../store/db.js';
 import { findDeadLetters, replayDeadLetters } from '../store/dead-letters.js';
@@ -83,7 +84,7 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, { 
       const result = await replayDead(db, request.params.id);
       if (result === 'not-found') throw new Problem('message-not-found');
       if (result === 'not-dead') throw new Problem('message-not-dead', 'The message is not dead-lettered; it is delivered or still being retried');
-      await queue.enqueue(result.id, result.lane).catch(() => {});
+      await enqueueAfterCommit(queue, [result], request.log);
       return reply.code(202).send(view(result));
     },
   );
@@ -108,7 +109,7 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, { 
         return reply.code(200).send({ dryRun, count: messages.length, messages });
       }
       const messages = await replayDeadLetters(db, filter);
-      for (const m of messages) await queue.enqueue(m.id, m.lane as OutboundMessage['lane']).catch(() => {});
+      await enqueueAfterCommit(queue, messages, request.log);
       request.log.info({ replayed: messages.length, destination: filter.destination, errorPrefix: filter.errorPrefix }, 'dead letters replayed');
       return reply.code(202).send({ dryRun, count: messages.length, messages });
     },

@@ -15,8 +15,9 @@ import { CertificateCatalog } from '../audit/certificates.js';
 import { Problem } from '../core/problems.js';
 import { isDataError } from '../store/data-errors.js';
 import type { TrustChecker } from '../crypto/trust.js';
-import type { Enqueuer } from '../delivery/processor.js';
-import type { AcceptContext, AcceptRequest, Accepted } from '../dossiers/accept.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
+import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
+import type { AcceptContext, AcceptRequest } from '../dossiers/accept.js';
 import type { FileLinkSigner } from '../files/signed-url.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Partner } from '../partners/registry.js';
@@ -27,8 +28,12 @@ import { lookUpDossier } from '../portal-compatible/lookup.js';
 import { PROTOCOL_CODE, ProtocolRefusal, ok, type ProtocolAnswer } from '../portal-compatible/protocol.js';
 import { PortalSessions } from '../portal-compatible/sessions.js';
 import { syncDossiers, syncProgress, type SchemaCheck, type SyncContext } from '../portal-compatible/sync.js';
+import type { Db } from '../store/db.js';
+import type { PartnerRegistry } from '../partners/registry.js';
 
 export interface PortalCompatibleOptions {
+  db: Db;
+  registry: PartnerRegistry;
   accept: AcceptContext;
   queue: Enqueuer;
   redis: Redis | undefined;
@@ -76,9 +81,9 @@ const ProtocolBody = Type.Object(
 type ProtocolBody = { session: string; madonvi: string; service: string; isUpdating?: unknown; data?: unknown[]; MaHoSo?: string; mahoso?: string; maTTHC?: string };
 
 const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions> = async (app, opts) => {
-  const { accept, queue } = opts;
+  const { db, registry, accept, queue } = opts;
   const sessions = opts.redis ? new PortalSessions(opts.redis, opts.redisPrefix, opts.sessionTtlSeconds) : undefined;
-  const signatureChecks: SignatureChecks = { catalog: new CertificateCatalog(accept.db), trust: opts.trust, registry: accept.registry, ...(opts.metrics ? { metrics: opts.metrics } : {}) };
+  const signatureChecks: SignatureChecks = { catalog: new CertificateCatalog(db), trust: opts.trust, registry: registry, ...(opts.metrics ? { metrics: opts.metrics } : {}) };
   const attachments = { attachmentUrl: (ref: { fileId?: string; url?: string }) => (ref.fileId ? opts.fileLinks.url(ref.fileId) : ref.url) };
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
@@ -103,7 +108,7 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
       const dstcode = request.headers.dstcode;
       if (typeof dstcode !== 'string' || dstcode.trim() === '') throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'Thiếu header dstcode');
       const { username, password } = request.body;
-      const partner = accept.registry.authenticate(password);
+      const partner = registry.authenticate(password);
       if (!partner || partner.id !== username || !writesDossiers(partner)) throw new ProtocolRefusal(PROTOCOL_CODE.badLogin, 'Sai tên đăng nhập hoặc mật khẩu');
       const session = await requireSessions().open(partner.id);
       return send(reply, ok('Đăng nhập thành công', { session }));
@@ -141,7 +146,7 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
       if (body.service === 'TraCuuHoSo') {
         const code = body.MaHoSo ?? body.mahoso;
         if (!code) throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'Thiếu MaHoSo');
-        return ok('Thành công', { result: await lookUpDossier(accept.db, accept.registry, partner, code, attachments) });
+        return ok('Thành công', { result: await lookUpDossier(db, registry, partner, code, attachments) });
       }
       if (CATALOGUES.has(body.service)) return await catalogue(body.service as PortalCatalogueService, body);
       throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'Dịch vụ không được hỗ trợ');
@@ -149,7 +154,7 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
       const refusal = asRefusal(error);
       // Like refused /v1 writes: the message log keeps the refusal's metadata, never the body.
       if (WRITE_SERVICES.has(body.service) && refusal.status < 500) {
-        await appendLog(accept.db, { direction: 'in', partnerId: partner?.id, endpoint, dossierCode: refusal.dossierCode, outcome: 'refused', errorCode: `portal-compatible:${refusal.errorCode}` }).catch(
+        await appendLog(db, { direction: 'in', partnerId: partner?.id, endpoint, dossierCode: refusal.dossierCode, outcome: 'refused', errorCode: `portal-compatible:${refusal.errorCode}` }).catch(
           (err) => request.log.warn({ err: { message: (err as Error).message } }, 'could not log a refusal'),
         );
       }
@@ -167,10 +172,10 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
     const data = body.data;
     if (!data || data.length === 0) throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'data phải là danh sách hồ sơ');
     if (data.length > MAX_ITEMS) throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, `Mỗi lần gọi tối đa ${MAX_ITEMS} hồ sơ`);
-    if (!accept.registry.actsFor(partner, body.madonvi)) {
+    if (!registry.actsFor(partner, body.madonvi)) {
       throw new ProtocolRefusal(PROTOCOL_CODE.forbiddenAgency, `Không có quyền gửi hồ sơ của đơn vị ${body.madonvi}`);
     }
-    const name = (await readCatalogue(accept.db, 'LayDanhMucCoQuan', body.madonvi))?.items[0]?.TENDONVI;
+    const name = (await readCatalogue(db, 'LayDanhMucCoQuan', body.madonvi))?.items[0]?.TENDONVI;
     const ctx: SyncContext = { accept, checkDossier: schemaCheck(request, Dossier), checkEvent: schemaCheck(request, DossierEvent) };
     const call = {
       request: acceptRequest(request, partner, endpoint),
@@ -180,21 +185,21 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
       itemBodies: itemBodies(request, data.length),
     };
     const accepted = dossiers ? await syncDossiers(ctx, call, isUpdating === true) : await syncProgress(ctx, call);
-    await enqueueAfterCommit(request, accepted);
+    await enqueueAfterCommit(queue, accepted.flatMap((a) => a.enqueue), request.log);
     return ok('Đồng bộ thành công');
   }
 
   async function catalogue(service: PortalCatalogueService, body: ProtocolBody): Promise<ProtocolAnswer> {
     const code = service === 'LayThuTuc' ? (body.maTTHC ?? (body as { MaTTHC?: unknown }).MaTTHC) : undefined;
     if (service === 'LayThuTuc' && (typeof code !== 'string' || code === '')) throw new ProtocolRefusal(PROTOCOL_CODE.badRequest, 'Thiếu maTTHC');
-    const cached = await readCatalogue(accept.db, service, code as string | undefined);
+    const cached = await readCatalogue(db, service, code as string | undefined);
     if (!cached) throw new ProtocolRefusal(PROTOCOL_CODE.cataloguesNotReady, 'Danh mục chưa được đồng bộ từ Cổng DVCQG, thử lại sau', 503);
     return ok('Thành công', { result: cached.items });
   }
 
   async function sessionPartner(session: string): Promise<Partner> {
     const id = await requireSessions().partnerOf(session);
-    const partner = id === undefined ? undefined : accept.registry.get(id);
+    const partner = id === undefined ? undefined : registry.get(id);
     // A partner removed from the registry, or no longer allowed to write, loses its sessions too.
     if (!partner || !writesDossiers(partner)) throw new ProtocolRefusal(PROTOCOL_CODE.session, 'Session không hợp lệ hoặc đã hết hạn');
     return partner;
@@ -212,13 +217,6 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
   function requireSessions(): PortalSessions {
     if (!sessions) throw new ProtocolRefusal(PROTOCOL_CODE.internal, 'Lỗi hệ thống: phiên làm việc không khả dụng', 503);
     return sessions;
-  }
-
-  async function enqueueAfterCommit(request: FastifyRequest, accepted: Accepted[]): Promise<void> {
-    for (const m of accepted.flatMap((a) => a.enqueue)) {
-      // The answer stands even if Redis is down: the messages are committed and the sweeper will queue them.
-      await queue.enqueue(m.id, m.lane).catch((err) => request.log.warn({ err: { message: (err as Error).message }, messageId: m.id }, 'enqueue failed; the sweeper will retry'));
-    }
   }
 };
 

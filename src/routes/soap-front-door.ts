@@ -12,7 +12,7 @@ import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
 import type { Signer } from '../crypto/signer.js';
 import type { TrustChecker } from '../crypto/trust.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { toProblem } from '../plugins/problems.js';
@@ -21,8 +21,12 @@ import { checkTimes, NonceMemory, type FreshnessRules } from '../soap/freshness.
 import { runOperation, WRITE_OPERATIONS, type Validate } from '../soap/operations.js';
 import { parseSoap, soapPartner, verifySoapSignature } from '../soap/security.js';
 import { validationErrors } from '../plugins/validation-errors.js';
+import type { Db } from '../store/db.js';
+import type { PartnerRegistry } from '../partners/registry.js';
 
 export interface SoapFrontDoorOptions {
+  db: Db;
+  registry: PartnerRegistry;
   accept: AcceptContext;
   queue: Enqueuer;
   trust: TrustChecker;
@@ -60,9 +64,9 @@ function canonicalValidator(request: FastifyRequest): Validate {
   };
 }
 
-const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { accept, queue, trust, signer, metrics, redis, redisPrefix, freshness }) => {
+const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { db, registry, accept, queue, trust, signer, metrics, redis, redisPrefix, freshness }) => {
   const nonces = new NonceMemory(redis, redisPrefix, freshness);
-  const catalog = new CertificateCatalog(accept.db);
+  const catalog = new CertificateCatalog(db);
   const folder = DESCRIPTION_FOLDERS.find((url) => existsSync(new URL('one-stop.wsdl', url)));
   if (!folder) throw new Error(`The SOAP service description is in none of ${DESCRIPTION_FOLDERS.map((url) => url.pathname).join(', ')}`);
   const [wsdl, xsd] = await Promise.all([readFile(new URL('one-stop.wsdl', folder), 'utf8'), readFile(new URL('one-stop.xsd', folder), 'utf8')]);
@@ -76,7 +80,7 @@ const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { ac
     if (problem.code.startsWith('signature_') || problem.code.startsWith('certificate_')) metrics?.signatureFailures.inc({ code: problem.code });
     if (request.method === 'POST' && problem.status < 500) {
       const trace = traces.get(request) ?? {};
-      await appendLog(accept.db, {
+      await appendLog(db, {
         direction: 'in',
         partnerId: trace.partnerId ?? request.partner?.id,
         endpoint: `POST ${SOAP_PATH}${trace.operation ? ` ${trace.operation}` : ''}`,
@@ -123,7 +127,7 @@ const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { ac
         if (!Buffer.isBuffer(raw)) throw new Problem('unsupported-media-type', 'Send a SOAP 1.1 envelope as text/xml');
         const call = readSoapCall(parseSoap(raw, MAX_SOAP_BYTES));
         trace.operation = call.operation;
-        const partner = soapPartner(call, { partner: request.partner, apiKeySent: request.headers['x-api-key'] !== undefined }, accept.registry);
+        const partner = soapPartner(call, { partner: request.partner, apiKeySent: request.headers['x-api-key'] !== undefined }, registry);
         trace.partnerId = partner.id;
         if (!partner.roles.has('one-stop') && !partner.roles.has('agency-system')) {
           throw new Problem('forbidden-role', 'The SOAP front door is for the roles one-stop, agency-system');
@@ -132,7 +136,7 @@ const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { ac
         let payload = call.payload;
         let signature;
         if (call.signed) {
-          const verified = await verifySoapSignature(raw, partner, request.receivedAt, { trust, registry: accept.registry, catalog, maxBytes: MAX_SOAP_BYTES });
+          const verified = await verifySoapSignature(raw, partner, request.receivedAt, { trust, registry: registry, catalog, maxBytes: MAX_SOAP_BYTES });
           // Business data is read from the document whose signature was checked, and nowhere else.
           payload = payloadOf(verified.document);
           signature = verified.signature;

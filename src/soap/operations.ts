@@ -5,9 +5,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import { Dossier, DossierCode, DossierEvent } from '../../schemas/dossier.js';
 import { Problem } from '../core/problems.js';
-import type { Enqueuer } from '../delivery/processor.js';
+import type { Enqueuer } from '../delivery/enqueuer.js';
 import { acceptDossier, acceptEvent, type AcceptContext, type AcceptRequest, type Accepted } from '../dossiers/accept.js';
-import { enqueueAccepted } from '../dossiers/enqueue.js';
+import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 import { dossierState } from '../dossiers/state.js';
 import type { Lane } from '../store/messages.js';
 import { OPERATIONS, type OperationName } from './messages.js';
@@ -56,7 +56,7 @@ export async function runOperation(ctx: OperationContext, operation: OperationNa
 }
 
 async function acceptedView(ctx: OperationContext, accepted: Accepted): Promise<unknown> {
-  await enqueueAccepted(ctx.queue, accepted, ctx.log);
+  await enqueueAfterCommit(ctx.queue, accepted.enqueue, ctx.log);
   const { dossierCode, messageId, change } = accepted.body as { dossierCode: string; messageId: string | null; change: string };
   return { dossierCode, messageId, change };
 }

@@ -9,14 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNationalPortalSimulator, type PortalSimulator } from '../../adapters/national-portal/index.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { startGateway, type Gateway } from '../../src/runtime.js';
+import { serving, startGateway, type ServingGateway } from '../../src/compose/gateway.js';
 import { sampleDossier } from '../support/dossiers.js';
 import { KEYS, eventually, gatewayEnvironment } from '../support/gateway.js';
 import { freshRedisPrefix, testRedisUrl } from '../support/services.js';
 
 describe('delivery outcomes in the log (pglite)', () => {
   let sim: PortalSimulator;
-  let gateway: Gateway;
+  let gateway: ServingGateway;
   let dataDir: string;
   const lines: string[] = [];
   const deliveryLines = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'delivery');
@@ -28,7 +28,7 @@ describe('delivery outcomes in the log (pglite)', () => {
     // A ceiling far above the portal's Retry-After: 60, so that the wait asked for is the one seen.
     const config = loadConfig({ ...env, LOG_LEVEL: 'info', DELIVERY_BACKOFF_BASE_MS: '50', DELIVERY_BACKOFF_MAX_MS: '120000' });
     const destination = new Writable({ write: (chunk, _e, cb) => (lines.push(...String(chunk).split('\n').filter(Boolean)), cb()) });
-    gateway = await startGateway(config, createLogger({ level: 'info', destination: destination as never }));
+    gateway = serving(await startGateway(config, createLogger({ level: 'info', destination: destination as never })));
   }, 60_000);
   afterAll(async () => {
     await gateway?.close();

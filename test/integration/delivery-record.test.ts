@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeliveryProcessor, type Enqueuer } from '../../src/delivery/processor.js';
+import { DeliveryProcessor } from '../../src/delivery/processor.js';
+import type { Enqueuer } from '../../src/delivery/enqueuer.js';
 import type { Destination, ItemOutcome } from '../../src/delivery/destination.js';
 import { PartnerRegistry, hashApiKey } from '../../src/partners/registry.js';
 import { openPglite, type Db, type Queryable } from '../../src/store/db.js';

@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { hashApiKey, type PartnersDocument } from '../../src/partners/registry.js';
 import { generateNoteKey } from '../../src/audit/note.js';
-import { startGateway, type Gateway } from '../../src/runtime.js';
+import { serving, startGateway, type ServingGateway } from '../../src/compose/gateway.js';
 import { testPki, type TestPki } from './pki.js';
 import { freshDatabaseUrl, freshRedisPrefix, testRedisUrl } from './services.js';
 
@@ -32,7 +32,7 @@ export const OWN_AGENCIES = ['000.00.12.H26', '000.00.07.H40', '000.00.15.H31', 
 export const OTHER_AGENCY = '000.00.01.H99';
 
 export interface TestGateway {
-  gateway: Gateway;
+  gateway: ServingGateway;
   url: string;
   sim: PortalSimulator;
   dataDir: string;
@@ -179,7 +179,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   const config = loadConfig({ ...env, PROCESS_ROLES: options.roles ?? 'api,worker' });
   const lines = options.logLines;
   const logger = options.logger ?? (lines ? createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }) : createLogger({ level: env.LOG_LEVEL! }));
-  const gateway = await startGateway(config, logger);
+  const gateway = serving(await startGateway(config, logger));
   const url = gateway.url ?? '';
 
   return {
