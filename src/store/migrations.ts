@@ -335,6 +335,22 @@ CREATE TABLE dossier_holders (
 );
 `,
   },
+  {
+    id: 9,
+    name: 'call manifests',
+    sql: `
+-- One signature per outbound call (docs/audit-log.md, "Call manifests"): the signed manifest is kept
+-- once, and each item's record names it and its position in it.
+CREATE TABLE call_manifests (
+  sha256 text PRIMARY KEY,
+  manifest bytea NOT NULL,
+  signature text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE message_log ADD COLUMN manifest_sha256 text REFERENCES call_manifests (sha256);
+ALTER TABLE message_log ADD COLUMN manifest_position integer;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<void> {
