@@ -1,6 +1,7 @@
 // The national portal as a delivery destination: canonical snapshots are translated at send time
 // (so attachment links are fresh), batched per service and isUpdating, and sent with the adapter.
 import type { Dossier, DossierEvent } from '../../schemas/dossier.js';
+import { signCall } from '../audit/call-manifest.js';
 import { deliverBatch, NationalPortalClient, toDossierItem, toProgressItem, type TranslateContext } from '../../adapters/national-portal/index.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
 import { outboundTraceparent } from '../observability/trace-context.js';
@@ -29,13 +30,14 @@ export class NationalPortalDestination implements Destination {
       const error = `no national portal account is configured for agency ${first.agencyCode}`;
       return new Map(messages.map((m) => [m.id, { result: 'retry', error }]));
     }
-    const items = messages.map((m) => {
+    const sent = messages.map((m) => {
       const item = m.kind === 'dossier-event' ? toProgressItem(m.dossierCode!, (m.payload as { event: DossierEvent }).event) : toDossierItem(m.payload as Dossier, this.attachments);
-      // The call carries many citizens' dossiers; each item's record gets its own signature, so that
-      // an auditor can check one dossier's record without seeing the others.
-      const bytes = Buffer.from(JSON.stringify(item));
-      return { id: m.id, code: m.dossierCode!, item, bytes, signature: this.signer.record(bytes) };
+      return { id: m.id, code: m.dossierCode!, item, bytes: Buffer.from(JSON.stringify(item)) };
     });
+    // The call carries many citizens' dossiers: one signature over the call's manifest of salted
+    // commitments, so that an auditor can check one dossier's record without seeing the others.
+    const signatures = signCall(this.signer, { destination: 'national-portal', endpoint: this.endpoint(first) }, sent.map((s) => s.bytes));
+    const items = sent.map((s, i) => ({ ...s, signature: signatures[i]! }));
     const isUpdating = first.kind === 'dossier-event' ? undefined : first.kind === 'dossier-update';
     // A call carries many messages; it continues the trace of the first, the one that opened the batch.
     const outcomes = await deliverBatch(this.client, account, serviceOf(first.kind), isUpdating, items, { traceparent: outboundTraceparent(first.traceparent) });
