@@ -7,6 +7,7 @@ import { startNationalPortalSimulator, type PortalSimulator } from '../../adapte
 import type { EvidenceBundle } from '../../src/audit/bundle.js';
 import { decodeManifest, encodeManifest, signCall, type ManifestSignature } from '../../src/audit/call-manifest.js';
 import { CertificateCatalog } from '../../src/audit/certificates.js';
+import { encodeLeaf } from '../../src/audit/leaf.js';
 import { appendLogs, type LogRecord } from '../../src/audit/message-log.js';
 import { verifyBundle } from '../../src/audit/verify-bundle.js';
 import { pruneBodies } from '../../src/audit/bodies.js';
@@ -171,6 +172,33 @@ describe('one signature per portal call', () => {
     const size = await log.integrate();
     expect(reasonOf(verifyBundle(await log.bundle(size - 2), { logKey, trust }))).toBe("manifest: position 0 does not hold the record's body commitment");
     expect(reasonOf(verifyBundle(await log.bundle(size - 1), { logKey, trust }))).toBe("manifest: position 0 does not hold the record's body commitment");
+  });
+
+  it("the console's browser checks agree: the honest record passes, a changed manifest or position fails", async () => {
+    // The console's own code (plain browser JavaScript, WebCrypto), run here as the browser would.
+    const consolePath = '../../src/console/verify.js';
+    const browser = (await import(consolePath)) as {
+      parseVerifierKey(text: string): Promise<{ key: unknown }>;
+      verifyBundle(bundle: unknown, key: unknown, index: number): Promise<{ checks: { id: string; state: string; reason: string }[] }>;
+    };
+    const { key } = await browser.parseVerifierKey(logKey);
+    const checked = async (change: (b: EvidenceBundle) => void = () => {}) => {
+      const b = await bundle(2);
+      change(b);
+      const { checks } = await browser.verifyBundle(b, key, first + 2);
+      return Object.fromEntries(checks.map((c) => [c.id, c.state]));
+    };
+    expect(await checked()).toEqual({ bundle: 'ok', checkpoint: 'ok', leaf: 'ok', inclusion: 'ok', body: 'ok', manifest: 'ok', chain: 'ok', signature: 'ok' });
+    const other = await bundle(3);
+    expect(await checked((b) => (b.manifest!.signature = signCall(outbound, { destination: 'national-portal', endpoint: ENDPOINT }, [Buffer.from('x')])[0]!.manifest.jws))).toMatchObject({ manifest: 'ok', signature: 'fail' });
+    expect(await checked((b) => delete b.manifest)).toMatchObject({ manifest: 'fail', signature: 'fail' });
+    expect(await checked((b) => (b.body = other.body))).toMatchObject({ body: 'fail' });
+    // The leaf rewritten to name another position: it no longer proves, and the manifest check fails too.
+    const moved = (b: EvidenceBundle) => {
+      (b.record.signature as { position: number }).position = 3;
+      b.leaf = encodeLeaf(b.record).toString('base64');
+    };
+    expect(await checked(moved)).toMatchObject({ leaf: 'ok', inclusion: 'fail', manifest: 'fail' });
   });
 
   it('still proves the commitment signed once the body is pruned', async () => {
