@@ -168,7 +168,7 @@ function benchRecord(i: number): LogRecord {
 }
 
 function recordBytes(r: LogRecord): number {
-  return (r.body?.length ?? 0) + (r.signature?.value.length ?? 0);
+  return (r.body?.length ?? 0) + (r.signature && 'value' in r.signature ? r.signature.value.length : 0);
 }
 
 // --- machine load --------------------------------------------------------------------------------------

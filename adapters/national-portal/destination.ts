@@ -10,6 +10,7 @@ import { outboundTraceparent } from '../../src/observability/trace-context.js';
 import type { PartnerRegistry } from '../../src/partners/registry.js';
 import type { OutboundMessage } from '../../src/store/messages.js';
 import type { Destination, ItemOutcome } from '../../src/delivery/destination.js';
+import { signCall } from '../../src/audit/call-manifest.js';
 
 export class NationalPortalDestination implements Destination {
   readonly maxBatch = 500;
@@ -32,14 +33,15 @@ export class NationalPortalDestination implements Destination {
       const error = `no national portal account is configured for agency ${first.agencyCode}`;
       return new Map(messages.map((m) => [m.id, { result: 'retry', error }]));
     }
-    const items = messages.map((m) => {
+    const sent = messages.map((m) => {
       const item = m.kind === 'dossier-event' ? toProgressItem(m.dossierCode!, (m.payload as { event: DossierEvent }).event) : toDossierItem(m.payload as Dossier, this.attachments);
-      // The call carries many citizens' dossiers; each item's record gets its own signature, so that
-      // an auditor can check one dossier's record without seeing the others.
-      const bytes = Buffer.from(JSON.stringify(item));
-      return { id: m.id, code: m.dossierCode!, item, bytes, signature: this.signer.record(bytes) };
+      return { id: m.id, code: m.dossierCode!, item, bytes: Buffer.from(JSON.stringify(item)) };
     });
     const { service, isUpdating } = portalCallOf(first.kind);
+    // The call carries many citizens' dossiers: one signature over the call's manifest of salted
+    // commitments, so that an auditor can check one dossier's record without seeing the others.
+    const signatures = signCall(this.signer, { destination: 'national-portal', endpoint: this.endpoint(first) }, sent.map((s) => s.bytes));
+    const items = sent.map((s, i) => ({ ...s, signature: signatures[i]! }));
     // A call carries many messages; it continues the trace of the first, the one that opened the batch.
     const outcomes = await deliverBatch(this.client, account, service, isUpdating, items, { traceparent: outboundTraceparent(first.traceparent) });
     return new Map(

@@ -2,6 +2,7 @@
 // auditor needs to check it offline, led to the latest checkpoint.
 import type { Queryable } from '../store/db.js';
 import { bodyOf } from './bodies.js';
+import { manifestOf } from './call-manifests.js';
 import { certificatesByFingerprint } from './certificates.js';
 import { decodeLeaf, type LeafRecord } from './leaf.js';
 import { inclusionProof } from './merkle.js';
@@ -19,6 +20,8 @@ export interface EvidenceBundle {
   certificates: Record<string, string>;
   inclusionProof: { treeSize: number; hashes: string[] };
   checkpoint: string;
+  /** Only for a record signed through its call's manifest (`jws-manifest`): the manifest and its JWS. */
+  manifest?: { bytes: string; signature: string };
 }
 
 export interface LeafRow {
@@ -47,6 +50,7 @@ export async function buildBundle(q: Queryable, origin: string, index: number): 
   const body = await bodyOf(q, row.logSeq);
   const certificates = await certificatesByFingerprint(q, record.signature?.chain ?? []);
   const proof = await inclusionProof(new DatabaseNodeSource(q), index, checkpoint.treeSize);
+  const manifest = record.signature && 'manifest' in record.signature ? await manifestOf(q, record.signature.manifest) : undefined;
   return {
     format: BUNDLE_FORMAT,
     origin,
@@ -57,5 +61,6 @@ export async function buildBundle(q: Queryable, origin: string, index: number): 
     certificates: Object.fromEntries([...certificates].map(([fingerprint, der]) => [fingerprint, der.toString('base64')])),
     inclusionProof: { treeSize: checkpoint.treeSize, hashes: proof.map((h) => h.toString('base64')) },
     checkpoint: checkpoint.note,
+    ...(manifest ? { manifest: { bytes: manifest.bytes.toString('base64'), signature: manifest.jws } } : {}),
   };
 }

@@ -17,7 +17,16 @@ export interface LeafRecord {
   errorCode: string | null;
   attempt: number | null;
   body: { commitment: string } | null;
-  signature: { format: string; value: string; keyId: string; chain: string[] } | null;
+  signature: { format: string; value: string; keyId: string; chain: string[] } | ManifestReference | null;
+}
+
+/** A record signed through its call's manifest (format `jws-manifest`): the manifest's hash and the item's position in it. */
+export interface ManifestReference {
+  format: string;
+  manifest: string;
+  position: number;
+  keyId: string;
+  chain: string[];
 }
 
 /** A message_log row as the integrator reads it. */
@@ -37,6 +46,8 @@ export interface LogRowForLeaf {
   signature: string | null;
   signer_key_id: string | null;
   signer_chain: string[] | null;
+  manifest_sha256: string | null;
+  manifest_position: number | null;
 }
 
 export function leafRecord(row: LogRowForLeaf): LeafRecord {
@@ -53,11 +64,16 @@ export function leafRecord(row: LogRowForLeaf): LeafRecord {
     errorCode: row.error_code,
     attempt: row.attempt,
     body: row.body_commitment ? { commitment: row.body_commitment } : null,
-    signature:
-      row.signature_format && row.signature
-        ? { format: row.signature_format, value: row.signature, keyId: row.signer_key_id ?? '', chain: row.signer_chain ?? [] }
-        : null,
+    signature: signatureOf(row),
   };
+}
+
+function signatureOf(row: LogRowForLeaf): LeafRecord['signature'] {
+  const signer = { keyId: row.signer_key_id ?? '', chain: row.signer_chain ?? [] };
+  if (row.signature_format && row.manifest_sha256 && row.manifest_position !== null) {
+    return { format: row.signature_format, manifest: row.manifest_sha256, position: row.manifest_position, ...signer };
+  }
+  return row.signature_format && row.signature ? { format: row.signature_format, value: row.signature, ...signer } : null;
 }
 
 export function encodeLeaf(record: LeafRecord): Buffer {
@@ -77,4 +93,5 @@ export function decodeLeaf(bytes: Uint8Array): LeafRecord | undefined {
 
 /** The SELECT list that reads message_log rows in the shape leafRecord() takes. */
 export const LEAF_COLUMNS = `seq::text AS seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, direction, partner_id, endpoint,
-  dossier_code, message_id::text AS message_id, outcome, error_code, attempt, body_commitment, signature_format, signature, signer_key_id, signer_chain`;
+  dossier_code, message_id::text AS message_id, outcome, error_code, attempt, body_commitment, signature_format, signature, signer_key_id, signer_chain,
+  manifest_sha256, manifest_position`;

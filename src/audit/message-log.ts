@@ -4,6 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sha256Hex } from '../core/hash.js';
 import type { SignatureRecord } from '../crypto/partner-signature.js';
 import type { Queryable } from '../store/db.js';
+import { MANIFEST_SIGNATURE_FORMAT, type ManifestSignature } from './call-manifest.js';
+import { storeManifests } from './call-manifests.js';
 
 export type LogOutcome = 'accepted' | 'refused' | 'delivered' | 'failed' | 'dead';
 
@@ -19,8 +21,8 @@ export interface LogRecord {
   outcome: LogOutcome;
   errorCode?: string | undefined;
   attempt?: number | undefined;
-  /** The partner's signature of an inbound message; the gateway's signature of an outbound one. */
-  signature?: SignatureRecord | undefined;
+  /** The partner's signature of an inbound message; the gateway's signature of an outbound one, or of its call's manifest. */
+  signature?: SignatureRecord | ManifestSignature | undefined;
 }
 
 export async function appendLog(q: Queryable, r: LogRecord): Promise<void> {
@@ -35,21 +37,25 @@ export async function appendLog(q: Queryable, r: LogRecord): Promise<void> {
 export async function appendLogs(q: Queryable, records: readonly LogRecord[]): Promise<void> {
   if (records.length === 0) return;
   const column = (f: (r: LogRecord) => unknown) => records.map((r) => f(r) ?? null);
-  const salts = records.map((r) => (r.body ? randomBytes(32) : undefined));
+  // A body signed through its call's manifest keeps the salt the manifest committed it with.
+  const salts = records.map((r) => (r.body ? (viaManifest(r)?.salt ?? randomBytes(32)) : undefined));
+  await storeManifests(q, records.flatMap((r) => viaManifest(r)?.manifest ?? []));
   await q.query(
     `WITH input AS (
        SELECT nextval(pg_get_serial_sequence('message_log', 'seq')) AS seq, s.*
          FROM (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::integer[],
-                                    $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+                                    $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+                                    $17::text[], $18::integer[])
                  WITH ORDINALITY AS u(direction, partner_id, endpoint, dossier_code, message_id, body_sha256, outcome, error_code, attempt,
-                                      signature_format, signature, signer_key_id, signer_chain, body_commitment, salt, body, ord)
+                                      signature_format, signature, signer_key_id, signer_chain, body_commitment, salt, body,
+                                      manifest_sha256, manifest_position, ord)
                 ORDER BY ord) s
      ),
      record AS (
        INSERT INTO message_log (seq, direction, partner_id, endpoint, dossier_code, message_id, body_sha256, outcome, error_code, attempt,
-                                signature_format, signature, signer_key_id, signer_chain, body_commitment)
+                                signature_format, signature, signer_key_id, signer_chain, body_commitment, manifest_sha256, manifest_position)
        SELECT seq, direction, partner_id, endpoint, dossier_code, message_id, body_sha256, outcome, error_code, attempt,
-              signature_format, signature, signer_key_id, signer_chain::text[], body_commitment
+              signature_format, signature, signer_key_id, signer_chain::text[], body_commitment, manifest_sha256, manifest_position
          FROM input ORDER BY seq
      )
      INSERT INTO audit_bodies (log_seq, salt, body)
@@ -67,15 +73,22 @@ export async function appendLogs(q: Queryable, records: readonly LogRecord[]): P
       column((r) => r.errorCode),
       column((r) => r.attempt),
       column((r) => r.signature?.format),
-      column((r) => r.signature?.value),
+      // A manifest's JWS is kept once, with the manifest, not in each of its items' records.
+      column((r) => (r.signature && !viaManifest(r) ? (r.signature as SignatureRecord).value : null)),
       column((r) => r.signature?.keyId),
       // A text[] per record cannot ride in a text[] column: each chain goes as its array literal.
       column((r) => (r.signature?.chain ? arrayLiteral(r.signature.chain) : null)),
       records.map((r, i) => (r.body ? bodyCommitment(salts[i]!, r.body) : null)),
       salts.map((salt) => salt?.toString('hex') ?? null),
       column((r) => r.body?.toString('hex')),
+      column((r) => viaManifest(r)?.manifest.sha256),
+      column((r) => viaManifest(r)?.position),
     ],
   );
+}
+
+function viaManifest(r: LogRecord): ManifestSignature | undefined {
+  return r.signature?.format === MANIFEST_SIGNATURE_FORMAT ? r.signature : undefined;
 }
 
 /** A PostgreSQL array literal of strings (certificate fingerprints: no quotes or backslashes, but escaped anyway). */

@@ -45,7 +45,7 @@ export async function findRecords(q: Queryable, filter: RecordFilter): Promise<{
   const rows = await q.query<Omit<RecordSummary, 'index'> & { index: string }>(
     `SELECT l.leaf_index::text AS index, m.seq::text AS seq, to_char(m.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at,
             m.direction, m.partner_id AS partner, m.endpoint, m.dossier_code AS "dossierCode", m.message_id::text AS "messageId",
-            m.outcome, m.error_code AS "errorCode", m.attempt, (m.signature IS NOT NULL) AS signed,
+            m.outcome, m.error_code AS "errorCode", m.attempt, (m.signature IS NOT NULL OR m.manifest_sha256 IS NOT NULL) AS signed,
             CASE WHEN b.log_seq IS NULL THEN 'none' WHEN b.pruned_at IS NULL THEN 'kept' ELSE 'pruned' END AS body
        FROM audit_leaves l JOIN message_log m ON m.seq = l.log_seq LEFT JOIN audit_bodies b ON b.log_seq = m.seq
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}

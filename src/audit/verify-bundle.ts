@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { JwsError, verifyDetachedJws } from '../crypto/jws.js';
 import type { TrustChecker } from '../crypto/trust.js';
 import { BUNDLE_FORMAT } from './bundle.js';
+import { decodeManifest, manifestHash, MANIFEST_SIGNATURE_FORMAT } from './call-manifest.js';
 import { CheckpointError, parseCheckpoint, type Checkpoint } from './checkpoint.js';
 import { decodeLeaf, type LeafRecord } from './leaf.js';
 import { leafHash, verifyInclusion } from './merkle.js';
@@ -32,6 +33,8 @@ interface BundleShape {
   treeSize: number;
   hashes: Buffer[];
   checkpoint: string;
+  /** The call manifest, for a record signed through one. */
+  manifest: { bytes: Buffer; signature: string } | undefined;
 }
 
 class Failure extends Error {}
@@ -80,7 +83,14 @@ function readShape(bundle: unknown): BundleShape {
     treeSize: countAt(proof.treeSize, 'inclusionProof.treeSize'),
     hashes: hashes.map((hash, i) => base64At(hash, `inclusionProof.hashes[${i}]`)),
     checkpoint: stringAt(b.checkpoint, 'checkpoint'),
+    manifest: readManifest(b.manifest),
   };
+}
+
+function readManifest(value: unknown): BundleShape['manifest'] {
+  if (value === undefined) return undefined;
+  const manifest = objectAt(value, 'manifest');
+  return { bytes: base64At(manifest.bytes, 'manifest.bytes'), signature: stringAt(manifest.signature, 'manifest.signature') };
 }
 
 function readBody(value: unknown): BundleShape['body'] {
@@ -169,7 +179,12 @@ function checkBody(shape: BundleShape, record: LeafRecord, notes: string[]): Buf
   }
   if (shape.body === null) throw new Failure('body: the record commits to a body the bundle neither carries nor says was pruned');
   if ('prunedAt' in shape.body) {
-    notes.push(`body pruned on ${shape.body.prunedAt}: the message signature cannot be checked against it`);
+    const signedVia = (record.signature as { format?: unknown } | null)?.format === MANIFEST_SIGNATURE_FORMAT;
+    notes.push(
+      signedVia
+        ? `body pruned on ${shape.body.prunedAt}: its commitment is checked against the signed call manifest, the bytes are gone`
+        : `body pruned on ${shape.body.prunedAt}: the message signature cannot be checked against it`,
+    );
     return undefined;
   }
   if (bodyCommitment(shape.body.salt, shape.body.bytes) !== commitment) throw new Failure("body: salt and bytes do not match the record's commitment");
@@ -181,22 +196,25 @@ function checkBody(shape: BundleShape, record: LeafRecord, notes: string[]): Buf
 function checkSignature(shape: BundleShape, record: LeafRecord, body: Buffer | undefined, trust: TrustChecker | undefined, notes: string[]): void {
   const signature = record.signature as Record<string, unknown> | null;
   if (signature === null) return;
-  if (typeof signature !== 'object' || typeof signature.value !== 'string' || typeof signature.keyId !== 'string') {
+  const viaManifest = signature?.format === MANIFEST_SIGNATURE_FORMAT;
+  if (typeof signature !== 'object' || (!viaManifest && typeof signature.value !== 'string') || typeof signature.keyId !== 'string') {
     throw new Failure('record: signature is neither null nor a signature');
   }
   if (signature.format === 'xmldsig') {
     notes.push('xmldsig signatures are checked with the XML document; not in bundles yet');
     return;
   }
-  if (signature.format !== 'jws-detached') throw new Failure(`signature: unknown format ${printable(String(signature.format))}`);
+  if (signature.format !== 'jws-detached' && !viaManifest) throw new Failure(`signature: unknown format ${printable(String(signature.format))}`);
+  // A record signed through its call's manifest: the JWS is over the manifest, which holds the record's commitment.
+  const signed = viaManifest ? checkManifest(shape, record, signature) : { token: signature.value as string, bytes: body };
   const chain = recordChain(signature.chain);
   const certificates = chain.map((fingerprint) => bundledCertificate(shape, fingerprint));
   checkIssuers(certificates, chain);
 
-  if (body !== undefined) {
+  if (signed.bytes !== undefined) {
     let verified;
     try {
-      verified = verifyDetachedJws(signature.value, body);
+      verified = verifyDetachedJws(signed.token, signed.bytes);
     } catch (error) {
       if (error instanceof JwsError) throw new Failure(`signature: ${oneLine(error.reason)}`);
       throw error;
@@ -214,6 +232,24 @@ function checkSignature(shape: BundleShape, record: LeafRecord, body: Buffer | u
   } else {
     notes.push('no trust store given: the chain was not checked against trusted CAs');
   }
+}
+
+/** The manifest's bytes and JWS, once they are shown to hold the record's commitment at its position. */
+function checkManifest(shape: BundleShape, record: LeafRecord, signature: Record<string, unknown>): { token: string; bytes: Buffer } {
+  if (typeof signature.manifest !== 'string' || !Number.isSafeInteger(signature.position) || (signature.position as number) < 0) {
+    throw new Failure('record: signature names no manifest hash and position');
+  }
+  const position = signature.position as number;
+  if (!shape.manifest) throw new Failure('manifest: the record is signed through a call manifest the bundle does not carry');
+  if (manifestHash(shape.manifest.bytes) !== signature.manifest) throw new Failure("manifest: its bytes do not hash to the record's manifest");
+  const manifest = decodeManifest(shape.manifest.bytes);
+  if (!manifest) throw new Failure('manifest: not a canonical lgsp-call-manifest/v1');
+  const commitment = (record.body as { commitment?: unknown } | null)?.commitment;
+  if (position >= manifest.items.length || manifest.items[position] !== commitment) {
+    throw new Failure(`manifest: position ${position} does not hold the record's body commitment`);
+  }
+  if (manifest.endpoint !== record.endpoint) throw new Failure(`manifest: made for ${printable(String(manifest.endpoint))}, the record is for ${printable(record.endpoint)}`);
+  return { token: shape.manifest.signature, bytes: shape.manifest.bytes };
 }
 
 function recordChain(value: unknown): string[] {

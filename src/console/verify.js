@@ -4,6 +4,7 @@
 import { ecdsaRawSignature, readCertificate } from './der.js';
 
 export const BUNDLE_FORMAT = 'lgsp-audit-bundle/v1';
+const MANIFEST_FORMAT = 'lgsp-call-manifest/v1';
 const SIGNATURE_TYPE_ED25519 = 0x01;
 const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
@@ -306,6 +307,15 @@ export async function verifyBundle(bundle, key, expectedIndex) {
     add('signature', signatureTitle, 'none', 'thông điệp không ký / the message is unsigned');
     return result;
   }
+  // A record signed through its call's manifest: the JWS is over the manifest, which must hold the
+  // record's commitment at its position; the other items are only salted commitments.
+  const viaManifest = signature.format === 'jws-manifest';
+  let signed = { token: signature.value, bytes: body };
+  if (viaManifest) {
+    const manifest = await checkManifest(bundle.manifest, signature, claimed);
+    add('manifest', 'Bản kê cuộc gọi (một chữ ký cho cả cuộc gọi) / Call manifest', manifest.problem ? 'fail' : 'ok', manifest.problem || manifest.summary);
+    signed = { token: bundle.manifest?.signature, bytes: manifest.problem ? undefined : manifest.bytes };
+  }
   const chain = Array.isArray(signature.chain) ? signature.chain : [];
   const certificates = [];
   let chainProblem = chain.length === 0 ? 'bản ghi không nêu chứng thư / the record names no certificate' : '';
@@ -322,11 +332,11 @@ export async function verifyBundle(bundle, key, expectedIndex) {
       chainProblem ||= `chứng thư không đọc được / unreadable certificate: ${error.message}`;
     }
   }
-  if (!chainProblem && signature.format === 'jws-detached') {
+  if (!chainProblem && (signature.format === 'jws-detached' || viaManifest)) {
     // The token names its own chain (x5c); it has to be the one the record names.
     const header = (() => {
       try {
-        return JSON.parse(strictUtf8.decode(fromBase64url(String(signature.value).split('.')[0])));
+        return JSON.parse(strictUtf8.decode(fromBase64url(String(signed.token).split('.')[0])));
       } catch {
         return undefined;
       }
@@ -348,7 +358,10 @@ export async function verifyBundle(bundle, key, expectedIndex) {
   );
 
   const leafCertificate = certificates[0];
-  if (signature.format !== 'jws-detached') {
+  if (viaManifest) {
+    const why = !signed.bytes ? 'bản kê không hợp lệ / no valid manifest to check against' : !leafCertificate || chainProblem ? 'không có chứng thư hợp lệ để kiểm tra / no valid certificate to check with' : await checkJws(signed.token, signed.bytes, leafCertificate);
+    add('signature', signatureTitle, why ? 'fail' : 'ok', why || `JWS RS256 trên bản kê hợp lệ, ký bởi / valid over the manifest, signed by ${leafCertificate.subject}`);
+  } else if (signature.format !== 'jws-detached') {
     add('signature', signatureTitle, 'skip', `định dạng ${signature.format} không kiểm tra trong trình duyệt, dùng lgsp-audit verify / not checked in the browser`);
   } else if (!body && bundle.body?.pruned === true) {
     add('signature', signatureTitle, 'skip', 'nội dung đã xóa, không kiểm tra được chữ ký / body pruned, the signature cannot be checked');
@@ -361,6 +374,28 @@ export async function verifyBundle(bundle, key, expectedIndex) {
     add('signature', signatureTitle, why ? 'fail' : 'ok', why || `JWS RS256 hợp lệ, ký bởi / valid, signed by ${leafCertificate.subject}`);
   }
   return result;
+}
+
+/** The bundle's call manifest against the record: its hash, its canonical form, the record's commitment at its position. */
+async function checkManifest(carried, signature, record) {
+  const bytes = fromBase64(carried?.bytes);
+  if (!bytes || typeof carried?.signature !== 'string') return { problem: 'gói không có bản kê cuộc gọi / the bundle carries no call manifest' };
+  if (toHex(await sha256(bytes)) !== signature.manifest) return { problem: 'bản kê không băm ra mã trong bản ghi / the manifest does not hash to the record\'s' };
+  let manifest;
+  try {
+    manifest = JSON.parse(strictUtf8.decode(bytes));
+  } catch {
+    manifest = undefined;
+  }
+  if (manifest?.format !== MANIFEST_FORMAT || !Array.isArray(manifest.items) || !equalBytes(utf8.encode(canonicalJson(manifest)), bytes)) {
+    return { problem: `bản kê không phải ${MANIFEST_FORMAT} chuẩn tắc / not a canonical ${MANIFEST_FORMAT}` };
+  }
+  const position = signature.position;
+  if (!Number.isSafeInteger(position) || manifest.items[position] !== record.body?.commitment) {
+    return { problem: `vị trí ${position} không chứa cam kết của bản ghi / position ${position} does not hold the record's commitment` };
+  }
+  if (manifest.endpoint !== record.endpoint) return { problem: 'bản kê của dịch vụ khác / the manifest is for another endpoint' };
+  return { bytes, summary: `mục ${position + 1}/${manifest.items.length}, ${manifest.at} / item ${position + 1} of ${manifest.items.length}` };
 }
 
 /** 'fail' if any check failed, else 'partial' if one could not be done, else 'ok'. */

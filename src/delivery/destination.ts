@@ -1,11 +1,12 @@
 // A destination turns claimed outbound messages into calls to one partner system.
+import type { ManifestSignature } from '../audit/call-manifest.js';
 import type { SignatureRecord } from '../crypto/partner-signature.js';
 import type { OutboundMessage } from '../store/messages.js';
 
-/** What was sent for one message: its bytes (kept for the auditors' log) and the gateway's signature of them. */
+/** What was sent for one message: its bytes (kept for the auditors' log) and the gateway's signature of them, or of the call's manifest. */
 export interface SentItem {
   sentBody?: Buffer;
-  signature?: SignatureRecord;
+  signature?: SignatureRecord | ManifestSignature;
 }
 
 export type ItemOutcome =

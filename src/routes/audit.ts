@@ -63,6 +63,12 @@ const EvidenceBundle = Type.Object({
   certificates: Type.Record(Type.String(), Type.String({ contentEncoding: 'base64' }), { description: 'DER certificates by SHA-256 fingerprint' }),
   inclusionProof: Type.Object({ treeSize: Type.Integer(), hashes: Base64List }),
   checkpoint: Type.String({ description: 'The C2SP signed note the proof leads to' }),
+  manifest: Type.Optional(
+    Type.Object(
+      { bytes: Type.String({ contentEncoding: 'base64' }), signature: Type.String({ description: 'The detached JWS over the manifest bytes' }) },
+      { description: 'The signed call manifest (lgsp-call-manifest/v1), for a record signed through it (jws-manifest)' },
+    ),
+  ),
 });
 
 const auditRoutes: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { db, origin, verifierKey, witnesses }) => {

@@ -362,6 +362,22 @@ CREATE UNIQUE INDEX reconciliation_jobs_active ON reconciliation_jobs (provider,
 CREATE INDEX reconciliation_jobs_open ON reconciliation_jobs (created_at) WHERE state IN ('queued', 'running');
 `,
   },
+  {
+    id: 10,
+    name: 'call manifests',
+    sql: `
+-- One signature per outbound call (docs/audit-log.md, "Call manifests"): the signed manifest is kept
+-- once, and each item's record names it and its position in it.
+CREATE TABLE call_manifests (
+  sha256 text PRIMARY KEY,
+  manifest bytea NOT NULL,
+  signature text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE message_log ADD COLUMN manifest_sha256 text REFERENCES call_manifests (sha256);
+ALTER TABLE message_log ADD COLUMN manifest_position integer;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<void> {

@@ -71,6 +71,8 @@ describe('the audit API', () => {
     const res = await gw.call('GET', '/v1/audit/records?dossierCode=AUDIT-1', { key: KEYS.auditor });
     const kinds = res.body.records.map((r: { direction: string; outcome: string; body: string }) => `${r.direction}:${r.outcome}:${r.body}`);
     expect(kinds.sort()).toEqual(['in:accepted:kept', 'in:accepted:kept', 'out:delivered:kept', 'out:delivered:kept']);
+    // Deliveries are signed through their call's manifest, which counts as signed.
+    expect(res.body.records.filter((r: { direction: string }) => r.direction === 'out').map((r: { signed: boolean }) => r.signed)).toEqual([true, true]);
     const refused = await gw.call('GET', '/v1/audit/records?partner=hanoi-one-stop&limit=500', { key: KEYS.auditor });
     const refusal = refused.body.records.find((r: { outcome: string }) => r.outcome === 'refused');
     expect(refusal).toMatchObject({ errorCode: 'invalid-request', body: 'none', signed: false });
@@ -105,7 +107,11 @@ describe('the audit API', () => {
     const [accepted] = (await gw.call('GET', '/v1/audit/records?dossierCode=AUDIT-2&direction=out', { key: KEYS.auditor })).body.records;
     const bundle = (await gw.call('GET', `/v1/audit/bundles/${accepted.index}`, { key: KEYS.auditor })).body;
     expect(bundle.format).toBe('lgsp-audit-bundle/v1');
-    expect(bundle.record.signature.format).toBe('jws-detached');
+    // A delivery to the portal is signed through its call's manifest, which the bundle carries (the route's schema keeps it).
+    expect(bundle.record.signature.format).toBe('jws-manifest');
+    const manifest = JSON.parse(Buffer.from(bundle.manifest.bytes, 'base64').toString());
+    expect(manifest.items[bundle.record.signature.position]).toBe(bundle.record.body.commitment);
+    expect(bundle.manifest.signature).toMatch(/^[\w-]+\.\.[\w-]+$/);
     expect(Object.keys(bundle.certificates)).toEqual(expect.arrayContaining(bundle.record.signature.chain));
     expect(bundle.body.bytes).toBeTruthy();
     expect(bundle.inclusionProof.treeSize).toBeGreaterThan(accepted.index);

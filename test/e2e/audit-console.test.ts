@@ -29,6 +29,8 @@ describe.skipIf(!haveChromium)(haveChromium ? 'the auditors’ console in a brow
   let page: Page;
   const pageErrors: string[] = [];
   const indexes = new Map<string, number[]>();
+  /** Deliveries to the portal: signed through their call's manifest, so shown with a manifest check. */
+  const deliveries = new Set<number>();
 
   beforeAll(async () => {
     gw = await startTestGateway({ engine: 'pglite' });
@@ -44,9 +46,10 @@ describe.skipIf(!haveChromium)(haveChromium ? 'the auditors’ console in a brow
         const records = (await gw.call('GET', `/v1/audit/records?dossierCode=${code}`, { key: KEYS.auditor })).body.records as { index: number; outcome: string }[];
         if (!records.some((r) => r.outcome === 'accepted') || !records.some((r) => r.outcome === 'delivered')) return undefined;
         const last = Math.max(...records.map((r) => r.index));
-        return (await gw.call('GET', `/v1/audit/bundles/${last}`, { key: KEYS.auditor })).status === 200 && records.map((r) => r.index);
+        return (await gw.call('GET', `/v1/audit/bundles/${last}`, { key: KEYS.auditor })).status === 200 && records;
       }, `${code} delivered and under a checkpoint`);
-      indexes.set(code, found);
+      indexes.set(code, found.map((r) => r.index));
+      for (const r of found) if (r.outcome === 'delivered') deliveries.add(r.index);
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     page = await browser.newPage();
@@ -151,7 +154,8 @@ describe.skipIf(!haveChromium)(haveChromium ? 'the auditors’ console in a brow
         const { verdict, banner, checks } = await open(index);
         expect(verdict, JSON.stringify(checks)).toBe('ok');
         expect(banner).toContain('HỢP LỆ / VERIFIED');
-        expect(checks.map((c) => c.check)).toEqual(['bundle', 'checkpoint', 'leaf', 'inclusion', 'body', 'chain', 'signature']);
+        const manifest = deliveries.has(index) ? ['manifest'] : [];
+        expect(checks.map((c) => c.check)).toEqual(['bundle', 'checkpoint', 'leaf', 'inclusion', 'body', ...manifest, 'chain', 'signature']);
         for (const check of checks) expect(check.state, check.text).toBe('ok');
       }
     }
