@@ -20,3 +20,4 @@ export {
   type SimulatorFaults,
   type SimulatorCall,
 } from './simulator.js';
+export { fromDossierItem, fromProgressItem, readPortalBoolean, WireFieldError, type FromWireContext, type ProgressStep } from './from-wire.js';

@@ -7,8 +7,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { isConnectionError } from '../store/connection-errors.js';
-import { readPortalBoolean } from '../../adapters/national-portal/from-wire.js';
-import { PORTAL_CATALOGUE_SERVICES, type PortalCatalogueService } from '../../adapters/national-portal/wire.js';
+import { PORTAL_CATALOGUE_SERVICES, readPortalBoolean, type PortalCatalogueService } from '../../adapters/national-portal/index.js';
 import { Dossier, DossierEvent } from '../../schemas/dossier.js';
 import { appendLog } from '../audit/message-log.js';
 import { CertificateCatalog } from '../audit/certificates.js';
@@ -21,12 +20,12 @@ import type { FileLinkSigner } from '../files/signed-url.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Partner } from '../partners/registry.js';
 import { checkBodySignature, type SignatureChecks } from '../plugins/signatures.js';
-import { readCatalogue } from '../portal-compatible/catalogues.js';
-import { arrayElementBytes } from '../portal-compatible/item-bytes.js';
-import { lookUpDossier } from '../portal-compatible/lookup.js';
-import { PROTOCOL_CODE, ProtocolRefusal, ok, type ProtocolAnswer } from '../portal-compatible/protocol.js';
-import { PortalSessions } from '../portal-compatible/sessions.js';
-import { syncDossiers, syncProgress, type SchemaCheck, type SyncContext } from '../portal-compatible/sync.js';
+import { readCatalogue } from './catalogues.js';
+import { arrayElementBytes } from './item-bytes.js';
+import { lookUpDossier } from './lookup.js';
+import { PROTOCOL_CODE, ProtocolRefusal, ok, type ProtocolAnswer } from './protocol.js';
+import { PortalSessions } from './sessions.js';
+import { syncDossiers, syncProgress, type SchemaCheck, type SyncContext } from './sync.js';
 
 export interface PortalCompatibleOptions {
   accept: AcceptContext;

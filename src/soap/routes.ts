@@ -16,10 +16,10 @@ import type { Enqueuer } from '../delivery/processor.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { toProblem } from '../plugins/problems.js';
-import { faultEnvelope, payloadOf, readSoapCall, signedResponse } from '../soap/envelope.js';
-import { checkTimes, NonceMemory, type FreshnessRules } from '../soap/freshness.js';
-import { runOperation, WRITE_OPERATIONS, type Validate } from '../soap/operations.js';
-import { parseSoap, soapPartner, verifySoapSignature } from '../soap/security.js';
+import { faultEnvelope, payloadOf, readSoapCall, signedResponse } from './envelope.js';
+import { checkTimes, NonceMemory, type FreshnessRules } from './freshness.js';
+import { runOperation, WRITE_OPERATIONS, type Validate } from './operations.js';
+import { parseSoap, soapPartner, verifySoapSignature } from './security.js';
 import { validationErrors } from '../plugins/validation-errors.js';
 
 export interface SoapFrontDoorOptions {

@@ -7,7 +7,7 @@ import { access, chown, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { PortInUseError, launchOnPort } from './free-port.js';
+import { PortInUseError, launchOnPort } from '../../src/infra/free-port.js';
 
 export interface PostgresServerOptions {
   /** Data directory; initialised with initdb unless it already holds a cluster. */
