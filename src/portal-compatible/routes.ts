@@ -9,8 +9,8 @@ import type { Redis } from 'ioredis';
 import { isConnectionError } from '../store/connection-errors.js';
 import { PORTAL_CATALOGUE_SERVICES, readPortalBoolean, type PortalCatalogueService } from '../../adapters/national-portal/index.js';
 import { Dossier, DossierEvent } from '../../schemas/dossier.js';
-import { appendLog } from '../audit/message-log.js';
 import { CertificateCatalog } from '../audit/certificates.js';
+import { refusalSource, type RefusalLog } from '../audit/refusal-log.js';
 import { Problem } from '../core/problems.js';
 import { isDataError } from '../store/data-errors.js';
 import type { TrustChecker } from '../crypto/trust.js';
@@ -36,6 +36,8 @@ export interface PortalCompatibleOptions {
   fileLinks: FileLinkSigner;
   trust: TrustChecker;
   metrics?: GatewayMetrics;
+  /** Refused writes are recorded (metadata only, sampled) as on every other route. */
+  refusals: RefusalLog;
 }
 
 const WRITE_SERVICES = new Set(['DongBoHoSoMC', 'CapNhatTienDoHoSoMC']);
@@ -148,8 +150,9 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
       const refusal = asRefusal(error);
       // Like refused /v1 writes: the message log keeps the refusal's metadata, never the body.
       if (WRITE_SERVICES.has(body.service) && refusal.status < 500) {
-        await appendLog(accept.db, { direction: 'in', partnerId: partner?.id, endpoint, dossierCode: refusal.dossierCode, outcome: 'refused', errorCode: `portal-compatible:${refusal.errorCode}` }).catch(
-          (err) => request.log.warn({ err: { message: (err as Error).message } }, 'could not log a refusal'),
+        await opts.refusals.recordOrWarn(
+          { source: refusalSource(partner?.id, request.ip), partnerId: partner?.id, endpoint, dossierCode: refusal.dossierCode, errorCode: `portal-compatible:${refusal.errorCode}` },
+          request.log,
         );
       }
       throw refusal;
