@@ -27,7 +27,7 @@ import { consistencyProof, inclusionProof, verifyConsistency, verifyInclusion } 
 import { generateNoteKey, openNote } from '../src/audit/note.js';
 import { DatabaseNodeSource, treeSize } from '../src/audit/tree-store.js';
 import type { SignatureRecord } from '../src/crypto/partner-signature.js';
-import { createDatabase, startPostgresServer, type PostgresServer } from '../src/infra/postgres-server.js';
+import { createDatabase, startPostgresServer, type PostgresServer } from '../test/support/postgres-server.js';
 import { openDatabase, type Db } from '../src/store/db.js';
 import { migrate } from '../src/store/migrations.js';
 import { benchDossier } from './dossiers.js';

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { startNationalPortalSimulator, type PortalSimulator } from '../adapters/national-portal/index.js';
 import { generateNoteKey } from '../src/audit/note.js';
 import { createDevPki } from '../src/crypto/dev-pki.js';
-import { createDatabase, startPostgresServer } from '../src/infra/postgres-server.js';
+import { createDatabase, startPostgresServer } from '../test/support/postgres-server.js';
 import { startRedisServer, type RedisServer } from '../src/infra/redis-server.js';
 import { hashApiKey } from '../src/partners/registry.js';
 import { BENCH_AGENCY, FILE_SERVER } from './dossiers.js';

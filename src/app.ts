@@ -35,10 +35,10 @@ import consoleRoutes from './routes/console.js';
 import dossierRoutes from './dossiers/routes.js';
 import fileRoutes from './routes/files.js';
 import healthRoutes from './routes/health.js';
-import soapFrontDoor from './routes/soap-front-door.js';
+import soapFrontDoor from './soap/routes.js';
 import type { Signer } from './crypto/signer.js';
-import portalCompatibleRoutes from './routes/portal-compatible.js';
 import edxmlRoutes from './edxml/routes.js';
+import portalCompatibleRoutes from './portal-compatible/routes.js';
 import type { EdxmlContext } from './edxml/receive.js';
 import type { FreshnessRules } from './soap/freshness.js';
 
@@ -176,7 +176,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   });
   if (wings.edxml) await app.register(edxmlRoutes, { edxml: wings.edxml, queue });
   await app.register(consoleRoutes);
-  await app.register(soapFrontDoor, { db, registry, accept: wings.accept, queue, trust: deps.trust, signer: deps.signer, metrics: deps.metrics, redis, redisPrefix: limits.redisPrefix, freshness: wings.soap });
-  await app.register(portalCompatibleRoutes, { prefix: '/portal-compatible', db, registry, accept: wings.accept, queue, redis, redisPrefix: limits.redisPrefix, sessionTtlSeconds: wings.portalCompatible.sessionTtlSeconds, fileLinks: deps.fileLinks, trust: deps.trust, metrics: deps.metrics });
+  await app.register(soapFrontDoor, { db, registry, accept: wings.accept, queue, trust: deps.trust, signer: deps.signer, metrics: deps.metrics, redis, redisPrefix: limits.redisPrefix, freshness: wings.soap, refusals });
+  await app.register(portalCompatibleRoutes, { prefix: '/portal-compatible', db, registry, accept: wings.accept, queue, redis, redisPrefix: limits.redisPrefix, sessionTtlSeconds: wings.portalCompatible.sessionTtlSeconds, fileLinks: deps.fileLinks, trust: deps.trust, metrics: deps.metrics, refusals });
   return app;
 }

@@ -1,5 +1,5 @@
 // National portal item → canonical dossier or event: the inverse of translate.ts, for one-stop
-// software that speaks the portal's protocol to the gateway (src/routes/portal-compatible.ts). It
+// software that speaks the portal's protocol to the gateway (src/portal-compatible/routes.ts). It
 // reads translate.ts's code tables backwards, so a code means the same in both directions, and
 // toDossierItem(fromDossierItem(item)) gives back every field of the item (README.md, "Reading the wire").
 // Liberal in what it reads: booleans in every form the public clients write, fields the portal does

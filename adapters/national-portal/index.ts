@@ -23,3 +23,4 @@ export {
 } from './simulator.js';
 export { NationalPortalDestination } from './destination.js';
 export { portalBatchKey, portalCallOf, type PortalCall } from './batching.js';
+export { fromDossierItem, fromProgressItem, readPortalBoolean, WireFieldError, type FromWireContext, type ProgressStep } from './from-wire.js';

@@ -15,6 +15,11 @@ export interface Refusal {
   errorCode: string;
 }
 
+/** The source of a refusal: the partner when it is known, else the address the call came from. */
+export function refusalSource(partnerId: string | undefined, address: string): string {
+  return partnerId ?? `address:${address}`;
+}
+
 /** The endpoint of a summary record; its `attempt` holds how many refusals it stands for. */
 export const UNLOGGED_REFUSALS_ENDPOINT = 'refusals-unlogged';
 
@@ -48,6 +53,11 @@ export class RefusalLog {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     await this.flush(true);
+  }
+
+  /** Records a refusal; a record that cannot be written is warned about, never turned into a different answer. */
+  async recordOrWarn(refusal: Refusal, log: Pick<Logger, 'warn'>): Promise<void> {
+    await this.record(refusal).catch((err) => log.warn({ err: { message: (err as Error).message } }, 'could not log a refusal'));
   }
 
   async record(refusal: Refusal): Promise<void> {

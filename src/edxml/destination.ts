@@ -7,7 +7,6 @@ import { outgoingChunks } from './outgoing.js';
 import { EDXML } from '../delivery/destination-names.js';
 import type { Directory } from './directory.js';
 import { getPackage } from './store.js';
-import { attachmentFile } from '../edxml/receive.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
 import { outboundTraceparent } from '../observability/trace-context.js';
 import type { Queryable } from '../store/db.js';

@@ -8,6 +8,7 @@ import { access, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { PortInUseError, launchOnPort } from './free-port.js';
+import { trackForExit, untrackForExit } from './exit-hook.js';
 
 export interface RedisServerLogger {
   info(o: object, m?: string): void;
@@ -117,7 +118,7 @@ async function launch(o: LaunchOptions): Promise<Child> {
   const done = (detail: object): void => {
     if (!child.alive) return;
     child.alive = false;
-    running.delete(proc);
+    untrackForExit(proc);
     if (!child.stopping) o.logger?.warn({ ...detail, port: o.port, output: child.output.slice(-5) }, 'redis-server exited');
     markExited();
   };
@@ -126,7 +127,7 @@ async function launch(o: LaunchOptions): Promise<Child> {
     child.output.push(String(error));
     done({ error: error.message });
   });
-  trackForExit(proc);
+  trackForExit(proc, 'SIGTERM');
 
   const deadline = Date.now() + o.timeoutMs;
   while (child.alive) {
@@ -170,19 +171,6 @@ function answersPing(port: number): Promise<boolean> {
       reply += data.toString('latin1');
       if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
     });
-  });
-}
-
-// Children of a process that exits without calling stop() (a crash, process.exit) must not
-// linger holding ports and files: signal them from a single 'exit' hook.
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function trackForExit(proc: ChildProcess): void {
-  running.add(proc);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const p of running) p.kill('SIGTERM');
   });
 }
 

@@ -10,7 +10,6 @@ import { Problem } from '../core/problems.js';
 import { queuePartnerNotification } from '../delivery/partner-notification.js';
 import type { Enqueuer } from '../delivery/enqueuer.js';
 import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
-import { WEBHOOK } from '../delivery/destination-names.js';
 import { acceptDossier, type AcceptContext } from '../dossiers/accept.js';
 import type { Lane } from '../store/messages.js';
 import type { Db, Queryable } from '../store/db.js';

@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import fp from 'fastify-plugin';
-import type { RefusalLog } from '../audit/refusal-log.js';
+import { refusalSource, type RefusalLog } from '../audit/refusal-log.js';
 import { Problem, type ProblemCode } from '../core/problems.js';
 import { isConnectionError } from '../store/connection-errors.js';
 import { isDataError } from '../store/data-errors.js';
@@ -76,13 +76,13 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
 async function logRefusal(refusals: RefusalLog, request: FastifyRequest, problem: Problem): Promise<void> {
   if (request.method !== 'POST' || !request.url.startsWith('/v1/') || problem.status >= 500) return;
   const code = (request.params as { code?: unknown } | undefined)?.code;
-  await refusals.record({
-    source: request.partner ? request.partner.id : `address:${request.ip}`,
+  await refusals.recordOrWarn({
+    source: refusalSource(request.partner?.id, request.ip),
     partnerId: request.partner?.id,
     endpoint: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
     dossierCode: typeof code === 'string' && code.length <= 64 ? code : undefined,
     errorCode: problem.code,
-  });
+  }, request.log);
 }
 
 export default fp<{ refusals: RefusalLog }>(
@@ -91,7 +91,7 @@ export default fp<{ refusals: RefusalLog }>(
       const problem = toProblem(error);
       if (problem.code === 'unavailable') request.log.warn({ err: { message: error.message } }, 'request refused: a dependency is unreachable');
       else if (problem.code === 'internal-error') request.log.error({ err: error }, 'request failed');
-      await logRefusal(refusals, request, problem).catch((err) => request.log.warn({ err: { message: (err as Error).message } }, 'could not log a refusal'));
+      await logRefusal(refusals, request, problem);
       return sendProblem(reply, problem, request.url.split('?')[0]);
     });
     app.setNotFoundHandler(async (request, reply) => sendProblem(reply, new Problem('not-found', `No route ${request.method} ${request.url.split('?')[0]}`)));

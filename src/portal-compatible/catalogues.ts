@@ -2,8 +2,7 @@
 // procedure's detail), read from the portal's sharing endpoint on start and then periodically, so
 // that one-stop systems' look-ups are answered even while the portal is out of reach.
 import type { Logger } from 'pino';
-import type { NationalPortalClient, PortalAccount } from '../../adapters/national-portal/client.js';
-import type { PortalCatalogueItem, PortalCatalogueService } from '../../adapters/national-portal/wire.js';
+import type { NationalPortalClient, PortalAccount, PortalCatalogueItem, PortalCatalogueService } from '../../adapters/national-portal/index.js';
 import type { Db, Queryable } from '../store/db.js';
 
 /** The field that identifies an entry of each catalogue. */

@@ -1,7 +1,7 @@
 // TraCuuHoSo on the portal-compatible endpoint: the dossier as the gateway holds it, in the portal's
 // item shape, plus how far its sync to the portal got. The portal's verdict comes after the gateway
 // has answered the sync, so this is where a later refusal is read (docs/portal-compatible.md).
-import { toDossierItem, type TranslateContext } from '../../adapters/national-portal/translate.js';
+import { toDossierItem, type TranslateContext } from '../../adapters/national-portal/index.js';
 import type { Dossier } from '../../schemas/dossier.js';
 import { NATIONAL_PORTAL } from '../delivery/destination-names.js';
 import { deliveryView, type DeliveryView } from '../dossiers/delivery-view.js';

@@ -4,7 +4,7 @@
 // portal judges a call as a whole, and so does this: all items are accepted in one transaction,
 // and one refused item refuses the call with nothing of it stored.
 import type { Dossier, DossierEvent } from '../../schemas/dossier.js';
-import { fromDossierItem, fromProgressItem, WireFieldError, type ProgressStep } from '../../adapters/national-portal/from-wire.js';
+import { fromDossierItem, fromProgressItem, WireFieldError, type ProgressStep } from '../../adapters/national-portal/index.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { Problem } from '../core/problems.js';
 import { acceptDossier, acceptEvent, type AcceptContext, type AcceptRequest, type Accepted } from '../dossiers/accept.js';

@@ -9,7 +9,7 @@ import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 import { requireRole } from '../plugins/auth.js';
 import type { Db } from '../store/db.js';
 import { findDeadLetters, replayDeadLetters } from '../store/dead-letters.js';
-import { replayDead, type OutboundMessage } from '../store/messages.js';
+import { messagesInState, replayDead, type MessageState, type OutboundMessage } from '../store/messages.js';
 import { ProblemResponse } from './problem-schema.js';
 
 export interface AdminRouteOptions {
@@ -58,12 +58,7 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, { 
       },
     },
     async (request) => {
-      const rows = await db.query<OutboundMessage>(
-        `SELECT id, destination, kind, partner_id AS "partnerId", dossier_code AS "dossierCode", lane, state, attempts,
-                last_error AS "lastError", outcome_note AS "outcomeNote", next_attempt_at AS "nextAttemptAt", delivered_at AS "deliveredAt"
-           FROM messages WHERE state = $1 ORDER BY updated_at DESC LIMIT $2`,
-        [request.query.state, Number(request.query.limit)],
-      );
+      const rows = await messagesInState(db, request.query.state as MessageState, Number(request.query.limit));
       return { messages: rows.map(view) };
     },
   );

@@ -96,3 +96,8 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     close: () => db.close(),
   };
 }
+
+/** The cheapest round trip: resolves when the database answers. */
+export async function pingDatabase(q: Queryable): Promise<void> {
+  await q.query('SELECT 1');
+}

@@ -257,3 +257,13 @@ export async function sweepCandidates(q: Queryable, limit: number): Promise<{ id
     [limit],
   );
 }
+
+/** The operator's list of messages in one state, newest change first; without payloads, which an overview never shows. */
+export async function messagesInState(q: Queryable, state: MessageState, limit: number): Promise<OutboundMessage[]> {
+  return q.query<OutboundMessage>(
+    `SELECT id, destination, kind, partner_id AS "partnerId", dossier_code AS "dossierCode", lane, state, attempts,
+            last_error AS "lastError", outcome_note AS "outcomeNote", next_attempt_at AS "nextAttemptAt", delivered_at AS "deliveredAt"
+       FROM messages WHERE state = $1 ORDER BY updated_at DESC LIMIT $2`,
+    [state, limit],
+  );
+}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { createDatabase, startPostgresServer } from '../../src/infra/postgres-server.js';
+import { createDatabase, startPostgresServer } from '../support/postgres-server.js';
 import { startRedisServer } from '../../src/infra/redis-server.js';
 import { freshDatabaseUrl, freshRedisPrefix, testRedisUrl } from '../support/services.js';
 

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { Agent, request } from 'undici';
 import { startNationalPortalSimulator, type PortalSimulator } from '../../adapters/national-portal/index.js';
 import { freePort } from '../../src/infra/free-port.js';
-import { createDatabase, startPostgresServer, type PostgresServer } from '../../src/infra/postgres-server.js';
+import { createDatabase, startPostgresServer, type PostgresServer } from './postgres-server.js';
 import { startRedisServer, type RedisServer } from '../../src/infra/redis-server.js';
 import { sampleDossier, sampleEvent } from './dossiers.js';
 import { KEYS, gatewayEnvironment } from './gateway.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { startPostgresServer, type PostgresServer } from '../../src/infra/postgres-server.js';
+import { startPostgresServer, type PostgresServer } from './postgres-server.js';
 import { startRedisServer, type RedisServer } from '../../src/infra/redis-server.js';
 
 declare module 'vitest' {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { createDatabase } from '../../src/infra/postgres-server.js';
+import { createDatabase } from './postgres-server.js';
 import { startRedisServer, type RedisServer, type RedisServerOptions } from '../../src/infra/redis-server.js';
 
 export function testRedisUrl(): string {

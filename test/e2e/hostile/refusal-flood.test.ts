@@ -77,4 +77,32 @@ describe('a flood of refusals (pglite)', () => {
     expect(rows.every((r) => r.partner_id === null)).toBe(true);
     expect(await counted('unauthenticated')).toBe(FLOOD);
   });
+
+  /** Every refusal of `code` accounted for, on `endpoint` or in summaries, in a bounded number of records. */
+  async function expectSampled(code: string, endpoint: RegExp): Promise<void> {
+    await gw.gateway.app!.refusals.flush(true);
+    const rows = await records(code);
+    expect(rows.length).toBeLessThanOrEqual(bound);
+    expect(rows.every((r) => r.body_sha256 === null && (r.endpoint === UNLOGGED_REFUSALS_ENDPOINT || endpoint.test(r.endpoint)))).toBe(true);
+    const summaries = rows.filter((r) => r.endpoint === UNLOGGED_REFUSALS_ENDPOINT);
+    expect(rows.length - summaries.length + summaries.reduce((n, r) => n + r.attempt!, 0)).toBe(FLOOD);
+    expect(await counted(code)).toBe(FLOOD);
+  }
+
+  it(`records ${FLOOD} SOAP calls that are not XML, from one partner, as a bounded sample (the same sampler as /v1)`, async () => {
+    let code: string | undefined;
+    await flood(async () => {
+      const answer = await gw.call('POST', '/soap/one-stop', { key: KEYS.oneStop, raw: 'not an envelope', headers: { 'content-type': 'text/xml' } });
+      code = /<(?:\w+:)?code>([^<]+)<\/(?:\w+:)?code>/.exec(String(answer.body))?.[1] ?? code;
+      return answer;
+    }, 500);
+    expect(code).toBeDefined();
+    await expectSampled(code!, /^POST \/soap\/one-stop/);
+  });
+
+  it(`records ${FLOOD} portal-compatible writes with a session never opened as a bounded sample (the same sampler as /v1)`, async () => {
+    const body = { session: 'ab'.repeat(24), madonvi: '000.00.12.H26', service: 'DongBoHoSoMC', isUpdating: 'False', data: [{ MaHoSo: '000.00.12.H26-251119-0001' }] };
+    await flood(() => gw.call('POST', '/portal-compatible/integration', { body }), 200);
+    await expectSampled('portal-compatible:-1', /^POST \/portal-compatible\/integration DongBoHoSoMC$/);
+  });
 });

@@ -7,7 +7,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import type { Redis } from 'ioredis';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { CertificateCatalog } from '../audit/certificates.js';
-import { appendLog } from '../audit/message-log.js';
+import { refusalSource, type RefusalLog } from '../audit/refusal-log.js';
 import { sha256Hex } from '../core/hash.js';
 import { Problem } from '../core/problems.js';
 import type { Signer } from '../crypto/signer.js';
@@ -16,10 +16,10 @@ import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { toProblem } from '../plugins/problems.js';
-import { faultEnvelope, payloadOf, readSoapCall, signedResponse } from '../soap/envelope.js';
-import { checkTimes, NonceMemory, type FreshnessRules } from '../soap/freshness.js';
-import { runOperation, WRITE_OPERATIONS, type Validate } from '../soap/operations.js';
-import { parseSoap, soapPartner, verifySoapSignature } from '../soap/security.js';
+import { faultEnvelope, payloadOf, readSoapCall, signedResponse } from './envelope.js';
+import { checkTimes, NonceMemory, type FreshnessRules } from './freshness.js';
+import { runOperation, WRITE_OPERATIONS, type Validate } from './operations.js';
+import { parseSoap, soapPartner, verifySoapSignature } from './security.js';
 import { validationErrors } from '../plugins/validation-errors.js';
 import type { Db } from '../store/db.js';
 import type { PartnerRegistry } from '../partners/registry.js';
@@ -37,13 +37,15 @@ export interface SoapFrontDoorOptions {
   redis: Redis;
   redisPrefix: string;
   freshness: FreshnessRules;
+  /** Refused calls are recorded (metadata only, sampled) as on every other route. */
+  refusals: RefusalLog;
 }
 
 export const SOAP_PATH = '/soap/one-stop';
 /** As for JSON: files travel by reference (POST /v1/files), so a dossier message stays small. */
 const MAX_SOAP_BYTES = 1024 * 1024;
 const XML_TYPE = 'text/xml; charset=utf-8';
-// tsc emits no .wsdl/.xsd: under tsx they are two levels up (src/routes), after a build three (dist/src/routes).
+// tsc emits no .wsdl/.xsd: under tsx they are two levels up (src/soap), after a build three (dist/src/soap).
 const DESCRIPTION_FOLDERS = [new URL('../../schemas/soap/', import.meta.url), new URL('../../../schemas/soap/', import.meta.url)];
 const PLACEHOLDER_LOCATION = 'http://localhost:8080/soap/one-stop';
 
@@ -64,7 +66,7 @@ function canonicalValidator(request: FastifyRequest): Validate {
   };
 }
 
-const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { db, registry, accept, queue, trust, signer, metrics, redis, redisPrefix, freshness }) => {
+const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { db, registry, accept, queue, trust, signer, metrics, redis, redisPrefix, freshness, refusals }) => {
   const nonces = new NonceMemory(redis, redisPrefix, freshness);
   const catalog = new CertificateCatalog(db);
   const folder = DESCRIPTION_FOLDERS.find((url) => existsSync(new URL('one-stop.wsdl', url)));
@@ -80,14 +82,17 @@ const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { db
     if (problem.code.startsWith('signature_') || problem.code.startsWith('certificate_')) metrics?.signatureFailures.inc({ code: problem.code });
     if (request.method === 'POST' && problem.status < 500) {
       const trace = traces.get(request) ?? {};
-      await appendLog(db, {
-        direction: 'in',
-        partnerId: trace.partnerId ?? request.partner?.id,
-        endpoint: `POST ${SOAP_PATH}${trace.operation ? ` ${trace.operation}` : ''}`,
-        dossierCode: trace.dossierCode && trace.dossierCode.length <= 64 ? trace.dossierCode : undefined,
-        outcome: 'refused',
-        errorCode: problem.code,
-      }).catch((err) => request.log.warn({ err: { message: (err as Error).message } }, 'could not log a refusal'));
+      const partnerId = trace.partnerId ?? request.partner?.id;
+      await refusals.recordOrWarn(
+        {
+          source: refusalSource(partnerId, request.ip),
+          partnerId,
+          endpoint: `POST ${SOAP_PATH}${trace.operation ? ` ${trace.operation}` : ''}`,
+          dossierCode: trace.dossierCode && trace.dossierCode.length <= 64 ? trace.dossierCode : undefined,
+          errorCode: problem.code,
+        },
+        request.log,
+      );
     }
     // SOAP 1.1 over HTTP answers every Fault with 500 (WS-I Basic Profile 1.1, R1126).
     return reply.code(500).type(XML_TYPE).send(faultEnvelope(problem));

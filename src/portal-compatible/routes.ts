@@ -7,11 +7,10 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { isConnectionError } from '../store/connection-errors.js';
-import { readPortalBoolean } from '../../adapters/national-portal/from-wire.js';
-import { PORTAL_CATALOGUE_SERVICES, type PortalCatalogueService } from '../../adapters/national-portal/wire.js';
+import { PORTAL_CATALOGUE_SERVICES, readPortalBoolean, type PortalCatalogueService } from '../../adapters/national-portal/index.js';
 import { Dossier, DossierEvent } from '../../schemas/dossier.js';
-import { appendLog } from '../audit/message-log.js';
 import { CertificateCatalog } from '../audit/certificates.js';
+import { refusalSource, type RefusalLog } from '../audit/refusal-log.js';
 import { Problem } from '../core/problems.js';
 import { isDataError } from '../store/data-errors.js';
 import type { TrustChecker } from '../crypto/trust.js';
@@ -22,14 +21,14 @@ import type { FileLinkSigner } from '../files/signed-url.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Partner } from '../partners/registry.js';
 import { checkBodySignature, type SignatureChecks } from '../plugins/signatures.js';
-import { readCatalogue } from '../portal-compatible/catalogues.js';
-import { arrayElementBytes } from '../portal-compatible/item-bytes.js';
-import { lookUpDossier } from '../portal-compatible/lookup.js';
-import { PROTOCOL_CODE, ProtocolRefusal, ok, type ProtocolAnswer } from '../portal-compatible/protocol.js';
-import { PortalSessions } from '../portal-compatible/sessions.js';
-import { syncDossiers, syncProgress, type SchemaCheck, type SyncContext } from '../portal-compatible/sync.js';
 import type { Db } from '../store/db.js';
 import type { PartnerRegistry } from '../partners/registry.js';
+import { readCatalogue } from './catalogues.js';
+import { arrayElementBytes } from './item-bytes.js';
+import { lookUpDossier } from './lookup.js';
+import { PROTOCOL_CODE, ProtocolRefusal, ok, type ProtocolAnswer } from './protocol.js';
+import { PortalSessions } from './sessions.js';
+import { syncDossiers, syncProgress, type SchemaCheck, type SyncContext } from './sync.js';
 
 export interface PortalCompatibleOptions {
   db: Db;
@@ -42,6 +41,8 @@ export interface PortalCompatibleOptions {
   fileLinks: FileLinkSigner;
   trust: TrustChecker;
   metrics?: GatewayMetrics;
+  /** Refused writes are recorded (metadata only, sampled) as on every other route. */
+  refusals: RefusalLog;
 }
 
 const WRITE_SERVICES = new Set(['DongBoHoSoMC', 'CapNhatTienDoHoSoMC']);
@@ -154,8 +155,9 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
       const refusal = asRefusal(error);
       // Like refused /v1 writes: the message log keeps the refusal's metadata, never the body.
       if (WRITE_SERVICES.has(body.service) && refusal.status < 500) {
-        await appendLog(db, { direction: 'in', partnerId: partner?.id, endpoint, dossierCode: refusal.dossierCode, outcome: 'refused', errorCode: `portal-compatible:${refusal.errorCode}` }).catch(
-          (err) => request.log.warn({ err: { message: (err as Error).message } }, 'could not log a refusal'),
+        await opts.refusals.recordOrWarn(
+          { source: refusalSource(partner?.id, request.ip), partnerId: partner?.id, endpoint, dossierCode: refusal.dossierCode, errorCode: `portal-compatible:${refusal.errorCode}` },
+          request.log,
         );
       }
       throw refusal;

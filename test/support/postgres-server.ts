@@ -7,7 +7,8 @@ import { access, chown, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { PortInUseError, launchOnPort } from './free-port.js';
+import { PortInUseError, launchOnPort } from '../../src/infra/free-port.js';
+import { trackForExit, untrackForExit } from '../../src/infra/exit-hook.js';
 
 export interface PostgresServerOptions {
   /** Data directory; initialised with initdb unless it already holds a cluster. */
@@ -184,7 +185,7 @@ async function launch(o: LaunchOptions): Promise<Child> {
   proc.stderr?.on('data', keep);
   const done = (): void => {
     child.alive = false;
-    running.delete(proc);
+    untrackForExit(proc);
     markExited();
   };
   proc.once('exit', done);
@@ -192,7 +193,7 @@ async function launch(o: LaunchOptions): Promise<Child> {
     child.output.push(String(error));
     done();
   });
-  trackForExit(proc);
+  trackForExit(proc, 'SIGINT'); // a fast shutdown
 
   const url = `postgres://postgres@${HOST}:${o.port}/postgres`;
   const deadline = Date.now() + o.timeoutMs;
@@ -229,19 +230,6 @@ async function terminate(child: Child): Promise<void> {
   const timer = setTimeout(() => child.process.kill('SIGQUIT'), STOP_TIMEOUT_MS);
   await child.exited;
   clearTimeout(timer);
-}
-
-// A cluster whose parent exits without stop() (a crash, process.exit) must not linger holding a
-// port and its data directory: ask it for a fast shutdown from a single 'exit' hook.
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function trackForExit(proc: ChildProcess): void {
-  running.add(proc);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const p of running) p.kill('SIGINT');
-  });
 }
 
 async function exists(file: string, mode = constants.F_OK): Promise<boolean> {
