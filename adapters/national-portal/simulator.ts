@@ -4,10 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parsePortalDate } from './dates.js';
 import { defaultCatalogues, type SimulatorCatalogues } from './sim-catalogues.js';
 import type { PortalDossierItem, PortalProgressItem } from './wire.js';
 import { readBody, sendJson } from '../../src/infra/simulator-http.js';
+import { parseVietnamTime } from '../../src/core/vietnam-time.js';
 
 export interface SimulatorOptions {
   /** Default 127.0.0.1. */
@@ -408,7 +408,7 @@ function dossierProblem(item: Item): string | undefined {
 function progressProblem(item: Item): string | undefined {
   return (
     missing(item, PROGRESS_REQUIRED) ??
-    (parsePortalDate(String(item.ThoiDiemXuLy ?? '')) ? undefined : 'ThoiDiemXuLy phải có dạng yyyyMMddHHmmss') ??
+    (parseVietnamTime(String(item.ThoiDiemXuLy ?? '')) ? undefined : 'ThoiDiemXuLy phải có dạng yyyyMMddHHmmss') ??
     badDates(item, PROGRESS_DATES) ??
     badCode(item, 'TrangThai', 1, 10)
   );
@@ -423,7 +423,7 @@ function missing(item: Item, fields: string[]): string | undefined {
 function badDates(item: Item, fields: string[]): string | undefined {
   const bad = fields.find((f) => {
     const v = item[f];
-    return v != null && v !== '' && (typeof v !== 'string' || !parsePortalDate(v));
+    return v != null && v !== '' && (typeof v !== 'string' || !parseVietnamTime(v));
   });
   return bad && `${bad} phải có dạng yyyyMMddHHmmss`;
 }

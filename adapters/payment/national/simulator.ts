@@ -10,10 +10,10 @@ import { request } from 'undici';
 // with the simulator's own (simulator-auth.ts).
 import { signMessage, verifyAuthCode, type AuthMessage } from './auth-code.js';
 import { hasPublicAuthCode, publicAuthCode } from './simulator-auth.js';
-import { toTransactionTime } from './dates.js';
 import { NOTIFY_MESSAGE, PLATFORM_CODE, PROTOCOL_VERSION, TRANSACTION_STATE, type InitRequest, type Notification, type StatementEntry } from './wire.js';
 import { errorName, parseObject } from '../../../src/core/json-object.js';
 import { readBody, sendJson } from '../../../src/infra/simulator-http.js';
+import { formatVietnamTime } from '../../../src/core/vietnam-time.js';
 
 export interface NationalPaymentSimulatorOptions {
   /** The only MaDoiTac the platform knows. */
@@ -174,7 +174,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
       MaTienTe: 'VND',
       MaGiaoDich: payment.txnId ?? '',
       MaNganHang: payment.bankCode,
-      ThoiGianGD: toTransactionTime(payment.settledAt ?? new Date()),
+      ThoiGianGD: formatVietnamTime(payment.settledAt ?? new Date()),
       ThongTinGiaoDich: payment.init.ThongTinGiaoDich,
     };
     return { ...unsigned, MaXacThuc: publicAuthCode('CONFIRMATION', unsigned as unknown as Record<string, unknown>, faults.badSignature ? `${opts.secret}-not` : opts.secret) };
@@ -234,7 +234,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
       TrangThaiGD: payment.state,
       MaGiaoDich: payment.txnId ?? '',
       MaNganHang: payment.bankCode,
-      ThoiGianGD: toTransactionTime(payment.settledAt ?? new Date()),
+      ThoiGianGD: formatVietnamTime(payment.settledAt ?? new Date()),
     });
   }
 
@@ -252,8 +252,8 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     if (!verifyAuthCode('STATEMENT', body, opts.secret)) return plain({ MaLoi: PLATFORM_CODE.invalidAuthCode, MoTaLoi: 'Mã xác thực không hợp lệ', Ngay: day });
     if (body.MaDoiTac !== opts.partnerCode || !/^\d{8}$/.test(day)) return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: 'Dữ liệu không hợp lệ', Ngay: day });
     const entries: StatementEntry[] = [...sim.payments.values()]
-      .filter((p) => p.settledAt && toTransactionTime(p.settledAt).startsWith(day))
-      .map((p) => ({ MaThamChieu: p.init.MaThamChieu, MaGiaoDich: p.txnId ?? '', SoTien: p.init.SoTien, TrangThaiGD: p.state, ThoiGianGD: toTransactionTime(p.settledAt ?? new Date()) }));
+      .filter((p) => p.settledAt && formatVietnamTime(p.settledAt).startsWith(day))
+      .map((p) => ({ MaThamChieu: p.init.MaThamChieu, MaGiaoDich: p.txnId ?? '', SoTien: p.init.SoTien, TrangThaiGD: p.state, ThoiGianGD: formatVietnamTime(p.settledAt ?? new Date()) }));
     return plain({ MaLoi: PLATFORM_CODE.ok, MoTaLoi: 'Thành công', Ngay: day, DanhSachGiaoDich: entries });
   }
 

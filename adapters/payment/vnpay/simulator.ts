@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { fromVnpDate, toVnpDate } from './dates.js';
 import { hashData, pipeHash, secureHash, verify, verifyPipe, vnpEncode } from './secure-hash.js';
 import {
   PAYER_CANCELLED,
@@ -18,6 +17,7 @@ import {
 } from './wire.js';
 import { errorName, parseObject } from '../../../src/core/json-object.js';
 import { readBody, sendJson } from '../../../src/infra/simulator-http.js';
+import { formatVietnamTime, parseVietnamTime } from '../../../src/core/vietnam-time.js';
 
 export interface VnpaySimulatorOptions {
   tmnCode: string;
@@ -132,7 +132,7 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     if (!payment) throw new Error(`no payment ${txnRef}`);
     if (payment.state !== 'pending') throw new Error(`payment ${txnRef} is already ${payment.state}`);
     payment.state = state;
-    payment.payDate = toVnpDate(new Date());
+    payment.payDate = formatVietnamTime(new Date());
     payment.bankCode = 'NCB';
     payment.transactionNo = state === 'paid' ? String(++lastTransactionNo) : '0';
     await notify(payment);
@@ -203,13 +203,13 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     if (q.vnp_TmnCode !== opts.tmnCode) return errorPage(PAGE_ERRORS.merchant);
     const amount = q.vnp_Amount ?? '';
     const createDate = q.vnp_CreateDate ?? '';
-    const expiry = fromVnpDate(q.vnp_ExpireDate);
+    const expiry = parseVietnamTime(q.vnp_ExpireDate ?? '');
     const valid =
       q.vnp_Command === 'pay' &&
       q.vnp_CurrCode === 'VND' &&
       /^\d{1,12}$/.test(amount) &&
       /^[A-Za-z0-9_-]{1,100}$/.test(q.vnp_TxnRef ?? '') &&
-      fromVnpDate(createDate) !== undefined &&
+      parseVietnamTime(createDate) !== undefined &&
       !!q.vnp_ReturnUrl &&
       !!q.vnp_IpAddr &&
       !!q.vnp_OrderInfo;
@@ -299,7 +299,7 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     if (!verifyPipe([tmnCode, day], query.get('vnp_SecureHash') ?? undefined, opts.hashSecret) || tmnCode !== opts.tmnCode) {
       return { status: 403, text: 'Invalid Checksum' };
     }
-    if (!fromVnpDate(`${day}000000`)) return { status: 400, text: 'Invalid vnp_Date' };
+    if (!parseVietnamTime(`${day}000000`)) return { status: 400, text: 'Invalid vnp_Date' };
     const lines = [...sim.payments.values()]
       .filter((p) => p.state === 'paid' && p.payDate?.startsWith(day))
       .map((p) => [p.txnRef, p.transactionNo, p.amount, p.payDate, p.bankCode].join(','));
