@@ -5,7 +5,8 @@ import { Agent } from 'undici';
 import { sanitizePortalMessage } from '../national-portal/client.js';
 import { fromVnpostEvent, toVnpostOrder, type OrderRequest, type VnpostReport } from './translate.js';
 import type { VnpostCancel, VnpostVariant } from './wire.js';
-import { errorName, parseObject } from '../../src/core/json-object.js';
+import { parseObject } from '../../src/core/json-object.js';
+import { connectionFailure, transientStatus } from '../../src/core/http-outcome.js';
 import { FIRST_LAST_ID, isNgspPage, readEventsPage, readNgspPage, type TrackPage } from './tracking.js';
 
 export interface VnpostClientOptions {
@@ -241,10 +242,10 @@ export class VnpostClient {
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
-      // Only the error's code: its message may quote the request.
-      return { kind: 'unavailable', reason: `network error (${errorName(err)})` };
+      return connectionFailure(err);
     }
-    if (status >= 500 || status === 408 || status === 429) return { kind: 'unavailable', reason: `HTTP ${status}` };
+    const transient = transientStatus(status);
+    if (transient) return transient;
     // A 404 means a wrong base URL or an operator being redeployed, never a bad order.
     if (status === 404) return { kind: 'unavailable', reason: 'HTTP 404 (check the operator URLs)' };
     const body = parseObject(text);

@@ -3,6 +3,7 @@
 // failures are retried; other 4xx are final (the receiver refused the package).
 import { Readable } from 'node:stream';
 import { request } from 'undici';
+import { connectionFailure, httpOutcome } from '../core/http-outcome.js';
 import { packageChunks } from '../../adapters/edxml/index.js';
 import { attachmentFile, EDXML } from '../edxml/receive.js';
 import type { Directory } from '../edxml/directory.js';
@@ -58,13 +59,12 @@ export class EdxmlDestination implements Destination {
         bodyTimeout: this.timeoutMs,
       });
       await response.body.dump();
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) return { result: 'delivered', sentBody, signature };
-      const error = `receiver answered HTTP ${status}`;
-      if (status === 408 || status === 429 || status >= 500) return { result: 'retry', error, sentBody, signature };
-      return { result: 'refused', error, sentBody, signature };
+      const outcome = httpOutcome(response.statusCode);
+      if (outcome.kind === 'ok') return { result: 'delivered', sentBody, signature };
+      const error = `receiver answered ${outcome.reason}`;
+      return { result: outcome.kind === 'refused' ? 'refused' : 'retry', error, sentBody, signature };
     } catch (error) {
-      return { result: 'retry', error: `receiver unreachable: ${(error as { code?: string }).code ?? 'network error'}`, sentBody, signature };
+      return { result: 'retry', error: `receiver unreachable: ${connectionFailure(error).reason}`, sentBody, signature };
     }
   }
 }

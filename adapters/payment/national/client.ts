@@ -3,7 +3,8 @@
 // the platform or the network does; reasons are sanitised, they end up stored and shown.
 import { Agent } from 'undici';
 import { sanitizePortalMessage } from '../../national-portal/client.js';
-import { errorName, parseObject } from '../../../src/core/json-object.js';
+import { parseObject } from '../../../src/core/json-object.js';
+import { connectionFailure, transientStatus } from '../../../src/core/http-outcome.js';
 
 /** A token issued out of band, or the OAuth2 client credentials of a token endpoint. */
 export type NationalPaymentCredentials = { token: string } | { tokenUrl: string; clientId: string; clientSecret: string };
@@ -111,10 +112,10 @@ export class NationalPaymentClient {
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
-      // Only the error's code: its message may quote the request.
-      return { kind: 'unavailable', reason: `network error (${errorName(err)})` };
+      return connectionFailure(err);
     }
-    if (status >= 500 || status === 408 || status === 429) return { kind: 'unavailable', reason: `HTTP ${status}` };
+    const transient = transientStatus(status);
+    if (transient) return transient;
     // A 404 means a wrong base URL or a platform being redeployed, never a bad payment.
     if (status === 404) return { kind: 'unavailable', reason: 'HTTP 404 (check the platform URLs)' };
     const parsed = parseObject(text);

@@ -6,7 +6,7 @@ import { Agent } from 'undici';
 import { toVnpDate } from './dates.js';
 import { pipeHash, verifyPipe } from './secure-hash.js';
 import { QUERY_REQUEST_HASHED, QUERY_RESPONSE, QUERY_RESPONSE_HASHED } from './wire.js';
-import { errorName } from '../../../src/core/json-object.js';
+import { connectionFailure, transientStatus } from '../../../src/core/http-outcome.js';
 
 export interface VnpayClientOptions {
   /** querydr: `https://…/merchant_webapi/api/transaction`. */
@@ -109,10 +109,12 @@ export class VnpayClient {
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
-      // Only the error's code: its message may quote the request.
-      return { kind: 'unavailable', reason: `network error (${errorName(err)})` };
+      return connectionFailure(err);
     }
-    if (status >= 500 || status === 404 || status === 408 || status === 429) return { kind: 'unavailable', reason: `HTTP ${status}` };
+    const transient = transientStatus(status);
+    if (transient) return transient;
+    // A 404 is a wrong URL, never VNPay's verdict.
+    if (status === 404) return { kind: 'unavailable', reason: 'HTTP 404' };
     return { kind: 'text', status, text };
   }
 }
