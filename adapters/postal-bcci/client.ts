@@ -7,6 +7,7 @@ import { fromVnpostEvent, toVnpostOrder, type OrderRequest, type VnpostReport } 
 import type { VnpostCancel, VnpostVariant } from './wire.js';
 import { parseObject } from '../../src/core/json-object.js';
 import { connectionFailure, transientStatus } from '../../src/core/http-outcome.js';
+import { OAuthTokenCache } from '../shared/oauth-token-cache.js';
 import { FIRST_LAST_ID, isNgspPage, readEventsPage, readNgspPage, type TrackPage } from './tracking.js';
 
 export interface VnpostClientOptions {
@@ -54,10 +55,6 @@ export type TrackAnswer =
 /** The `Status` values that mean success, by variant (README.md: the direct one is the simulator's convention). */
 export const SUCCESS_STATUSES: Record<VnpostVariant, readonly string[]> = { direct: ['00'], lgsp: ['100', '101'] };
 
-/** The token is renewed once this share of its lifetime has passed. */
-const RENEW_AT_SHARE = 0.8;
-/** Assumed when a token answer gives no usable expires_in. */
-const DEFAULT_TOKEN_SECONDS = 300;
 /** A track that needs more pages than this is an operator whose paging does not end. */
 const MAX_PAGES = 100;
 
@@ -81,19 +78,18 @@ interface Request {
 export class VnpostClient {
   readonly #agent = new Agent();
   readonly #base: URL;
-  readonly #tokenUrl: URL;
   readonly #opts: VnpostClientOptions;
   readonly #timeoutMs: number;
   readonly #pageSize: number;
-  #token: { value: string; renewAt: number } | undefined;
-  /** The token request in flight, shared by every call that needs a token meanwhile. */
-  #refreshing: Promise<string | Unavailable> | undefined;
+  readonly #tokens: OAuthTokenCache<CallOptions>;
 
   constructor(opts: VnpostClientOptions) {
     if (opts.variant === 'lgsp' && !opts.itemCodes) throw new TypeError('the lgsp variant needs itemCodes: the province pre-allocates item codes');
     this.#opts = opts;
     this.#base = new URL(opts.baseUrl.replace(/\/+$/, ''));
-    this.#tokenUrl = new URL(opts.tokenUrl);
+    this.#tokens = new OAuthTokenCache({ tokenUrl: opts.tokenUrl, clientId: opts.consumerKey, clientSecret: opts.consumerSecret }, (url, body, headers, call) =>
+      this.#send({ url, method: 'POST', body, headers }, call),
+    );
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
     this.#pageSize = opts.pageSize ?? 50;
   }
@@ -167,48 +163,13 @@ export class VnpostClient {
     await this.#agent.close();
   }
 
-  // --- token ----------------------------------------------------------------------------------
-
-  #currentToken(call: CallOptions): Promise<string | Unavailable> {
-    if (this.#token && Date.now() < this.#token.renewAt) return Promise.resolve(this.#token.value);
-    this.#refreshing ??= this.#requestToken(call).finally(() => {
-      this.#refreshing = undefined;
-    });
-    return this.#refreshing;
-  }
-
-  async #requestToken(call: CallOptions): Promise<string | Unavailable> {
-    const startedAt = Date.now();
-    const basic = Buffer.from(`${this.#opts.consumerKey}:${this.#opts.consumerSecret}`).toString('base64');
-    const raw = await this.#send(
-      {
-        url: this.#tokenUrl,
-        method: 'POST',
-        body: Buffer.from('grant_type=client_credentials'),
-        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-      },
-      call,
-    );
-    const redaction = this.#redaction([], []);
-    if (raw.kind === 'unavailable') return { kind: 'unavailable', reason: `token request failed: ${raw.reason}` };
-    const token = raw.body.access_token;
-    if (raw.status >= 300 || typeof token !== 'string' || token === '') {
-      // Wrong credentials are a configuration problem, not a fault of the shipments: they wait and retry.
-      const said = sanitizePortalMessage(raw.body.error_description ?? raw.body.error ?? raw.body.message, redaction);
-      return { kind: 'unavailable', reason: `token refused (HTTP ${raw.status})${said ? `: ${said}` : ''}` };
-    }
-    const seconds = typeof raw.body.expires_in === 'number' && raw.body.expires_in > 0 ? raw.body.expires_in : DEFAULT_TOKEN_SECONDS;
-    this.#token = { value: token, renewAt: startedAt + seconds * 1000 * RENEW_AT_SHARE };
-    return token;
-  }
-
   // --- requests -------------------------------------------------------------------------------
 
   /** One request with the token; after a 401, one new token and the same request again. */
   async #authorised(method: 'GET' | 'POST', path: string, body: Buffer, redaction: Redaction, call: CallOptions): Promise<AuthorisedAnswer> {
     let attempted = false;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const token = await this.#currentToken(call);
+      const token = await this.#tokens.current(call);
       if (typeof token !== 'string') return { raw: token, attempted };
       redaction.secrets.push(token);
       const headers: Record<string, string> =
@@ -217,8 +178,7 @@ export class VnpostClient {
       attempted = true;
       const raw = await this.#send({ url: new URL(path, this.#base), method, body, headers }, call);
       if (raw.kind === 'unavailable' || raw.status !== 401) return { raw, attempted };
-      // Forget the token that met the 401 unless a concurrent call has already replaced it.
-      if (this.#token?.value === token) this.#token = undefined;
+      this.#tokens.forget(token);
     }
     return { raw: { kind: 'unavailable', reason: 'the operator refused a freshly issued token (HTTP 401)' }, attempted };
   }
