@@ -13,6 +13,7 @@ import { hasPublicAuthCode, publicAuthCode } from './simulator-auth.js';
 import { NOTIFY_MESSAGE, PLATFORM_CODE, PROTOCOL_VERSION, TRANSACTION_STATE, type InitRequest, type Notification, type StatementEntry } from './wire.js';
 import { errorName, parseObject } from '../../../src/core/json-object.js';
 import { readBody, sendJson } from '../../../src/infra/simulator-http.js';
+import { simulatorFaults, type FaultSwitches } from '../../shared/simulator-faults.js';
 import { formatVietnamTime } from '../../../src/core/vietnam-time.js';
 
 export interface NationalPaymentSimulatorOptions {
@@ -92,7 +93,7 @@ export interface NationalPaymentSimulator {
   notifications: SimulatedNotification[];
   /** Requests to `/token` and `/payment`, in order. */
   calls: SimulatorCall[];
-  faults: { set(f: NationalPaymentSimulatorFaults): void; clear(): void; readonly current: Readonly<NationalPaymentSimulatorFaults> };
+  faults: FaultSwitches<NationalPaymentSimulatorFaults>;
   setNotifyUrl(url: string | undefined): void;
   /** As the payer clicking Pay; resolves once the notification(s) were answered. */
   pay(paymentId: string): Promise<void>;
@@ -111,7 +112,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
   const ttlMs = (opts.tokenTtlSeconds ?? 3600) * 1000;
   const issued = new Map<string, number>(); // token → expiry, ms since epoch
   const inFlight = new Set<Promise<void>>();
-  let faults: NationalPaymentSimulatorFaults = {};
+  const faults = simulatorFaults<NationalPaymentSimulatorFaults>();
   let notifyUrl = opts.notifyUrl;
   let origin = '';
 
@@ -122,17 +123,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     payments: new Map(),
     notifications: [],
     calls: [],
-    faults: {
-      set(f) {
-        faults = { ...faults, ...f };
-      },
-      clear() {
-        faults = {};
-      },
-      get current() {
-        return faults;
-      },
-    },
+    faults,
     setNotifyUrl(url) {
       notifyUrl = url;
     },
@@ -158,10 +149,10 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     payment.txnId = `PG${Date.now()}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
     payment.settledAt = new Date();
     if (outcome === 'paid' && payment.bankCode === '') payment.bankCode = BANKS[randomInt(0, BANKS.length)] ?? 'VCB';
-    if (faults.neverNotify || !notifyUrl) return;
-    if (faults.lateNotificationMs) await new Promise((resolve) => setTimeout(resolve, faults.lateNotificationMs));
+    if (faults.current.neverNotify || !notifyUrl) return;
+    await faults.wait('lateNotificationMs');
     const message = notification(payment, outcome === 'paid' ? PLATFORM_CODE.ok : PLATFORM_CODE.cancelledByPayer);
-    for (let i = 0; i < (faults.duplicateNotification ? 2 : 1); i++) await deliver(message);
+    for (let i = 0; i < (faults.current.duplicateNotification ? 2 : 1); i++) await deliver(message);
   }
 
   function notification(payment: SimulatedPayment, code: string): Notification {
@@ -170,14 +161,14 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
       MaLoi: code,
       MaDoiTac: opts.partnerCode,
       MaThamChieu: payment.init.MaThamChieu,
-      SoTien: payment.init.SoTien + (faults.wrongAmount ? 1000 : 0),
+      SoTien: payment.init.SoTien + (faults.current.wrongAmount ? 1000 : 0),
       MaTienTe: 'VND',
       MaGiaoDich: payment.txnId ?? '',
       MaNganHang: payment.bankCode,
       ThoiGianGD: formatVietnamTime(payment.settledAt ?? new Date()),
       ThongTinGiaoDich: payment.init.ThongTinGiaoDich,
     };
-    return { ...unsigned, MaXacThuc: publicAuthCode('CONFIRMATION', unsigned as unknown as Record<string, unknown>, faults.badSignature ? `${opts.secret}-not` : opts.secret) };
+    return { ...unsigned, MaXacThuc: publicAuthCode('CONFIRMATION', unsigned as unknown as Record<string, unknown>, faults.current.badSignature ? `${opts.secret}-not` : opts.secret) };
   }
 
   async function deliver(message: Notification): Promise<void> {
@@ -258,7 +249,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
   }
 
   function api(req: IncomingMessage, body: Record<string, unknown> | undefined): Answer {
-    if (takeFailure()) return { status: 500, body: { MaLoi: PLATFORM_CODE.systemError, MoTaLoi: 'Lỗi hệ thống' } };
+    if (faults.take('failNextCalls')) return { status: 500, body: { MaLoi: PLATFORM_CODE.systemError, MoTaLoi: 'Lỗi hệ thống' } };
     if (!authorised(req)) return { status: 401, body: { MaLoi: '401', MoTaLoi: 'Token không hợp lệ hoặc đã hết hạn' } };
     if (!body) return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: 'JSON không hợp lệ' });
     if (body.PhienBan !== PROTOCOL_VERSION) return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: `Phiên bản phải là ${PROTOCOL_VERSION}` });
@@ -293,13 +284,6 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     const value = randomBytes(24).toString('hex');
     issued.set(value, Date.now() + ttlMs);
     return { status: 200, body: { access_token: value, token_type: 'Bearer', expires_in: ttlMs / 1000 } };
-  }
-
-  function takeFailure(): boolean {
-    const left = faults.failNextCalls ?? 0;
-    if (left <= 0) return false;
-    faults = { ...faults, failNextCalls: left - 1 };
-    return true;
   }
 
   // --- HTTP -------------------------------------------------------------------------------------------
@@ -362,20 +346,13 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
           notifications: sim.notifications.length,
           lastCalls: sim.calls.slice(-20).map(({ signature, ...call }) => ({ ...call, signed: signature.header !== undefined })),
           notifyUrl: notifyUrl ?? null,
-          faults,
+          faults: faults.current,
         },
       });
     }
     const body = parseObject(raw.toString('utf8'));
-    if (req.method === 'POST' && path === '/__simulator/faults') {
-      if (!body) return sendJson(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
-      sim.faults.set(body as NationalPaymentSimulatorFaults);
-      return sendJson(res, { status: 200, body: { faults } });
-    }
-    if (req.method === 'DELETE' && path === '/__simulator/faults') {
-      sim.faults.clear();
-      return sendJson(res, { status: 200, body: { faults } });
-    }
+    const switched = path === '/__simulator/faults' && faults.control(req.method, body);
+    if (switched) return sendJson(res, switched);
     if (req.method === 'POST' && path === '/__simulator/notify-url') {
       sim.setNotifyUrl(typeof body?.url === 'string' ? body.url : undefined);
       return sendJson(res, { status: 200, body: { notifyUrl: notifyUrl ?? null } });

@@ -17,6 +17,7 @@ import {
 } from './wire.js';
 import { errorName, parseObject } from '../../../src/core/json-object.js';
 import { readBody, sendJson } from '../../../src/infra/simulator-http.js';
+import { simulatorFaults, type FaultSwitches } from '../../shared/simulator-faults.js';
 import { formatVietnamTime, parseVietnamTime } from '../../../src/core/vietnam-time.js';
 
 export interface VnpaySimulatorOptions {
@@ -72,7 +73,7 @@ export interface VnpaySimulator {
   apiUrl: string;
   statementUrl: string;
   payments: Map<string, SimulatedPayment>;
-  faults: { set(faults: VnpaySimulatorFaults): void; clear(): void; readonly current: VnpaySimulatorFaults };
+  faults: FaultSwitches<VnpaySimulatorFaults>;
   setIpnUrl(url: string | undefined): void;
   /** The payer pays; resolves once the IPNs not held back by lateIpnMs have been answered. */
   pay(txnRef: string): Promise<void>;
@@ -93,7 +94,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 const PAGE_ERRORS = { signature: ['70', 'Sai chữ ký'], invalid: ['03', 'Dữ liệu gửi sang không đúng định dạng'], merchant: ['02', 'Merchant không hợp lệ'], expired: ['11', 'Giao dịch đã hết hạn'], done: ['01', 'Giao dịch đã được xử lý'] } as const;
 
 export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<VnpaySimulator> {
-  let faults: VnpaySimulatorFaults = {};
+  const faults = simulatorFaults<VnpaySimulatorFaults>();
   let ipnUrl = opts.ipnUrl;
   let lastTransactionNo = 14_000_000;
   const requestIds = new Set<string>();
@@ -105,17 +106,7 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     apiUrl: '',
     statementUrl: '',
     payments: new Map(),
-    faults: {
-      set(f) {
-        faults = { ...faults, ...f };
-      },
-      clear() {
-        faults = {};
-      },
-      get current() {
-        return faults;
-      },
-    },
+    faults,
     setIpnUrl(url) {
       ipnUrl = url;
     },
@@ -161,14 +152,14 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
 
   async function notify(payment: SimulatedPayment): Promise<void> {
     const target = ipnUrl;
-    if (!target || faults.neverNotify) return;
-    const fields = resultFields(payment, faults.wrongAmount ? payment.amount + 100_000 : payment.amount);
-    const url = `${target}${target.includes('?') ? '&' : '?'}${signedQuery(fields, faults.badSignature ? `${opts.hashSecret}-not` : opts.hashSecret)}`;
-    const copies = faults.duplicateIpn ? 2 : 1;
+    if (!target || faults.current.neverNotify) return;
+    const fields = resultFields(payment, faults.current.wrongAmount ? payment.amount + 100_000 : payment.amount);
+    const url = `${target}${target.includes('?') ? '&' : '?'}${signedQuery(fields, faults.current.badSignature ? `${opts.hashSecret}-not` : opts.hashSecret)}`;
+    const copies = faults.current.duplicateIpn ? 2 : 1;
     const send = async () => {
       for (let i = 0; i < copies; i++) await sendIpn(url);
     };
-    const delay = faults.lateIpnMs ?? 0;
+    const delay = faults.current.lateIpnMs ?? 0;
     if (delay <= 0) return track(send());
     const timer = setTimeout(() => {
       timers.delete(timer);
@@ -306,13 +297,6 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     return { status: 200, text: [STATEMENT_HEADER, ...lines].join('\r\n') + '\r\n' };
   }
 
-  function take(): boolean {
-    const left = faults.failNextCalls ?? 0;
-    if (left <= 0) return false;
-    faults = { ...faults, failNextCalls: left - 1 };
-    return true;
-  }
-
   // --- HTTP --------------------------------------------------------------------------------------
 
   const server = createServer((req, res) => {
@@ -330,7 +314,7 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     if (route === 'POST /paymentv2/pay') return pageAction(res, body, 'paid');
     if (route === 'POST /paymentv2/cancel') return pageAction(res, body, 'cancelled');
     if (route === `POST ${API_PATH}` || route === `GET ${STATEMENT_PATH}`) {
-      if (take()) return sendJson(res, { status: 500, body: { error: 'simulated failure' } });
+      if (faults.take('failNextCalls')) return sendJson(res, { status: 500, body: { error: 'simulated failure' } });
       if (route === `POST ${API_PATH}`) return sendJson(res, queryDr(parseObject(body.toString('utf8'))));
       const answer = statement(url.searchParams);
       res.writeHead(answer.status, { 'content-type': 'text/csv; charset=utf-8', 'content-length': Buffer.byteLength(answer.text) });
@@ -342,16 +326,11 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
   async function control(res: ServerResponse, route: string, raw: Buffer): Promise<void> {
     const body = parseObject(raw.toString('utf8'));
     if (route === 'GET /__simulator/state') {
-      return sendJson(res, { status: 200, body: { payments: [...sim.payments.values()], faults, ipns: sim.ipns, ipnUrl: ipnUrl ?? null } });
+      return sendJson(res, { status: 200, body: { payments: [...sim.payments.values()], faults: faults.current, ipns: sim.ipns, ipnUrl: ipnUrl ?? null } });
     }
-    if (route === 'POST /__simulator/faults' && body) {
-      sim.faults.set(body as VnpaySimulatorFaults);
-      return sendJson(res, { status: 200, body: { faults } });
-    }
-    if (route === 'DELETE /__simulator/faults') {
-      sim.faults.clear();
-      return sendJson(res, { status: 200, body: { faults } });
-    }
+    const [method, path] = route.split(' ');
+    const switched = path === '/__simulator/faults' && faults.control(method, body);
+    if (switched) return sendJson(res, switched);
     if (route === 'POST /__simulator/ipn-url' && typeof body?.url === 'string') {
       sim.setIpnUrl(body.url);
       return sendJson(res, { status: 200, body: { ipnUrl: body.url } });
