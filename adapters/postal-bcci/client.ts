@@ -6,7 +6,7 @@ import { sanitizePortalMessage } from '../national-portal/client.js';
 import { fromVnpostEvent, toVnpostOrder, type OrderRequest, type VnpostReport } from './translate.js';
 import type { VnpostCancel, VnpostVariant } from './wire.js';
 import { parseObject } from '../../src/core/json-object.js';
-import { connectionFailure, transientStatus } from '../../src/core/http-outcome.js';
+import { requestText, type Unavailable } from '../../src/core/http-outcome.js';
 import { OAuthTokenCache } from '../shared/oauth-token-cache.js';
 import { FIRST_LAST_ID, isNgspPage, readEventsPage, readNgspPage, type TrackPage } from './tracking.js';
 
@@ -36,7 +36,7 @@ export interface CallOptions {
 export type OrderAnswer =
   | { kind: 'ok'; itemCode?: string }
   | { kind: 'refused'; code: string; message: string }
-  | { kind: 'unavailable'; reason: string };
+  | Unavailable;
 
 /** `sent`: the exact order body, once it went out at least once, for the message log. */
 export type CreateAnswer = OrderAnswer & { sent?: Buffer };
@@ -50,7 +50,7 @@ export type TrackAnswer =
       /** Events whose status code is not in the table or whose time cannot be read. */
       ignored: number;
     }
-  | { kind: 'unavailable'; reason: string };
+  | Unavailable;
 
 /** The `Status` values that mean success, by variant (README.md: the direct one is the simulator's convention). */
 export const SUCCESS_STATUSES: Record<VnpostVariant, readonly string[]> = { direct: ['00'], lgsp: ['100', '101'] };
@@ -58,7 +58,6 @@ export const SUCCESS_STATUSES: Record<VnpostVariant, readonly string[]> = { dire
 /** A track that needs more pages than this is an operator whose paging does not end. */
 const MAX_PAGES = 100;
 
-type Unavailable = { kind: 'unavailable'; reason: string };
 type RawAnswer = { kind: 'answer'; status: number; body: Record<string, unknown> } | Unavailable;
 /** `attempted`: whether the request reached the network (a token failure stops it before). */
 type AuthorisedAnswer = { raw: RawAnswer; attempted: boolean };
@@ -187,25 +186,17 @@ export class VnpostClient {
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     if (this.#opts.sign) headers['x-jws-signature'] = this.#opts.sign(request.body);
     if (call.traceparent) headers.traceparent = call.traceparent;
-    let status: number;
-    let text: string;
-    try {
-      const res = await this.#agent.request({
-        origin: request.url.origin,
-        path: request.url.pathname + request.url.search,
-        method: request.method,
-        headers,
-        ...(request.method === 'POST' ? { body: request.body } : {}),
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      });
-      status = res.statusCode;
-      text = await res.body.text();
-    } catch (err) {
-      return connectionFailure(err);
-    }
-    const transient = transientStatus(status);
-    if (transient) return transient;
+    const answer = await requestText(this.#agent, {
+      origin: request.url.origin,
+      path: request.url.pathname + request.url.search,
+      method: request.method,
+      headers,
+      ...(request.method === 'POST' ? { body: request.body } : {}),
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+    });
+    if (answer.kind === 'unavailable') return answer;
+    const { status, text } = answer;
     // A 404 means a wrong base URL or an operator being redeployed, never a bad order.
     if (status === 404) return { kind: 'unavailable', reason: 'HTTP 404 (check the operator URLs)' };
     const body = parseObject(text);

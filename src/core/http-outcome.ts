@@ -1,6 +1,7 @@
 // Which answers of a partner's HTTP endpoint are worth another try. 408 Request Timeout, 429 Too Many
 // Requests and every 5xx are the partner's passing trouble (RFC 9110 §15.5.9 and §15.6, RFC 6585 §4),
 // and so are connection errors and timeouts; any other 4xx is its verdict on the request, and final.
+import type { Dispatcher } from 'undici';
 import { errorName } from './json-object.js';
 import { retryAfterMs } from './retry-after.js';
 
@@ -33,4 +34,27 @@ export function httpOutcome(status: number, retryAfter?: string | string[]): Htt
 /** A connection error or timeout, named by its code only: its message may quote the request. */
 export function connectionFailure(err: unknown): Unavailable {
   return { kind: 'unavailable', reason: `network error (${errorName(err)})` };
+}
+
+/** An answer whose status carries the partner's word: 2xx, 3xx, or a 4xx other than 408 and 429. */
+export interface TextAnswer {
+  kind: 'text';
+  status: number;
+  text: string;
+}
+
+/** One request, its answer read whole; a connection error, a timeout or a transient status comes back `unavailable`. */
+export async function requestText(dispatcher: Dispatcher, options: Dispatcher.RequestOptions): Promise<TextAnswer | Unavailable> {
+  let status: number;
+  let retryAfter: string | string[] | undefined;
+  let text: string;
+  try {
+    const res = await dispatcher.request(options);
+    status = res.statusCode;
+    retryAfter = res.headers['retry-after'];
+    text = await res.body.text();
+  } catch (err) {
+    return connectionFailure(err);
+  }
+  return transientStatus(status, retryAfter) ?? { kind: 'text', status, text };
 }

@@ -1,7 +1,10 @@
 // One reading of a partner's HTTP answer for every client and destination: 408, 429 and 5xx are
 // passing trouble to retry (with the partner's Retry-After), other 4xx are final, network errors retry.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { connectionFailure, httpOutcome, isTransientStatus, transientStatus } from '../../src/core/http-outcome.js';
+import { connectionFailure, httpOutcome, isTransientStatus, requestText, transientStatus } from '../../src/core/http-outcome.js';
 
 describe('HTTP outcome', () => {
   it('counts 408, 429 and every 5xx as transient, and nothing else', () => {
@@ -27,5 +30,30 @@ describe('HTTP outcome', () => {
     const err = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443 body={"secret":1}'), { code: 'ECONNREFUSED' });
     expect(connectionFailure(err)).toEqual({ kind: 'unavailable', reason: 'network error (ECONNREFUSED)' });
     expect(connectionFailure(new TypeError('fetch failed'))).toEqual({ kind: 'unavailable', reason: 'network error (TypeError)' });
+  });
+});
+
+describe('requestText', () => {
+  it('reads a verdict whole, and turns a transient status or a closed port into unavailable', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/busy') res.writeHead(503, { 'retry-after': '30' }).end('later');
+      else res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const agent = new Agent();
+    try {
+      expect(await requestText(agent, { origin, path: '/bad', method: 'GET' })).toEqual({ kind: 'text', status: 400, text: '{"error":"bad"}' });
+      expect(await requestText(agent, { origin, path: '/busy', method: 'GET' })).toEqual({ kind: 'unavailable', reason: 'HTTP 503', retryAfterMs: 30_000 });
+    } finally {
+      await agent.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const closed = new Agent();
+    try {
+      expect(await requestText(closed, { origin, path: '/', method: 'GET' })).toEqual({ kind: 'unavailable', reason: 'network error (ECONNREFUSED)' });
+    } finally {
+      await closed.close();
+    }
   });
 });

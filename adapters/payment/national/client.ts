@@ -4,7 +4,7 @@
 import { Agent } from 'undici';
 import { OAuthTokenCache } from '../../shared/oauth-token-cache.js';
 import { parseObject } from '../../../src/core/json-object.js';
-import { connectionFailure, transientStatus } from '../../../src/core/http-outcome.js';
+import { requestText, type Unavailable } from '../../../src/core/http-outcome.js';
 
 /** A token issued out of band, or the OAuth2 client credentials of a token endpoint. */
 export type NationalPaymentCredentials = { token: string } | { tokenUrl: string; clientId: string; clientSecret: string };
@@ -19,8 +19,6 @@ export type NationalPaymentClientOptions = NationalPaymentCredentials & {
 };
 
 export type PlatformReply = { kind: 'answer'; status: number; body: Record<string, unknown> } | Unavailable;
-
-type Unavailable = { kind: 'unavailable'; reason: string };
 
 export class NationalPaymentClient {
   readonly #agent = new Agent();
@@ -71,25 +69,17 @@ export class NationalPaymentClient {
   async #post(url: URL, body: Buffer, extra: Record<string, string>): Promise<PlatformReply> {
     const headers: Record<string, string> = { accept: 'application/json', ...extra };
     if (this.#opts.sign) headers['x-jws-signature'] = this.#opts.sign(body);
-    let status: number;
-    let text: string;
-    try {
-      const res = await this.#agent.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: 'POST',
-        headers,
-        body,
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      });
-      status = res.statusCode;
-      text = await res.body.text();
-    } catch (err) {
-      return connectionFailure(err);
-    }
-    const transient = transientStatus(status);
-    if (transient) return transient;
+    const answer = await requestText(this.#agent, {
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: 'POST',
+      headers,
+      body,
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+    });
+    if (answer.kind === 'unavailable') return answer;
+    const { status, text } = answer;
     // A 404 means a wrong base URL or a platform being redeployed, never a bad payment.
     if (status === 404) return { kind: 'unavailable', reason: 'HTTP 404 (check the platform URLs)' };
     const parsed = parseObject(text);
