@@ -3,10 +3,9 @@
 // and fails on demand. Used by the tests, by `npm start` in development, and for demos.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { defaultCatalogues, type SimulatorCatalogues } from './sim-catalogues.js';
 import type { PortalDossierItem, PortalProgressItem } from './wire.js';
-import { readBody, sendJson } from '../../src/infra/simulator-http.js';
+import { closeServer, listen, readBody, sendJson } from '../../src/infra/simulator-http.js';
 import { parseVietnamTime } from '../../src/core/vietnam-time.js';
 import { simulatorFaults, type FaultSwitches } from '../shared/simulator-faults.js';
 
@@ -337,23 +336,12 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     return sendJson(res, { status: 404, body: { error: 'unknown simulator route' } });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  sim.url = `http://${host}:${address.port}`;
-  sim.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  sim.reopen = () =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port, address.address, () => resolve());
-    });
+  const bound = await listen(server, opts.port, opts.host);
+  sim.url = bound.origin;
+  sim.close = () => closeServer(server);
+  sim.reopen = async () => {
+    await listen(server, bound.port, bound.address);
+  };
   return sim;
 }
 

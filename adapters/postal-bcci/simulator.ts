@@ -6,13 +6,12 @@
 // on its own here: the status wording and the tracking records share nothing with the adapter.s tables.
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { toEventTime } from './dates.js';
 import { DESCRIPTION_PREFIX, FLAG_CONFIG } from './translate.js';
 import type { NgspRhDoc, VnpostEvent, VnpostOrder, VnpostPush, VnpostVariant } from './wire.js';
 import { errorName, parseObject } from '../../src/core/json-object.js';
-import { readBody, sendJson } from '../../src/infra/simulator-http.js';
+import { closeServer, listen, readBody, sendJson } from '../../src/infra/simulator-http.js';
 import { simulatorFaults, type FaultSwitches } from '../shared/simulator-faults.js';
 
 export interface PostalSimulatorOptions {
@@ -403,13 +402,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     return sendJson(res, { status: 404, body: { error: 'unknown simulator route' } });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const origin = `http://${host}:${address.port}`;
+  const { origin } = await listen(server, opts.port, opts.host);
   sim.url = `${origin}/api`;
   sim.tokenUrl = `${origin}/token`;
   const clock = opts.stepMs ? setInterval(() => void sim.advance(), opts.stepMs) : undefined;
@@ -417,10 +410,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
   sim.close = async () => {
     clearInterval(clock);
     await Promise.all(inFlightPushes);
-    await new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+    await closeServer(server);
   };
   return sim;
 }

@@ -3,7 +3,6 @@
 // signed notifications to the gateway, with faults on demand. Used by tests, in development, demos.
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 // Answers and the statement follow orders no public source gives (README.md: ours), so they are
 // signed and checked with the adapter's table; every request the public client sends is checked
@@ -12,7 +11,7 @@ import { signMessage, verifyAuthCode, type AuthMessage } from './auth-code.js';
 import { hasPublicAuthCode, publicAuthCode } from './simulator-auth.js';
 import { NOTIFY_MESSAGE, PLATFORM_CODE, PROTOCOL_VERSION, TRANSACTION_STATE, type InitRequest, type Notification, type StatementEntry } from './wire.js';
 import { errorName, parseObject } from '../../../src/core/json-object.js';
-import { readBody, sendJson } from '../../../src/infra/simulator-http.js';
+import { closeServer, listen, readBody, sendJson } from '../../../src/infra/simulator-http.js';
 import { simulatorFaults, type FaultSwitches } from '../../shared/simulator-faults.js';
 import { formatVietnamTime } from '../../../src/core/vietnam-time.js';
 
@@ -368,21 +367,12 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     return sendJson(res, { status: 404, body: { error: 'unknown simulator route' } });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  origin = `http://${host}:${address.port}`;
+  origin = (await listen(server, opts.port, opts.host)).origin;
   sim.url = `${origin}/api`;
   sim.tokenUrl = `${origin}/token`;
   sim.close = async () => {
     await Promise.allSettled(inFlight);
-    await new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+    await closeServer(server);
   };
   return sim;
 }

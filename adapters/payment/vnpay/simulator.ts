@@ -3,7 +3,6 @@
 // demand. Used by the tests, in development and for demos; never a source of test vectors.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { hashData, pipeHash, secureHash, verify, verifyPipe, vnpEncode } from './secure-hash.js';
 import {
@@ -16,7 +15,7 @@ import {
   type IpnAnswer,
 } from './wire.js';
 import { errorName, parseObject } from '../../../src/core/json-object.js';
-import { readBody, sendJson } from '../../../src/infra/simulator-http.js';
+import { closeServer, listen, readBody, sendJson } from '../../../src/infra/simulator-http.js';
 import { simulatorFaults, type FaultSwitches } from '../../shared/simulator-faults.js';
 import { formatVietnamTime, parseVietnamTime } from '../../../src/core/vietnam-time.js';
 
@@ -346,23 +345,14 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     return sendJson(res, { status: 404, body: { error: 'unknown simulator route' } });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const origin = `http://${host}:${address.port}`;
+  const { origin } = await listen(server, opts.port, opts.host);
   sim.payUrl = `${origin}${PAY_PATH}`;
   sim.apiUrl = `${origin}${API_PATH}`;
   sim.statementUrl = `${origin}${STATEMENT_PATH}`;
   sim.close = async () => {
     for (const timer of timers) clearTimeout(timer);
     await Promise.all(inFlight);
-    await new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+    await closeServer(server);
   };
   return sim;
 }
