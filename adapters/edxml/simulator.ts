@@ -13,6 +13,7 @@ import { certificateFingerprint } from '../../src/crypto/trust.js';
 import type { Envelope } from './model.js';
 import { checkAttachments, verifyEnvelope } from './signature.js';
 import { splitPackage, type ReceivedAttachment } from './split.js';
+import { simulatorFaults } from '../shared/simulator-faults.js';
 
 export interface ReceivedByEndpoint {
   envelope: Envelope;
@@ -47,11 +48,10 @@ export async function startEdxmlReceiver(options: EdxmlReceiverOptions): Promise
   const received: ReceivedByEndpoint[] = [];
   const refused: string[] = [];
   const waiters: (() => void)[] = [];
-  let failures = 0;
+  const faults = simulatorFaults<{ failNextDeliveries?: number }>();
 
   const take = async (request: IncomingMessage): Promise<number> => {
-    if (failures > 0) {
-      failures--;
+    if (faults.take('failNextDeliveries')) {
       request.resume();
       return 503;
     }
@@ -87,7 +87,7 @@ export async function startEdxmlReceiver(options: EdxmlReceiverOptions): Promise
     received,
     refused,
     failNext(n) {
-      failures = n;
+      faults.set({ failNextDeliveries: n });
     },
     async waitFor(count, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;

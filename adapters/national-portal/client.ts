@@ -3,8 +3,8 @@
 // messages are sanitised, because they end up stored with deliveries and shown in the API.
 import { Pool } from 'undici';
 import type { PortalCatalogueItem, PortalCatalogueService, PortalIntegrationRequest, PortalService, PortalSharingRequest } from './wire.js';
-import { errorName, isObject, parseObject } from '../../src/core/json-object.js';
-import { retryAfterMs } from '../../src/core/retry-after.js';
+import { isObject, parseObject } from '../../src/core/json-object.js';
+import { requestText } from '../../src/core/http-outcome.js';
 
 export interface PortalAccount {
   /** madonvi: the agency code the portal knows this one-stop system by. */
@@ -168,30 +168,20 @@ export class NationalPortalClient {
   }
 
   async #post(path: string, json: object, call: CallOptions): Promise<RawAnswer> {
-    let status: number;
-    let text: string;
-    let retryAfter: number | undefined;
     const bytes = Buffer.from(JSON.stringify(json));
     const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', accept: 'application/json', dstcode: this.#dstcode };
     if (this.#sign) headers['x-jws-signature'] = this.#sign(bytes);
     if (call.traceparent) headers.traceparent = call.traceparent;
-    try {
-      const res = await this.#pool.request({
-        path: this.#basePath + path,
-        method: 'POST',
-        headers,
-        body: bytes,
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      });
-      status = res.statusCode;
-      retryAfter = retryAfterMs(res.headers['retry-after']);
-      text = await res.body.text();
-    } catch (err) {
-      // Only the error's code: its message may quote the request.
-      return { kind: 'unavailable', reason: `network error (${errorName(err)})` };
-    }
-    if (status >= 500 || status === 408 || status === 429) return { kind: 'unavailable', reason: `HTTP ${status}`, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) };
+    const answer = await requestText(this.#pool, {
+      path: this.#basePath + path,
+      method: 'POST',
+      headers,
+      body: bytes,
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+    });
+    if (answer.kind === 'unavailable') return answer;
+    const { status, text } = answer;
     // A 404 means a wrong path or a portal being redeployed, never a bad dossier.
     if (status === 404) return { kind: 'unavailable', reason: 'HTTP 404 (check the portal paths)' };
     const body = parseObject(text);

@@ -3,11 +3,11 @@
 // and fails on demand. Used by the tests, by `npm start` in development, and for demos.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { parsePortalDate } from './dates.js';
 import { defaultCatalogues, type SimulatorCatalogues } from './sim-catalogues.js';
 import type { PortalDossierItem, PortalProgressItem } from './wire.js';
-import { readBody, sendJson } from '../../src/infra/simulator-http.js';
+import { closeServer, listen, readBody, sendJson } from '../../src/infra/simulator-http.js';
+import { parseVietnamTime } from '../../src/core/vietnam-time.js';
+import { simulatorFaults, type FaultSwitches } from '../shared/simulator-faults.js';
 
 export interface SimulatorOptions {
   /** Default 127.0.0.1. */
@@ -80,7 +80,7 @@ export interface PortalSimulator {
   sharingCalls: string[];
   /** What the sharing endpoint serves; tests may change it between refreshes. */
   catalogues: SimulatorCatalogues;
-  faults: { set(f: SimulatorFaults): void; clear(): void; readonly current: Readonly<SimulatorFaults> };
+  faults: FaultSwitches<SimulatorFaults>;
   expireSessions(): void;
   close(): Promise<void>;
   /** Listens again on the same address after close(), keeping what was accepted: the portal back from an outage. */
@@ -125,7 +125,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
   const sessionTtlMs = opts.sessionTtlMs ?? 30 * 60 * 1000;
   const accounts = new Map((opts.accounts ?? [{ username: 'lgsp', password: 'lgsp-dev' }]).map((a) => [a.username, a.password]));
   const sessions = new Map<string, number>(); // token → expiry (ms since epoch)
-  let faults: SimulatorFaults = {};
+  const faults = simulatorFaults<SimulatorFaults>();
 
   const sim: PortalSimulator = {
     url: '',
@@ -136,17 +136,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     received: [],
     sharingCalls: [],
     catalogues: defaultCatalogues(),
-    faults: {
-      set(f) {
-        faults = { ...faults, ...f };
-      },
-      clear() {
-        faults = {};
-      },
-      get current() {
-        return faults;
-      },
-    },
+    faults,
     expireSessions() {
       sessions.clear();
     },
@@ -179,7 +169,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
   }
 
   function share(body: unknown): Answer {
-    if (faults.cataloguesDown) return { status: 503, body: { error_code: '503', message: 'Service Unavailable' } };
+    if (faults.current.cataloguesDown) return { status: 503, body: { error_code: '503', message: 'Service Unavailable' } };
     const refused = unauthorised(body);
     if (refused || !isItem(body)) return refused ?? refuse(CODE.badRequest, 'Yêu cầu không hợp lệ');
     const ok = (result: unknown[]) => ({ status: 200, body: { error_code: CODE.ok, message: 'Thành công', result } });
@@ -232,7 +222,7 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     if (service === 'DongBoHoSoMC' && isUpdating === undefined) return refuse(CODE.badRequest, 'Thiếu isUpdating');
     const data = body.data;
     if (!Array.isArray(data) || data.length === 0 || !data.every(isItem)) return refuse(CODE.badRequest, 'data phải là danh sách hồ sơ');
-    const poison = data.find((item) => faults.poisonCodes?.includes(String(item.MaHoSo)));
+    const poison = data.find((item) => faults.current.poisonCodes?.includes(String(item.MaHoSo)));
     if (poison) return refuse(CODE.invalidData, `Dữ liệu không hợp lệ: hồ sơ ${String(poison.MaHoSo)} sai cấu trúc`);
 
     for (const item of data) {
@@ -285,18 +275,18 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
       return sendJson(res, answer);
     }
     const isIntegration = path === integrationPath;
-    if (faults.unavailable) {
+    if (faults.current.unavailable) {
       sim.calls.push({ service: 'unknown', codes: [], answer: 'http-503' });
       res.writeHead(503, { 'retry-after': '60', 'content-type': 'text/plain' }).end('Service Unavailable');
       return;
     }
-    if (isIntegration && takeFault('dropNextConnections')) {
+    if (isIntegration && faults.take('dropNextConnections')) {
       sim.calls.push({ service: 'unknown', codes: [], answer: 'dropped' });
       req.socket.destroy();
       return;
     }
     const raw = await readBody(req, MAX_BODY_BYTES);
-    if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
+    await faults.wait('delayMs');
     const body = parseJson(raw.toString('utf8'));
     const header = typeof req.headers['x-jws-signature'] === 'string' ? req.headers['x-jws-signature'] : undefined;
     const unsigned = opts.checkSignature?.(raw, header);
@@ -308,26 +298,19 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
           ? refuse(CODE.badRequest, 'JSON không hợp lệ', 400)
           : login(req, body);
     const code = answer.status === 500 ? 'http-500' : String(answer.body.error_code);
-    if (faults.echoRequestInErrors && code !== CODE.ok) answer.body.message = `${String(answer.body.message)} | Yêu cầu: ${raw.toString('utf8')}`;
+    if (faults.current.echoRequestInErrors && code !== CODE.ok) answer.body.message = `${String(answer.body.message)} | Yêu cầu: ${raw.toString('utf8')}`;
     sim.calls.push({ ...(isIntegration ? describeCall(body) : { service: 'login', codes: [] }), answer: code, signature: { header, body: raw }, ...(typeof req.headers.traceparent === 'string' ? { traceparent: req.headers.traceparent } : {}) });
     sendJson(res, answer);
   }
 
   function integrationAnswer(body: unknown): Answer {
-    if (takeFault('failNextCalls')) return { status: 500, body: { error_code: '500', message: 'Internal Server Error' } };
-    const injected = faults.errorCodeNextCalls;
+    if (faults.take('failNextCalls')) return { status: 500, body: { error_code: '500', message: 'Internal Server Error' } };
+    const injected = faults.current.errorCodeNextCalls;
     if (injected && injected.count > 0) {
-      faults = { ...faults, errorCodeNextCalls: { ...injected, count: injected.count - 1 } };
+      faults.set({ errorCodeNextCalls: { ...injected, count: injected.count - 1 } });
       return { status: 200, body: { error_code: injected.errorCode, message: injected.message } };
     }
     return body === undefined ? refuse(CODE.badRequest, 'JSON không hợp lệ', 400) : integrate(body);
-  }
-
-  function takeFault(name: 'dropNextConnections' | 'failNextCalls'): boolean {
-    const left = faults[name] ?? 0;
-    if (left <= 0) return false;
-    faults = { ...faults, [name]: left - 1 };
-    return true;
   }
 
   async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -339,21 +322,13 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
           progressItems: [...sim.progress.values()].reduce((n, list) => n + list.length, 0),
           calls: sim.calls.length,
           sessions: sessions.size,
-          faults,
+          faults: faults.current,
           lastCalls: sim.calls.slice(-20).map(({ signature, ...call }) => ({ ...call, signed: signature?.header !== undefined })),
         },
       });
     }
-    if (req.method === 'POST' && path === '/__simulator/faults') {
-      const body = parseJson((await readBody(req, MAX_BODY_BYTES)).toString('utf8'));
-      if (!isItem(body)) return sendJson(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
-      sim.faults.set(body as SimulatorFaults);
-      return sendJson(res, { status: 200, body: { faults } });
-    }
-    if (req.method === 'DELETE' && path === '/__simulator/faults') {
-      sim.faults.clear();
-      return sendJson(res, { status: 200, body: { faults } });
-    }
+    const switched = path === '/__simulator/faults' && faults.control(req.method, parseJson((await readBody(req, MAX_BODY_BYTES)).toString('utf8')));
+    if (switched) return sendJson(res, switched);
     if (req.method === 'POST' && path === '/__simulator/expire-sessions') {
       sim.expireSessions();
       return sendJson(res, { status: 200, body: { sessions: 0 } });
@@ -361,23 +336,12 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     return sendJson(res, { status: 404, body: { error: 'unknown simulator route' } });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  sim.url = `http://${host}:${address.port}`;
-  sim.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  sim.reopen = () =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port, address.address, () => resolve());
-    });
+  const bound = await listen(server, opts.port, opts.host);
+  sim.url = bound.origin;
+  sim.close = () => closeServer(server);
+  sim.reopen = async () => {
+    await listen(server, bound.port, bound.address);
+  };
   return sim;
 }
 
@@ -408,7 +372,7 @@ function dossierProblem(item: Item): string | undefined {
 function progressProblem(item: Item): string | undefined {
   return (
     missing(item, PROGRESS_REQUIRED) ??
-    (parsePortalDate(String(item.ThoiDiemXuLy ?? '')) ? undefined : 'ThoiDiemXuLy phải có dạng yyyyMMddHHmmss') ??
+    (parseVietnamTime(String(item.ThoiDiemXuLy ?? '')) ? undefined : 'ThoiDiemXuLy phải có dạng yyyyMMddHHmmss') ??
     badDates(item, PROGRESS_DATES) ??
     badCode(item, 'TrangThai', 1, 10)
   );
@@ -423,7 +387,7 @@ function missing(item: Item, fields: string[]): string | undefined {
 function badDates(item: Item, fields: string[]): string | undefined {
   const bad = fields.find((f) => {
     const v = item[f];
-    return v != null && v !== '' && (typeof v !== 'string' || !parsePortalDate(v));
+    return v != null && v !== '' && (typeof v !== 'string' || !parseVietnamTime(v));
   });
   return bad && `${bad} phải có dạng yyyyMMddHHmmss`;
 }

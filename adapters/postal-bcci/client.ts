@@ -5,8 +5,10 @@ import { Agent } from 'undici';
 import { sanitizePortalMessage } from '../national-portal/client.js';
 import { fromVnpostEvent, toVnpostOrder } from './translate.js';
 import type { VnpostCancel, VnpostVariant } from './wire.js';
-import { errorName, parseObject } from '../../src/core/json-object.js';
 import type { CallOptions, CreateAnswer, IncomingReport, OrderAnswer, OrderRequest, PostalOperator, TrackAnswer } from '../../src/postal/operator.js';
+import { parseObject } from '../../src/core/json-object.js';
+import { requestText, type Unavailable } from '../../src/core/http-outcome.js';
+import { OAuthTokenCache } from '../shared/oauth-token-cache.js';
 import { FIRST_LAST_ID, isNgspPage, readEventsPage, readNgspPage, type TrackPage } from './tracking.js';
 
 export interface VnpostClientOptions {
@@ -30,14 +32,9 @@ export interface VnpostClientOptions {
 /** The `Status` values that mean success, by variant (README.md: the direct one is the simulator's convention). */
 export const SUCCESS_STATUSES: Record<VnpostVariant, readonly string[]> = { direct: ['00'], lgsp: ['100', '101'] };
 
-/** The token is renewed once this share of its lifetime has passed. */
-const RENEW_AT_SHARE = 0.8;
-/** Assumed when a token answer gives no usable expires_in. */
-const DEFAULT_TOKEN_SECONDS = 300;
 /** A track that needs more pages than this is an operator whose paging does not end. */
 const MAX_PAGES = 100;
 
-type Unavailable = { kind: 'unavailable'; reason: string };
 type RawAnswer = { kind: 'answer'; status: number; body: Record<string, unknown> } | Unavailable;
 /** `attempted`: whether the request reached the network (a token failure stops it before). */
 type AuthorisedAnswer = { raw: RawAnswer; attempted: boolean };
@@ -57,19 +54,18 @@ interface Request {
 export class VnpostClient implements PostalOperator {
   readonly #agent = new Agent();
   readonly #base: URL;
-  readonly #tokenUrl: URL;
   readonly #opts: VnpostClientOptions;
   readonly #timeoutMs: number;
   readonly #pageSize: number;
-  #token: { value: string; renewAt: number } | undefined;
-  /** The token request in flight, shared by every call that needs a token meanwhile. */
-  #refreshing: Promise<string | Unavailable> | undefined;
+  readonly #tokens: OAuthTokenCache<CallOptions>;
 
   constructor(opts: VnpostClientOptions) {
     if (opts.variant === 'lgsp' && !opts.itemCodes) throw new TypeError('the lgsp variant needs itemCodes: the province pre-allocates item codes');
     this.#opts = opts;
     this.#base = new URL(opts.baseUrl.replace(/\/+$/, ''));
-    this.#tokenUrl = new URL(opts.tokenUrl);
+    this.#tokens = new OAuthTokenCache({ tokenUrl: opts.tokenUrl, clientId: opts.consumerKey, clientSecret: opts.consumerSecret }, (url, body, headers, call) =>
+      this.#send({ url, method: 'POST', body, headers }, call),
+    );
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
     this.#pageSize = opts.pageSize ?? 50;
   }
@@ -143,48 +139,13 @@ export class VnpostClient implements PostalOperator {
     await this.#agent.close();
   }
 
-  // --- token ----------------------------------------------------------------------------------
-
-  #currentToken(call: CallOptions): Promise<string | Unavailable> {
-    if (this.#token && Date.now() < this.#token.renewAt) return Promise.resolve(this.#token.value);
-    this.#refreshing ??= this.#requestToken(call).finally(() => {
-      this.#refreshing = undefined;
-    });
-    return this.#refreshing;
-  }
-
-  async #requestToken(call: CallOptions): Promise<string | Unavailable> {
-    const startedAt = Date.now();
-    const basic = Buffer.from(`${this.#opts.consumerKey}:${this.#opts.consumerSecret}`).toString('base64');
-    const raw = await this.#send(
-      {
-        url: this.#tokenUrl,
-        method: 'POST',
-        body: Buffer.from('grant_type=client_credentials'),
-        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-      },
-      call,
-    );
-    const redaction = this.#redaction([], []);
-    if (raw.kind === 'unavailable') return { kind: 'unavailable', reason: `token request failed: ${raw.reason}` };
-    const token = raw.body.access_token;
-    if (raw.status >= 300 || typeof token !== 'string' || token === '') {
-      // Wrong credentials are a configuration problem, not a fault of the shipments: they wait and retry.
-      const said = sanitizePortalMessage(raw.body.error_description ?? raw.body.error ?? raw.body.message, redaction);
-      return { kind: 'unavailable', reason: `token refused (HTTP ${raw.status})${said ? `: ${said}` : ''}` };
-    }
-    const seconds = typeof raw.body.expires_in === 'number' && raw.body.expires_in > 0 ? raw.body.expires_in : DEFAULT_TOKEN_SECONDS;
-    this.#token = { value: token, renewAt: startedAt + seconds * 1000 * RENEW_AT_SHARE };
-    return token;
-  }
-
   // --- requests -------------------------------------------------------------------------------
 
   /** One request with the token; after a 401, one new token and the same request again. */
   async #authorised(method: 'GET' | 'POST', path: string, body: Buffer, redaction: Redaction, call: CallOptions): Promise<AuthorisedAnswer> {
     let attempted = false;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const token = await this.#currentToken(call);
+      const token = await this.#tokens.current(call);
       if (typeof token !== 'string') return { raw: token, attempted };
       redaction.secrets.push(token);
       const headers: Record<string, string> =
@@ -193,8 +154,7 @@ export class VnpostClient implements PostalOperator {
       attempted = true;
       const raw = await this.#send({ url: new URL(path, this.#base), method, body, headers }, call);
       if (raw.kind === 'unavailable' || raw.status !== 401) return { raw, attempted };
-      // Forget the token that met the 401 unless a concurrent call has already replaced it.
-      if (this.#token?.value === token) this.#token = undefined;
+      this.#tokens.forget(token);
     }
     return { raw: { kind: 'unavailable', reason: 'the operator refused a freshly issued token (HTTP 401)' }, attempted };
   }
@@ -203,25 +163,17 @@ export class VnpostClient implements PostalOperator {
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     if (this.#opts.sign) headers['x-jws-signature'] = this.#opts.sign(request.body);
     if (call.traceparent) headers.traceparent = call.traceparent;
-    let status: number;
-    let text: string;
-    try {
-      const res = await this.#agent.request({
-        origin: request.url.origin,
-        path: request.url.pathname + request.url.search,
-        method: request.method,
-        headers,
-        ...(request.method === 'POST' ? { body: request.body } : {}),
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      });
-      status = res.statusCode;
-      text = await res.body.text();
-    } catch (err) {
-      // Only the error's code: its message may quote the request.
-      return { kind: 'unavailable', reason: `network error (${errorName(err)})` };
-    }
-    if (status >= 500 || status === 408 || status === 429) return { kind: 'unavailable', reason: `HTTP ${status}` };
+    const answer = await requestText(this.#agent, {
+      origin: request.url.origin,
+      path: request.url.pathname + request.url.search,
+      method: request.method,
+      headers,
+      ...(request.method === 'POST' ? { body: request.body } : {}),
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+    });
+    if (answer.kind === 'unavailable') return answer;
+    const { status, text } = answer;
     // A 404 means a wrong base URL or an operator being redeployed, never a bad order.
     if (status === 404) return { kind: 'unavailable', reason: 'HTTP 404 (check the operator URLs)' };
     const body = parseObject(text);

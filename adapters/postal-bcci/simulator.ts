@@ -6,13 +6,13 @@
 // on its own here: the status wording and the tracking records share nothing with the adapter.s tables.
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { toEventTime } from './dates.js';
 import { DESCRIPTION_PREFIX, FLAG_CONFIG } from './translate.js';
 import type { NgspRhDoc, VnpostEvent, VnpostOrder, VnpostPush, VnpostVariant } from './wire.js';
 import { errorName, parseObject } from '../../src/core/json-object.js';
-import { readBody, sendJson } from '../../src/infra/simulator-http.js';
+import { closeServer, listen, readBody, sendJson } from '../../src/infra/simulator-http.js';
+import { simulatorFaults, type FaultSwitches } from '../shared/simulator-faults.js';
 
 export interface PostalSimulatorOptions {
   /** Default 127.0.0.1. */
@@ -91,7 +91,7 @@ export interface PostalSimulator {
   orders: Map<string, SimulatedOrder>;
   calls: SimulatorCall[];
   pushes: SimulatorPush[];
-  faults: { set(f: PostalSimulatorFaults): void; clear(): void; readonly current: Readonly<PostalSimulatorFaults> };
+  faults: FaultSwitches<PostalSimulatorFaults>;
   /** Moves one order, or every open order, one step now; resolves once the pushes are answered. */
   advance(orderNumber?: string): Promise<void>;
   /** Where pushes go from now on (a gateway started after the simulator); undefined stops them. */
@@ -136,7 +136,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
   const ttlMs = (opts.tokenTtlSeconds ?? 3600) * 1000;
   const tokens = new Map<string, number>(); // token → expiry, ms since epoch
   const inFlightPushes = new Set<Promise<void>>();
-  let faults: PostalSimulatorFaults = {};
+  const faults = simulatorFaults<PostalSimulatorFaults>();
   let lastEventId = 0;
   /** The customer's event feed, as the SDK's tracking pages it: every order's records, in id order. */
   const feed: NgspRhDoc[] = [];
@@ -153,17 +153,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     orders: new Map(),
     calls: [],
     pushes: [],
-    faults: {
-      set(f) {
-        faults = { ...faults, ...f };
-      },
-      clear() {
-        faults = {};
-      },
-      get current() {
-        return faults;
-      },
-    },
+    faults,
     async advance(orderNumber) {
       const orders = orderNumber === undefined ? [...sim.orders.values()] : [sim.orders.get(orderNumber)].filter((o) => o !== undefined);
       for (const order of orders) step(order);
@@ -184,7 +174,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     const code = nextCode(order);
     if (!code) return;
     order.step += 1;
-    record(order, code === '400' && faults.failDelivery ? '401' : code);
+    record(order, code === '400' && faults.current.failDelivery ? '401' : code);
   }
 
   function nextCode(order: SimulatedOrder): string | undefined {
@@ -197,7 +187,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
   function record(order: SimulatedOrder, code: string): void {
     order.lastCode = code;
     const event = newEvent(order, code);
-    if (faults.outOfOrderEvents && !order.held && nextCode(order)) {
+    if (faults.current.outOfOrderEvents && !order.held && nextCode(order)) {
       order.held = event;
       return;
     }
@@ -207,7 +197,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     // Ids follow the order of listing, times the order of the life. An id is the record's document id
     // (24 digits, which are hex digits too), the same in the feed and in a push.
     for (const e of batch) e.Id = String(++lastEventId).padStart(24, '0');
-    const copies = faults.duplicateEvents ? 2 : 1;
+    const copies = faults.current.duplicateEvents ? 2 : 1;
     for (let i = 0; i < copies; i++) order.events.push(...batch);
     for (let i = 0; i < copies; i++) feed.push(...batch.map((e) => rhDoc(order, e)));
     for (let i = 0; i < copies; i++) push({ OrderNumber: order.order.OrderNumber, ItemCode: order.itemCode, Events: batch });
@@ -250,7 +240,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     if (!pushTarget) return;
     const { url, sign, headers } = pushTarget;
     const body = Buffer.from(JSON.stringify(message));
-    const signature = faults.badPushSignature ? sign(Buffer.concat([body, Buffer.from(' ')])) : sign(body);
+    const signature = faults.current.badPushSignature ? sign(Buffer.concat([body, Buffer.from(' ')])) : sign(body);
     const sending = request(url, { method: 'POST', body, headers: { ...headers, 'content-type': 'application/json; charset=utf-8', 'x-jws-signature': signature } })
       .then(async (res) => {
         await res.body.dump();
@@ -347,7 +337,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     const url = new URL(req.url ?? '/', 'http://simulator');
     if (url.pathname.startsWith('/__simulator/')) return control(req, res, url.pathname);
     const raw = await readBody(req, MAX_BODY_BYTES);
-    if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
+    await faults.wait('delayMs');
     const route = `${req.method ?? ''} ${url.pathname}`;
     const body = parseObject(raw.toString('utf8'));
     const answer = route === 'POST /token' ? token(req, raw) : api(req, route, url, body);
@@ -369,11 +359,11 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
   function api(req: IncomingMessage, route: string, url: URL, body: Record<string, unknown> | undefined): Answer {
     const handler = route === 'POST /api/order/post' ? create : route === 'POST /api/order/cancel' ? cancel : route === 'GET /api/order' ? () => track(url.searchParams) : undefined;
     if (!handler) return { status: 404, body: { Status: '404', Message: 'Không tìm thấy' } };
-    if (take('failNextCalls')) return { status: 500, body: { Status: '500', Message: 'Lỗi hệ thống' } };
+    if (faults.take('failNextCalls')) return { status: 500, body: { Status: '500', Message: 'Lỗi hệ thống' } };
     const presented = presentedToken(req);
     const expiry = presented === undefined ? undefined : tokens.get(presented);
     if (presented === undefined || expiry === undefined || expiry < Date.now()) return { status: 401, body: { Status: '401', Message: 'Token không hợp lệ hoặc đã hết hạn' } };
-    if (take('rejectTokens')) {
+    if (faults.take('rejectTokens')) {
       tokens.delete(presented);
       return { status: 401, body: { Status: '401', Message: 'Token không hợp lệ hoặc đã hết hạn' } };
     }
@@ -388,13 +378,6 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     return scheme?.toLowerCase() === 'bearer' && value ? value : undefined;
   }
 
-  function take(name: 'failNextCalls' | 'rejectTokens'): boolean {
-    const left = faults[name] ?? 0;
-    if (left <= 0) return false;
-    faults = { ...faults, [name]: left - 1 };
-    return true;
-  }
-
   async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (req.method === 'GET' && path === '/__simulator/state') {
       return sendJson(res, {
@@ -404,21 +387,13 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
           orders: [...sim.orders.values()].map((o) => ({ orderNumber: o.order.OrderNumber, itemCode: o.itemCode, kind: o.kind, lastCode: o.lastCode, events: o.events.length })),
           tokens: tokens.size,
           pushes: sim.pushes.length,
-          faults,
+          faults: faults.current,
           lastCalls: sim.calls.slice(-20).map(({ signature, ...call }) => ({ ...call, signed: signature.header !== undefined })),
         },
       });
     }
-    if (req.method === 'POST' && path === '/__simulator/faults') {
-      const body = parseObject((await readBody(req, MAX_BODY_BYTES)).toString('utf8'));
-      if (!body) return sendJson(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
-      sim.faults.set(body as PostalSimulatorFaults);
-      return sendJson(res, { status: 200, body: { faults } });
-    }
-    if (req.method === 'DELETE' && path === '/__simulator/faults') {
-      sim.faults.clear();
-      return sendJson(res, { status: 200, body: { faults } });
-    }
+    const switched = path === '/__simulator/faults' && faults.control(req.method, parseObject((await readBody(req, MAX_BODY_BYTES)).toString('utf8')));
+    if (switched) return sendJson(res, switched);
     if (req.method === 'POST' && path === '/__simulator/advance') {
       const body = parseObject((await readBody(req, MAX_BODY_BYTES)).toString('utf8'));
       await sim.advance(typeof body?.orderNumber === 'string' ? body.orderNumber : undefined);
@@ -427,13 +402,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     return sendJson(res, { status: 404, body: { error: 'unknown simulator route' } });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const origin = `http://${host}:${address.port}`;
+  const { origin } = await listen(server, opts.port, opts.host);
   sim.url = `${origin}/api`;
   sim.tokenUrl = `${origin}/token`;
   const clock = opts.stepMs ? setInterval(() => void sim.advance(), opts.stepMs) : undefined;
@@ -441,10 +410,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
   sim.close = async () => {
     clearInterval(clock);
     await Promise.all(inFlightPushes);
-    await new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+    await closeServer(server);
   };
   return sim;
 }

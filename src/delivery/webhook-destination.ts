@@ -1,7 +1,7 @@
 // Partner webhooks: the one-stop system learns what became of each message it sent. One call per
 // notification; 2xx is delivered, 408/429/5xx and network failures are retried, other 4xx are final.
 import { request } from 'undici';
-import { retryAfterMs } from '../core/retry-after.js';
+import { connectionFailure, httpOutcome } from '../core/http-outcome.js';
 import { JWS_HEADER } from '../crypto/jws.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
 import { outboundTraceparent } from '../observability/trace-context.js';
@@ -47,15 +47,13 @@ export class WebhookDestination implements Destination {
         bodyTimeout: this.timeoutMs,
       });
       await response.body.dump();
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) return { result: 'delivered' };
-      if (status === 408 || status === 429 || status >= 500) {
-        const asked = retryAfterMs(response.headers['retry-after']);
-        return { result: 'retry', error: `webhook answered HTTP ${status}`, ...(asked !== undefined ? { retryAfterMs: asked } : {}) };
-      }
-      return { result: 'refused', error: `webhook answered HTTP ${status}` };
+      const outcome = httpOutcome(response.statusCode, response.headers['retry-after']);
+      if (outcome.kind === 'ok') return { result: 'delivered' };
+      const error = `webhook answered ${outcome.reason}`;
+      if (outcome.kind === 'refused') return { result: 'refused', error };
+      return { result: 'retry', error, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
     } catch (error) {
-      return { result: 'retry', error: `webhook unreachable: ${(error as { code?: string }).code ?? 'network error'}` };
+      return { result: 'retry', error: `webhook unreachable: ${connectionFailure(error).reason}` };
     }
   }
 }

@@ -7,6 +7,7 @@ import { outgoingChunks } from './outgoing.js';
 import { EDXML } from '../delivery/destination-names.js';
 import type { Directory } from './directory.js';
 import { getPackage } from './store.js';
+import { connectionFailure, httpOutcome } from '../core/http-outcome.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
 import { outboundTraceparent } from '../observability/trace-context.js';
 import type { Queryable } from '../store/db.js';
@@ -57,13 +58,12 @@ export class EdxmlDestination implements Destination {
         bodyTimeout: this.timeoutMs,
       });
       await response.body.dump();
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) return { result: 'delivered', sentBody, signature };
-      const error = `receiver answered HTTP ${status}`;
-      if (status === 408 || status === 429 || status >= 500) return { result: 'retry', error, sentBody, signature };
-      return { result: 'refused', error, sentBody, signature };
+      const outcome = httpOutcome(response.statusCode);
+      if (outcome.kind === 'ok') return { result: 'delivered', sentBody, signature };
+      const error = `receiver answered ${outcome.reason}`;
+      return { result: outcome.kind === 'refused' ? 'refused' : 'retry', error, sentBody, signature };
     } catch (error) {
-      return { result: 'retry', error: `receiver unreachable: ${(error as { code?: string }).code ?? 'network error'}`, sentBody, signature };
+      return { result: 'retry', error: `receiver unreachable: ${connectionFailure(error).reason}`, sentBody, signature };
     }
   }
 }

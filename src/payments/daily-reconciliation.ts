@@ -2,6 +2,7 @@
 // complete, after 02:00, each provider's day is reconciled once; the report is kept and mismatches
 // are raised. The hourly check makes a missed night (the worker was down) catch up.
 import type { Logger } from 'pino';
+import { vietnamRfc3339, vietnamWallClock } from '../core/vietnam-time.js';
 import type { Queryable } from '../store/db.js';
 import type { PaymentProvider } from './provider.js';
 import { reconcile, shiftDay, type ReconciliationReport } from './reconciliation.js';
@@ -30,9 +31,8 @@ export class DailyReconciliation {
 
   /** Reconciles yesterday for every provider that has no report for it yet; answers the reports made. */
   async run(now = new Date()): Promise<ReconciliationReport[]> {
-    const vietnam = new Date(now.getTime() + 7 * HOUR_MS);
-    if (vietnam.getUTCHours() < READY_AFTER_HOUR) return [];
-    const yesterday = shiftDay(vietnam.toISOString().slice(0, 10), -1);
+    if (vietnamWallClock(now).hour < READY_AFTER_HOUR) return [];
+    const yesterday = shiftDay(vietnamRfc3339(now).slice(0, 10), -1);
     const reports: ReconciliationReport[] = [];
     for (const provider of this.providers.values()) {
       const done = await this.db.query('SELECT 1 FROM reconciliations WHERE provider = $1 AND day = $2 LIMIT 1', [provider.id, yesterday]);

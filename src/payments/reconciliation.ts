@@ -2,6 +2,7 @@
 // provider's transactions. Days are cut at midnight Vietnam time; a payment near midnight that the
 // provider books on the next day (T+1) is matched, not reported.
 import { randomUUID } from 'node:crypto';
+import { vietnamRfc3339 } from '../core/vietnam-time.js';
 import type { Queryable } from '../store/db.js';
 import type { PaymentProvider, StatementLine } from './provider.js';
 
@@ -36,8 +37,7 @@ function dayBounds(day: string): { start: Date; end: Date } {
 
 export function shiftDay(day: string, days: number): string {
   const { start } = dayBounds(day);
-  // The Vietnam calendar day of start + n days: add the offset back before reading the date.
-  return new Date(start.getTime() + days * DAY_MS + 7 * 3_600_000).toISOString().slice(0, 10);
+  return vietnamRfc3339(new Date(start.getTime() + days * DAY_MS)).slice(0, 10);
 }
 
 interface Ours {

@@ -3,17 +3,17 @@
 // signed notifications to the gateway, with faults on demand. Used by tests, in development, demos.
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 // Answers and the statement follow orders no public source gives (README.md: ours), so they are
 // signed and checked with the adapter's table; every request the public client sends is checked
 // with the simulator's own (simulator-auth.ts).
 import { signMessage, verifyAuthCode, type AuthMessage } from './auth-code.js';
 import { hasPublicAuthCode, publicAuthCode } from './simulator-auth.js';
-import { toTransactionTime } from './dates.js';
 import { NOTIFY_MESSAGE, PLATFORM_CODE, PROTOCOL_VERSION, TRANSACTION_STATE, type InitRequest, type Notification, type StatementEntry } from './wire.js';
 import { errorName, parseObject } from '../../../src/core/json-object.js';
-import { readBody, sendJson } from '../../../src/infra/simulator-http.js';
+import { closeServer, listen, readBody, sendJson } from '../../../src/infra/simulator-http.js';
+import { simulatorFaults, type FaultSwitches } from '../../shared/simulator-faults.js';
+import { formatVietnamTime } from '../../../src/core/vietnam-time.js';
 
 export interface NationalPaymentSimulatorOptions {
   /** The only MaDoiTac the platform knows. */
@@ -92,7 +92,7 @@ export interface NationalPaymentSimulator {
   notifications: SimulatedNotification[];
   /** Requests to `/token` and `/payment`, in order. */
   calls: SimulatorCall[];
-  faults: { set(f: NationalPaymentSimulatorFaults): void; clear(): void; readonly current: Readonly<NationalPaymentSimulatorFaults> };
+  faults: FaultSwitches<NationalPaymentSimulatorFaults>;
   setNotifyUrl(url: string | undefined): void;
   /** As the payer clicking Pay; resolves once the notification(s) were answered. */
   pay(paymentId: string): Promise<void>;
@@ -111,7 +111,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
   const ttlMs = (opts.tokenTtlSeconds ?? 3600) * 1000;
   const issued = new Map<string, number>(); // token → expiry, ms since epoch
   const inFlight = new Set<Promise<void>>();
-  let faults: NationalPaymentSimulatorFaults = {};
+  const faults = simulatorFaults<NationalPaymentSimulatorFaults>();
   let notifyUrl = opts.notifyUrl;
   let origin = '';
 
@@ -122,17 +122,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     payments: new Map(),
     notifications: [],
     calls: [],
-    faults: {
-      set(f) {
-        faults = { ...faults, ...f };
-      },
-      clear() {
-        faults = {};
-      },
-      get current() {
-        return faults;
-      },
-    },
+    faults,
     setNotifyUrl(url) {
       notifyUrl = url;
     },
@@ -158,10 +148,10 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     payment.txnId = `PG${Date.now()}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
     payment.settledAt = new Date();
     if (outcome === 'paid' && payment.bankCode === '') payment.bankCode = BANKS[randomInt(0, BANKS.length)] ?? 'VCB';
-    if (faults.neverNotify || !notifyUrl) return;
-    if (faults.lateNotificationMs) await new Promise((resolve) => setTimeout(resolve, faults.lateNotificationMs));
+    if (faults.current.neverNotify || !notifyUrl) return;
+    await faults.wait('lateNotificationMs');
     const message = notification(payment, outcome === 'paid' ? PLATFORM_CODE.ok : PLATFORM_CODE.cancelledByPayer);
-    for (let i = 0; i < (faults.duplicateNotification ? 2 : 1); i++) await deliver(message);
+    for (let i = 0; i < (faults.current.duplicateNotification ? 2 : 1); i++) await deliver(message);
   }
 
   function notification(payment: SimulatedPayment, code: string): Notification {
@@ -170,14 +160,14 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
       MaLoi: code,
       MaDoiTac: opts.partnerCode,
       MaThamChieu: payment.init.MaThamChieu,
-      SoTien: payment.init.SoTien + (faults.wrongAmount ? 1000 : 0),
+      SoTien: payment.init.SoTien + (faults.current.wrongAmount ? 1000 : 0),
       MaTienTe: 'VND',
       MaGiaoDich: payment.txnId ?? '',
       MaNganHang: payment.bankCode,
-      ThoiGianGD: toTransactionTime(payment.settledAt ?? new Date()),
+      ThoiGianGD: formatVietnamTime(payment.settledAt ?? new Date()),
       ThongTinGiaoDich: payment.init.ThongTinGiaoDich,
     };
-    return { ...unsigned, MaXacThuc: publicAuthCode('CONFIRMATION', unsigned as unknown as Record<string, unknown>, faults.badSignature ? `${opts.secret}-not` : opts.secret) };
+    return { ...unsigned, MaXacThuc: publicAuthCode('CONFIRMATION', unsigned as unknown as Record<string, unknown>, faults.current.badSignature ? `${opts.secret}-not` : opts.secret) };
   }
 
   async function deliver(message: Notification): Promise<void> {
@@ -234,7 +224,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
       TrangThaiGD: payment.state,
       MaGiaoDich: payment.txnId ?? '',
       MaNganHang: payment.bankCode,
-      ThoiGianGD: toTransactionTime(payment.settledAt ?? new Date()),
+      ThoiGianGD: formatVietnamTime(payment.settledAt ?? new Date()),
     });
   }
 
@@ -252,13 +242,13 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     if (!verifyAuthCode('STATEMENT', body, opts.secret)) return plain({ MaLoi: PLATFORM_CODE.invalidAuthCode, MoTaLoi: 'Mã xác thực không hợp lệ', Ngay: day });
     if (body.MaDoiTac !== opts.partnerCode || !/^\d{8}$/.test(day)) return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: 'Dữ liệu không hợp lệ', Ngay: day });
     const entries: StatementEntry[] = [...sim.payments.values()]
-      .filter((p) => p.settledAt && toTransactionTime(p.settledAt).startsWith(day))
-      .map((p) => ({ MaThamChieu: p.init.MaThamChieu, MaGiaoDich: p.txnId ?? '', SoTien: p.init.SoTien, TrangThaiGD: p.state, ThoiGianGD: toTransactionTime(p.settledAt ?? new Date()) }));
+      .filter((p) => p.settledAt && formatVietnamTime(p.settledAt).startsWith(day))
+      .map((p) => ({ MaThamChieu: p.init.MaThamChieu, MaGiaoDich: p.txnId ?? '', SoTien: p.init.SoTien, TrangThaiGD: p.state, ThoiGianGD: formatVietnamTime(p.settledAt ?? new Date()) }));
     return plain({ MaLoi: PLATFORM_CODE.ok, MoTaLoi: 'Thành công', Ngay: day, DanhSachGiaoDich: entries });
   }
 
   function api(req: IncomingMessage, body: Record<string, unknown> | undefined): Answer {
-    if (takeFailure()) return { status: 500, body: { MaLoi: PLATFORM_CODE.systemError, MoTaLoi: 'Lỗi hệ thống' } };
+    if (faults.take('failNextCalls')) return { status: 500, body: { MaLoi: PLATFORM_CODE.systemError, MoTaLoi: 'Lỗi hệ thống' } };
     if (!authorised(req)) return { status: 401, body: { MaLoi: '401', MoTaLoi: 'Token không hợp lệ hoặc đã hết hạn' } };
     if (!body) return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: 'JSON không hợp lệ' });
     if (body.PhienBan !== PROTOCOL_VERSION) return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: `Phiên bản phải là ${PROTOCOL_VERSION}` });
@@ -293,13 +283,6 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     const value = randomBytes(24).toString('hex');
     issued.set(value, Date.now() + ttlMs);
     return { status: 200, body: { access_token: value, token_type: 'Bearer', expires_in: ttlMs / 1000 } };
-  }
-
-  function takeFailure(): boolean {
-    const left = faults.failNextCalls ?? 0;
-    if (left <= 0) return false;
-    faults = { ...faults, failNextCalls: left - 1 };
-    return true;
   }
 
   // --- HTTP -------------------------------------------------------------------------------------------
@@ -362,20 +345,13 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
           notifications: sim.notifications.length,
           lastCalls: sim.calls.slice(-20).map(({ signature, ...call }) => ({ ...call, signed: signature.header !== undefined })),
           notifyUrl: notifyUrl ?? null,
-          faults,
+          faults: faults.current,
         },
       });
     }
     const body = parseObject(raw.toString('utf8'));
-    if (req.method === 'POST' && path === '/__simulator/faults') {
-      if (!body) return sendJson(res, { status: 400, body: { error: 'expected a JSON object of faults' } });
-      sim.faults.set(body as NationalPaymentSimulatorFaults);
-      return sendJson(res, { status: 200, body: { faults } });
-    }
-    if (req.method === 'DELETE' && path === '/__simulator/faults') {
-      sim.faults.clear();
-      return sendJson(res, { status: 200, body: { faults } });
-    }
+    const switched = path === '/__simulator/faults' && faults.control(req.method, body);
+    if (switched) return sendJson(res, switched);
     if (req.method === 'POST' && path === '/__simulator/notify-url') {
       sim.setNotifyUrl(typeof body?.url === 'string' ? body.url : undefined);
       return sendJson(res, { status: 200, body: { notifyUrl: notifyUrl ?? null } });
@@ -391,21 +367,12 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     return sendJson(res, { status: 404, body: { error: 'unknown simulator route' } });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  origin = `http://${host}:${address.port}`;
+  origin = (await listen(server, opts.port, opts.host)).origin;
   sim.url = `${origin}/api`;
   sim.tokenUrl = `${origin}/token`;
   sim.close = async () => {
     await Promise.allSettled(inFlight);
-    await new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+    await closeServer(server);
   };
   return sim;
 }

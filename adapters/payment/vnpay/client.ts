@@ -6,7 +6,7 @@ import { Agent } from 'undici';
 import { toVnpDate } from './dates.js';
 import { pipeHash, verifyPipe } from './secure-hash.js';
 import { QUERY_REQUEST_HASHED, QUERY_RESPONSE, QUERY_RESPONSE_HASHED } from './wire.js';
-import { errorName } from '../../../src/core/json-object.js';
+import { requestText, type TextAnswer, type Unavailable } from '../../../src/core/http-outcome.js';
 
 export interface VnpayClientOptions {
   /** querydr: `https://…/merchant_webapi/api/transaction`. */
@@ -27,8 +27,6 @@ export interface QueryDrRequest {
   /** The vnp_CreateDate the payment was created with. */
   transactionDate: string;
 }
-
-type Unavailable = { kind: 'unavailable'; reason: string };
 
 /** A verified querydr answer; `found: false` when VNPay has no such transaction (code 91). */
 export type QueryDrAnswer = { kind: 'answer'; found: true; fields: Record<string, string> } | { kind: 'answer'; found: false } | Unavailable;
@@ -93,27 +91,18 @@ export class VnpayClient {
     await this.#agent.close();
   }
 
-  async #send(url: URL, method: 'GET' | 'POST', body: Buffer | undefined): Promise<{ kind: 'text'; status: number; text: string } | Unavailable> {
-    let status: number;
-    let text: string;
-    try {
-      const res = await this.#agent.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method,
-        headers: { accept: method === 'POST' ? 'application/json' : 'text/csv', ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body } : {}),
-        headersTimeout: this.#opts.timeoutMs,
-        bodyTimeout: this.#opts.timeoutMs,
-      });
-      status = res.statusCode;
-      text = await res.body.text();
-    } catch (err) {
-      // Only the error's code: its message may quote the request.
-      return { kind: 'unavailable', reason: `network error (${errorName(err)})` };
-    }
-    if (status >= 500 || status === 404 || status === 408 || status === 429) return { kind: 'unavailable', reason: `HTTP ${status}` };
-    return { kind: 'text', status, text };
+  async #send(url: URL, method: 'GET' | 'POST', body: Buffer | undefined): Promise<TextAnswer | Unavailable> {
+    const answer = await requestText(this.#agent, {
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method,
+      headers: { accept: method === 'POST' ? 'application/json' : 'text/csv', ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body } : {}),
+      headersTimeout: this.#opts.timeoutMs,
+      bodyTimeout: this.#opts.timeoutMs,
+    });
+    // A 404 is a wrong URL, never VNPay's verdict.
+    return answer.kind === 'text' && answer.status === 404 ? { kind: 'unavailable', reason: 'HTTP 404' } : answer;
   }
 }
 

@@ -3,9 +3,7 @@
 // demand. Used by the tests, in development and for demos; never a source of test vectors.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { fromVnpDate, toVnpDate } from './dates.js';
 import { hashData, pipeHash, secureHash, verify, verifyPipe, vnpEncode } from './secure-hash.js';
 import {
   PAYER_CANCELLED,
@@ -17,7 +15,9 @@ import {
   type IpnAnswer,
 } from './wire.js';
 import { errorName, parseObject } from '../../../src/core/json-object.js';
-import { readBody, sendJson } from '../../../src/infra/simulator-http.js';
+import { closeServer, listen, readBody, sendJson } from '../../../src/infra/simulator-http.js';
+import { simulatorFaults, type FaultSwitches } from '../../shared/simulator-faults.js';
+import { formatVietnamTime, parseVietnamTime } from '../../../src/core/vietnam-time.js';
 
 export interface VnpaySimulatorOptions {
   tmnCode: string;
@@ -72,7 +72,7 @@ export interface VnpaySimulator {
   apiUrl: string;
   statementUrl: string;
   payments: Map<string, SimulatedPayment>;
-  faults: { set(faults: VnpaySimulatorFaults): void; clear(): void; readonly current: VnpaySimulatorFaults };
+  faults: FaultSwitches<VnpaySimulatorFaults>;
   setIpnUrl(url: string | undefined): void;
   /** The payer pays; resolves once the IPNs not held back by lateIpnMs have been answered. */
   pay(txnRef: string): Promise<void>;
@@ -93,7 +93,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 const PAGE_ERRORS = { signature: ['70', 'Sai chữ ký'], invalid: ['03', 'Dữ liệu gửi sang không đúng định dạng'], merchant: ['02', 'Merchant không hợp lệ'], expired: ['11', 'Giao dịch đã hết hạn'], done: ['01', 'Giao dịch đã được xử lý'] } as const;
 
 export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<VnpaySimulator> {
-  let faults: VnpaySimulatorFaults = {};
+  const faults = simulatorFaults<VnpaySimulatorFaults>();
   let ipnUrl = opts.ipnUrl;
   let lastTransactionNo = 14_000_000;
   const requestIds = new Set<string>();
@@ -105,17 +105,7 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     apiUrl: '',
     statementUrl: '',
     payments: new Map(),
-    faults: {
-      set(f) {
-        faults = { ...faults, ...f };
-      },
-      clear() {
-        faults = {};
-      },
-      get current() {
-        return faults;
-      },
-    },
+    faults,
     setIpnUrl(url) {
       ipnUrl = url;
     },
@@ -132,7 +122,7 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     if (!payment) throw new Error(`no payment ${txnRef}`);
     if (payment.state !== 'pending') throw new Error(`payment ${txnRef} is already ${payment.state}`);
     payment.state = state;
-    payment.payDate = toVnpDate(new Date());
+    payment.payDate = formatVietnamTime(new Date());
     payment.bankCode = 'NCB';
     payment.transactionNo = state === 'paid' ? String(++lastTransactionNo) : '0';
     await notify(payment);
@@ -161,14 +151,14 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
 
   async function notify(payment: SimulatedPayment): Promise<void> {
     const target = ipnUrl;
-    if (!target || faults.neverNotify) return;
-    const fields = resultFields(payment, faults.wrongAmount ? payment.amount + 100_000 : payment.amount);
-    const url = `${target}${target.includes('?') ? '&' : '?'}${signedQuery(fields, faults.badSignature ? `${opts.hashSecret}-not` : opts.hashSecret)}`;
-    const copies = faults.duplicateIpn ? 2 : 1;
+    if (!target || faults.current.neverNotify) return;
+    const fields = resultFields(payment, faults.current.wrongAmount ? payment.amount + 100_000 : payment.amount);
+    const url = `${target}${target.includes('?') ? '&' : '?'}${signedQuery(fields, faults.current.badSignature ? `${opts.hashSecret}-not` : opts.hashSecret)}`;
+    const copies = faults.current.duplicateIpn ? 2 : 1;
     const send = async () => {
       for (let i = 0; i < copies; i++) await sendIpn(url);
     };
-    const delay = faults.lateIpnMs ?? 0;
+    const delay = faults.current.lateIpnMs ?? 0;
     if (delay <= 0) return track(send());
     const timer = setTimeout(() => {
       timers.delete(timer);
@@ -203,13 +193,13 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     if (q.vnp_TmnCode !== opts.tmnCode) return errorPage(PAGE_ERRORS.merchant);
     const amount = q.vnp_Amount ?? '';
     const createDate = q.vnp_CreateDate ?? '';
-    const expiry = fromVnpDate(q.vnp_ExpireDate);
+    const expiry = parseVietnamTime(q.vnp_ExpireDate ?? '');
     const valid =
       q.vnp_Command === 'pay' &&
       q.vnp_CurrCode === 'VND' &&
       /^\d{1,12}$/.test(amount) &&
       /^[A-Za-z0-9_-]{1,100}$/.test(q.vnp_TxnRef ?? '') &&
-      fromVnpDate(createDate) !== undefined &&
+      parseVietnamTime(createDate) !== undefined &&
       !!q.vnp_ReturnUrl &&
       !!q.vnp_IpAddr &&
       !!q.vnp_OrderInfo;
@@ -299,18 +289,11 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     if (!verifyPipe([tmnCode, day], query.get('vnp_SecureHash') ?? undefined, opts.hashSecret) || tmnCode !== opts.tmnCode) {
       return { status: 403, text: 'Invalid Checksum' };
     }
-    if (!fromVnpDate(`${day}000000`)) return { status: 400, text: 'Invalid vnp_Date' };
+    if (!parseVietnamTime(`${day}000000`)) return { status: 400, text: 'Invalid vnp_Date' };
     const lines = [...sim.payments.values()]
       .filter((p) => p.state === 'paid' && p.payDate?.startsWith(day))
       .map((p) => [p.txnRef, p.transactionNo, p.amount, p.payDate, p.bankCode].join(','));
     return { status: 200, text: [STATEMENT_HEADER, ...lines].join('\r\n') + '\r\n' };
-  }
-
-  function take(): boolean {
-    const left = faults.failNextCalls ?? 0;
-    if (left <= 0) return false;
-    faults = { ...faults, failNextCalls: left - 1 };
-    return true;
   }
 
   // --- HTTP --------------------------------------------------------------------------------------
@@ -330,7 +313,7 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     if (route === 'POST /paymentv2/pay') return pageAction(res, body, 'paid');
     if (route === 'POST /paymentv2/cancel') return pageAction(res, body, 'cancelled');
     if (route === `POST ${API_PATH}` || route === `GET ${STATEMENT_PATH}`) {
-      if (take()) return sendJson(res, { status: 500, body: { error: 'simulated failure' } });
+      if (faults.take('failNextCalls')) return sendJson(res, { status: 500, body: { error: 'simulated failure' } });
       if (route === `POST ${API_PATH}`) return sendJson(res, queryDr(parseObject(body.toString('utf8'))));
       const answer = statement(url.searchParams);
       res.writeHead(answer.status, { 'content-type': 'text/csv; charset=utf-8', 'content-length': Buffer.byteLength(answer.text) });
@@ -342,16 +325,11 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
   async function control(res: ServerResponse, route: string, raw: Buffer): Promise<void> {
     const body = parseObject(raw.toString('utf8'));
     if (route === 'GET /__simulator/state') {
-      return sendJson(res, { status: 200, body: { payments: [...sim.payments.values()], faults, ipns: sim.ipns, ipnUrl: ipnUrl ?? null } });
+      return sendJson(res, { status: 200, body: { payments: [...sim.payments.values()], faults: faults.current, ipns: sim.ipns, ipnUrl: ipnUrl ?? null } });
     }
-    if (route === 'POST /__simulator/faults' && body) {
-      sim.faults.set(body as VnpaySimulatorFaults);
-      return sendJson(res, { status: 200, body: { faults } });
-    }
-    if (route === 'DELETE /__simulator/faults') {
-      sim.faults.clear();
-      return sendJson(res, { status: 200, body: { faults } });
-    }
+    const [method, path] = route.split(' ');
+    const switched = path === '/__simulator/faults' && faults.control(method, body);
+    if (switched) return sendJson(res, switched);
     if (route === 'POST /__simulator/ipn-url' && typeof body?.url === 'string') {
       sim.setIpnUrl(body.url);
       return sendJson(res, { status: 200, body: { ipnUrl: body.url } });
@@ -367,23 +345,14 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     return sendJson(res, { status: 404, body: { error: 'unknown simulator route' } });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const origin = `http://${host}:${address.port}`;
+  const { origin } = await listen(server, opts.port, opts.host);
   sim.payUrl = `${origin}${PAY_PATH}`;
   sim.apiUrl = `${origin}${API_PATH}`;
   sim.statementUrl = `${origin}${STATEMENT_PATH}`;
   sim.close = async () => {
     for (const timer of timers) clearTimeout(timer);
     await Promise.all(inFlight);
-    await new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+    await closeServer(server);
   };
   return sim;
 }
