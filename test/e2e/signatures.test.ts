@@ -1,7 +1,7 @@
 // Signatures on the wire: partners' X-JWS-Signature checked over the bytes received against the trust
 // store (every refusal stores nothing), and the gateway's own signatures on what it sends, checked by
 // the receivers (the portal simulator, a webhook receiver) the way a partner would.
-import { sign as rsaSign } from 'node:crypto';
+import { createHash, sign as rsaSign } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -198,15 +198,26 @@ describe("the gateway's signatures on what it sends", () => {
     }
   });
 
-  it("keeps in each outbound record the gateway's signature of that dossier's item alone", async () => {
-    const [record] = await gw.gateway.db.query<{ signature: string; signer_key_id: string; signer_chain: string[]; body_sha256: string }>(
-      `SELECT signature, signer_key_id, signer_chain, body_sha256 FROM message_log WHERE dossier_code = 'OUT-SIGNED-2' AND direction = 'out' AND outcome = 'delivered'`,
+  it("keeps for each outbound record the gateway's signature of its call's manifest, which commits to that dossier's item alone", async () => {
+    const [record] = await gw.gateway.db.query<{ signature: string | null; signer_key_id: string; signer_chain: string[]; manifest_sha256: string; manifest_position: number; salt: Uint8Array; body: Uint8Array }>(
+      `SELECT l.signature, l.signer_key_id, l.signer_chain, l.manifest_sha256, l.manifest_position, b.salt, b.body
+       FROM message_log l JOIN audit_bodies b ON b.log_seq = l.seq
+       WHERE l.dossier_code = 'OUT-SIGNED-2' AND l.direction = 'out' AND l.outcome = 'delivered'`,
     );
-    const item = Buffer.from(JSON.stringify(sim.dossiers.get('OUT-SIGNED-2')));
-    const verified = verifyDetachedJws(record!.signature, item);
+    // One signature per call (docs/audit-log.md, "Call manifests"): the record carries none of its own.
+    expect(record!.signature).toBeNull();
+    const [manifest] = await gw.gateway.db.query<{ manifest: Uint8Array; signature: string }>('SELECT manifest, signature FROM call_manifests WHERE sha256 = $1', [record!.manifest_sha256]);
+    const bytes = Buffer.from(manifest!.manifest);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(record!.manifest_sha256);
+    const verified = verifyDetachedJws(manifest!.signature, bytes);
     expect(verified.keyId).toBe(record!.signer_key_id);
     expect(record!.signer_chain[0]).toBe(pki.gateway.fingerprint);
     expect((await TrustStore.load(pki.trustDir)).check(verified.certificateChain, { at: new Date(), purpose: 'signing' }).ok).toBe(true);
+    // The kept body is exactly the item the portal received, and its salted commitment sits at the record's position.
+    const item = Buffer.from(JSON.stringify(sim.dossiers.get('OUT-SIGNED-2')));
+    expect(Buffer.from(record!.body).equals(item)).toBe(true);
+    const commitment = createHash('sha256').update(Buffer.from(record!.salt)).update(item).digest('hex');
+    expect((JSON.parse(bytes.toString('utf8')) as { items: string[] }).items[record!.manifest_position]).toBe(commitment);
   });
 
   it('signs webhooks, and the receiver verifies them over the bytes it got', async () => {
