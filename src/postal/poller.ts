@@ -11,6 +11,7 @@ import type { Db } from '../store/db.js';
 import type { PostalOperator } from './operator.js';
 import { applyReports } from './reports.js';
 import { settleReports } from './settle.js';
+import { openShipments } from './store.js';
 
 const QUEUE = 'postal-track';
 
@@ -62,11 +63,7 @@ export class PostalPoller {
 
   /** Queues one poll per open shipment for the current time slot; answers how many. */
   async schedule(now = Date.now()): Promise<number> {
-    const open = await this.db.query<{ id: string; order_number: string }>(
-      `SELECT id, order_number FROM shipments
-        WHERE order_state = 'created' AND status IS DISTINCT FROM 'delivered' AND status IS DISTINCT FROM 'returned' AND status IS DISTINCT FROM 'cancelled'
-        ORDER BY updated_at LIMIT 5000`,
-    );
+    const open = await openShipments(this.db);
     const slot = Math.floor(now / this.intervalMs);
     for (const s of open) await this.queue.add('track', { shipmentId: s.id, orderNumber: s.order_number }, { jobId: `track:${s.id}:${slot}` });
     return open.length;
