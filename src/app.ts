@@ -161,7 +161,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
   await app.register(metricsPlugin, { metrics: deps.metrics, registry });
   await app.register(queueDashboard, { prefix: QUEUE_DASHBOARD_PATH, registry, queues: deps.dashboardQueues });
   await app.register(healthRoutes, { db, pingRedis: () => redis.ping() });
-  await app.register(dossierRoutes, { accept: wings.accept, queue });
+  await app.register(dossierRoutes, { db, registry, accept: wings.accept, queue });
   await app.register(fileRoutes, { db, maxFileBytes: deps.limits.maxFileBytes, fileLinks: deps.fileLinks });
   await app.register(adminRoutes, { db, queue });
   await app.register(auditRoutes, { db, ...wings.audit });

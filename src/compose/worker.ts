@@ -32,7 +32,7 @@ export async function startWorker(core: Core, wings: Wings): Promise<Sweeper> {
   closers.add(() => workers.close());
   if (config.auditLog.bodyRetentionDays !== undefined) startRetention(db, config.auditLog.bodyRetentionDays, logger, closers);
   if (postal) {
-    const poller = new PostalPoller(workerRedis, config.redisPrefix, db, wings.accept, postal.client, config.postal.pollIntervalMs, queues, logger);
+    const poller = new PostalPoller(workerRedis, config.redisPrefix, db, registry, wings.accept, postal.operator, config.postal.pollIntervalMs, queues, logger);
     poller.start();
     closers.add(() => poller.close());
   }

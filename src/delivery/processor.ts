@@ -1,7 +1,6 @@
 // One delivery attempt for a queued message id: claim it (and siblings that can share its call),
 // deliver, and record each outcome with its message-log record in one transaction. The database
 // decides everything; the queue only says "look at this id now".
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { appendLogs } from '../audit/message-log.js';
 import type { Config } from '../config/config.js';
@@ -15,6 +14,7 @@ import type { Destination, ItemOutcome } from './destination.js';
 import type { Enqueuer } from './enqueuer.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
 import { WEBHOOK } from './destination-names.js';
+import { partnerNotification } from './partner-notification.js';
 
 export type ProcessResult = { kind: 'done' } | { kind: 'later'; at: Date };
 
@@ -160,17 +160,12 @@ export class DeliveryProcessor {
   /** Tells the partner that sent the message what became of it, through its webhook, in order per dossier. */
   private notificationOf(message: OutboundMessage): NewMessage | undefined {
     if (message.destination === WEBHOOK || !message.dossierCode) return undefined;
-    const partner = this.deps.registry.get(message.partnerId);
-    if (!partner?.webhookUrl) return undefined;
-    return {
-      id: randomUUID(),
-      destination: WEBHOOK,
+    return partnerNotification(this.deps.registry, {
+      partnerId: message.partnerId,
       kind: 'notification',
-      partnerId: partner.id,
       dossierCode: message.dossierCode,
-      orderKey: `${partner.id}|${message.dossierCode}`,
+      line: message.dossierCode,
       lane: message.lane,
-      batchKey: `${WEBHOOK}|${partner.id}`,
       traceparent: message.traceparent ?? undefined,
       payload: {
         type: message.state === 'delivered' ? 'delivery.succeeded' : 'delivery.failed',
@@ -183,7 +178,7 @@ export class DeliveryProcessor {
         ...(message.lastError && message.state === 'dead' ? { error: message.lastError } : {}),
         at: new Date().toISOString(),
       },
-    };
+    });
   }
 }
 

@@ -9,11 +9,15 @@ import { DeliveryView } from './delivery-view.js';
 import { AcceptanceGroups } from './group-commit.js';
 import { dossierState } from './state.js';
 import type { Enqueuer } from '../delivery/enqueuer.js';
+import type { PartnerRegistry } from '../partners/registry.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import { ProblemResponse } from '../routes/problem-schema.js';
 import { BODY_LIMITS } from '../core/body-limits.js';
+import type { Db } from '../store/db.js';
 
 export interface DossierRouteOptions {
+  db: Db;
+  registry: PartnerRegistry;
   accept: AcceptContext;
   queue: Enqueuer;
 }
@@ -53,7 +57,7 @@ function writeOf(request: FastifyRequest, endpoint: string): AcceptRequest {
   };
 }
 
-const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app, { accept, queue }) => {
+const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app, { db, registry, accept, queue }) => {
   // Concurrent writes share one transaction and one enqueue; each is answered after that commit.
   const groups = new AcceptanceGroups(accept, queue, app.log);
 
@@ -108,7 +112,7 @@ const dossierRoutes: FastifyPluginAsyncTypebox<DossierRouteOptions> = async (app
         response: { 200: DossierView, '4xx': ProblemResponse },
       },
     },
-    async (request) => dossierState(accept, partnerOf(request), request.params.code),
+    async (request) => dossierState(db, registry, partnerOf(request), request.params.code),
   );
 };
 

@@ -3,9 +3,9 @@
 import type { Dossier, DossierEvent } from '../../schemas/dossier.js';
 import { Problem } from '../core/problems.js';
 import { mayActOn, partiesOf } from '../partners/ownership.js';
-import type { Partner } from '../partners/registry.js';
+import type { Partner, PartnerRegistry } from '../partners/registry.js';
+import type { Db } from '../store/db.js';
 import { messagesOfDossier } from '../store/messages.js';
-import type { AcceptContext } from './accept.js';
 import { NATIONAL_PORTAL } from '../delivery/destination-names.js';
 import { deliveryView, type DeliveryView } from './delivery-view.js';
 
@@ -17,16 +17,16 @@ export interface DossierState {
 }
 
 /** Refuses a dossier the partner may not see exactly like one that does not exist. */
-export async function dossierState(ctx: Pick<AcceptContext, 'db' | 'registry'>, partner: Partner, code: string): Promise<DossierState> {
-  const [row] = await ctx.db.query<{ status: string; body: Dossier }>('SELECT status, body FROM dossiers WHERE code = $1', [code]);
-  if (!row || mayActOn(ctx.registry, partner, 'read', await partiesOf(ctx.db, code)) !== 'allowed') {
+export async function dossierState(db: Db, registry: PartnerRegistry, partner: Partner, code: string): Promise<DossierState> {
+  const [row] = await db.query<{ status: string; body: Dossier }>('SELECT status, body FROM dossiers WHERE code = $1', [code]);
+  if (!row || mayActOn(registry, partner, 'read', await partiesOf(db, code)) !== 'allowed') {
     throw new Problem('dossier-not-found', `No dossier ${code} among the agencies you act for`);
   }
-  const events = await ctx.db.query<{ body: DossierEvent; message_id: string }>(
+  const events = await db.query<{ body: DossierEvent; message_id: string }>(
     'SELECT body, message_id FROM dossier_events WHERE dossier_code = $1 ORDER BY sequence',
     [code],
   );
-  const deliveries = (await messagesOfDossier(ctx.db, NATIONAL_PORTAL, code)).map(deliveryView);
+  const deliveries = (await messagesOfDossier(db, NATIONAL_PORTAL, code)).map(deliveryView);
   const byMessage = new Map(deliveries.map((d) => [d.messageId, d]));
   return {
     dossier: row.body,

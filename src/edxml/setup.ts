@@ -1,35 +1,45 @@
 // Assembles the edXML road for the composition root (src/compose/): the directory from the partner registry, the attachment
-// folder, and the gateway's identity in TraceHeaders.
+// folder, the gateway's identity in TraceHeaders, and the delivery destination that sends packages.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CertificateCatalog } from '../audit/certificates.js';
-import type { Config } from '../config/config.js';
+import type { Core } from '../compose/core.js';
+import type { Destination } from '../delivery/destination.js';
 import type { Signer } from '../crypto/signer.js';
 import type { TrustChecker } from '../crypto/trust.js';
-import type { PartnerRegistry } from '../partners/registry.js';
-import type { Db } from '../store/db.js';
+import { EdxmlDestination } from './destination.js';
 import { Directory } from './directory.js';
 import type { EdxmlContext } from './receive.js';
 
 /** Packages carry attachments of tens of megabytes; they stream to disk, so this bounds disk, not memory. */
 export const MAX_PACKAGE_BYTES = 256 * 1024 * 1024;
 
-export async function setUpEdxml(config: Config, db: Db, registry: PartnerRegistry, trust: TrustChecker, signer: Signer): Promise<EdxmlContext> {
+/** What the edXML road takes from the core. */
+export type EdxmlCore = Pick<Core, 'config' | 'db' | 'registry' | 'outbound'> & { signing: { trust: TrustChecker; keyRing: { active: Signer } } };
+
+export interface EdxmlWing {
+  /** What the edXML routes work with. */
+  context: EdxmlContext;
+  destination: Destination;
+}
+
+export async function setUp({ config, db, registry, outbound, signing }: EdxmlCore): Promise<EdxmlWing> {
   const organId = config.nationalPortal.agencyCode;
   // The configuration refuses a production start without it; no placeholder may ever name the gateway.
   if (!organId) throw new Error('NATIONAL_PORTAL_AGENCY_CODE is not set: it is the gateway\'s OrganId in edXML TraceHeaders');
   const attachmentDir = path.join(config.dataDir, 'edxml');
   await mkdir(attachmentDir, { recursive: true });
-  return {
+  const context: EdxmlContext = {
     db,
     registry,
     directory: new Directory(registry),
-    trust,
-    signer,
+    trust: signing.trust,
+    signer: signing.keyRing.active,
     catalog: new CertificateCatalog(db),
     // The province's own agency code names the gateway in TraceHeaders (docs/edxml.md).
     organId,
     attachmentDir,
     maxPackageBytes: MAX_PACKAGE_BYTES,
   };
+  return { context, destination: new EdxmlDestination(db, context.directory, attachmentDir, outbound, config.delivery.webhookTimeoutMs) };
 }

@@ -1,11 +1,9 @@
 // The payment providers this gateway talks to: those configured, or in development their simulators,
 // which notify this gateway's own notification route as the real providers would.
-import type { Logger } from 'pino';
 import { NationalPaymentProvider, startNationalPaymentSimulator } from '../../adapters/payment/national/index.js';
 import { VnpayProvider, startVnpaySimulator } from '../../adapters/payment/vnpay/index.js';
-import type { Config } from '../config/config.js';
+import type { Core } from '../compose/core.js';
 import { devSecret } from '../config/dev-secrets.js';
-import type { OutboundSigner } from '../crypto/outbound-signer.js';
 import type { PaymentProvider } from './provider.js';
 
 // Development credentials of the simulators only, secrets random per DATA_DIR; real ones come from the configuration.
@@ -21,7 +19,7 @@ export interface PaymentProviders {
   close(): Promise<void>;
 }
 
-export async function setUpPayments(config: Config, outbound: OutboundSigner, logger: Logger): Promise<PaymentProviders> {
+export async function setUp({ config, outbound, logger }: Pick<Core, 'config' | 'outbound' | 'logger'>): Promise<PaymentProviders> {
   const providers = new Map<string, PaymentProvider>();
   const closers: (() => Promise<unknown>)[] = [];
   const { national, vnpay } = config.payments;

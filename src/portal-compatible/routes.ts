@@ -178,7 +178,7 @@ const portalCompatibleRoutes: FastifyPluginAsyncTypebox<PortalCompatibleOptions>
       throw new ProtocolRefusal(PROTOCOL_CODE.forbiddenAgency, `Không có quyền gửi hồ sơ của đơn vị ${body.madonvi}`);
     }
     const name = (await readCatalogue(db, 'LayDanhMucCoQuan', body.madonvi))?.items[0]?.TENDONVI;
-    const ctx: SyncContext = { accept, checkDossier: schemaCheck(request, Dossier), checkEvent: schemaCheck(request, DossierEvent) };
+    const ctx: SyncContext = { db, registry, accept, checkDossier: schemaCheck(request, Dossier), checkEvent: schemaCheck(request, DossierEvent) };
     const call = {
       request: acceptRequest(request, partner, endpoint),
       agencyCode: body.madonvi,

@@ -9,6 +9,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { Problem } from '../core/problems.js';
 import { acceptDossier, acceptEvent, type AcceptContext, type AcceptRequest, type Accepted } from '../dossiers/accept.js';
 import { mayActOn, partiesOf } from '../partners/ownership.js';
+import type { PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { PROTOCOL_CODE, ProtocolRefusal, invalidData, refusalOf, wirePath } from './protocol.js';
 
@@ -16,6 +17,8 @@ import { PROTOCOL_CODE, ProtocolRefusal, invalidData, refusalOf, wirePath } from
 export type SchemaCheck = (value: unknown) => { path: string; message: string } | undefined;
 
 export interface SyncContext {
+  db: Db;
+  registry: PartnerRegistry;
   accept: AcceptContext;
   checkDossier: SchemaCheck;
   checkEvent: SchemaCheck;
@@ -37,13 +40,13 @@ export interface SyncCall {
 
 export async function syncDossiers(ctx: SyncContext, call: SyncCall, isUpdating: boolean): Promise<Accepted[]> {
   const dossiers = call.data.map((item) => readDossier(ctx, call, item));
-  return inOneTransaction(ctx.accept, async (scoped, tx) => {
+  return inOneTransaction(ctx, async (scoped, tx) => {
     const accepted: Accepted[] = [];
     for (const [i, dossier] of dossiers.entries()) {
       // A dossier the partner may not change is answered as one that does not exist (an update), or
       // as a code of an agency it does not act for (a create): never "it exists" (docs/security.md).
       const parties = await partiesOf(tx, dossier.code);
-      const known = parties && mayActOn(ctx.accept.registry, call.request.partner, 'update', parties) === 'allowed';
+      const known = parties && mayActOn(ctx.registry, call.request.partner, 'update', parties) === 'allowed';
       if (!isUpdating && parties && !known) throw refusalOf(new Problem('forbidden-agency'), dossier.code);
       if (!isUpdating && known) throw new ProtocolRefusal(PROTOCOL_CODE.alreadyExists, `Hồ sơ đã tồn tại: ${dossier.code}`, 200, dossier.code);
       if (isUpdating && !known) throw new ProtocolRefusal(PROTOCOL_CODE.notFound, `Hồ sơ không tồn tại: ${dossier.code}`, 200, dossier.code);
@@ -55,7 +58,7 @@ export async function syncDossiers(ctx: SyncContext, call: SyncCall, isUpdating:
 
 export async function syncProgress(ctx: SyncContext, call: SyncCall): Promise<Accepted[]> {
   const steps = call.data.map((item) => readWire(item, () => fromProgressItem(item)));
-  return inOneTransaction(ctx.accept, async (scoped, tx) => {
+  return inOneTransaction(ctx, async (scoped, tx) => {
     const accepted: Accepted[] = [];
     for (const [i, { dossierCode, step }] of steps.entries()) {
       // Locked now, so that the sequence given here is still the next one when the event is stored.
@@ -108,10 +111,10 @@ async function inProtocolTerms(code: string, accept: () => Promise<Accepted>): P
 }
 
 /** Runs the acceptance rules of every item inside one transaction: their own transactions join it. */
-function inOneTransaction<T>(accept: AcceptContext, work: (scoped: AcceptContext, tx: Queryable) => Promise<T>): Promise<T> {
-  return accept.db.transaction((tx) => {
+function inOneTransaction<T>({ db, accept }: SyncContext, work: (scoped: AcceptContext, tx: Queryable) => Promise<T>): Promise<T> {
+  return db.transaction((tx) => {
     const joined: Db = {
-      engine: accept.db.engine,
+      engine: db.engine,
       query: (sql, params) => tx.query(sql, params),
       transaction: (fn) => fn(tx),
       close: () => Promise.resolve(),

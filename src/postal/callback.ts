@@ -5,17 +5,13 @@ import type { Logger } from 'pino';
 import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/enqueuer.js';
-import type { AcceptContext } from '../dossiers/accept.js';
 import type { IncomingReport } from './operator.js';
 import { applyReports } from './reports.js';
-import { settleReports } from './settle.js';
+import { settleReports, type SettleDeps } from './settle.js';
 import type { WriteContext } from './shipments.js';
 
-export interface PushDeps {
-  accept: AcceptContext;
-  queue: Enqueuer;
+export interface PushDeps extends SettleDeps {
   guards: CallbackGuards;
-  logger: Logger;
 }
 
 /** The push as the operator's signed bytes and what they say. */
@@ -28,8 +24,9 @@ export interface Push {
 
 export type PushOutcome = Record<'received' | 'applied' | 'duplicate' | 'stale' | 'contradicting', number>;
 
-export async function receivePush({ accept, queue, guards, logger }: PushDeps, { ctx, rawBodySha256, orderNumber, reports }: Push): Promise<PushOutcome> {
+export async function receivePush(deps: PushDeps, { ctx, rawBodySha256, orderNumber, reports }: Push): Promise<PushOutcome> {
   // An operator may push a backlog of old events, but not one from the future, and not only old ones.
+  const { guards } = deps;
   const times = reports.map((r) => guards.replay.judgeTime(new Date(r.at)));
   if (times.includes('in-future') || times.every((t) => t === 'too-old')) {
     throw new Problem('callback-stale', 'An EventTime is ahead of the clock beyond the allowed skew, or every EventTime is older than the window');
@@ -41,7 +38,7 @@ export async function receivePush({ accept, queue, guards, logger }: PushDeps, {
     await guards.refusals.record({ source: ctx.partner.id, partnerId: ctx.partner.id, endpoint: ctx.endpoint, errorCode: 'callback-replayed' });
     return { received: reports.length, applied: 0, duplicate: reports.length, stale: 0, contradicting: 0 };
   }
-  const result = await applyReports(accept.db, accept.registry, orderNumber, reports, 'push', {
+  const result = await applyReports(deps.db, deps.registry, orderNumber, reports, 'push', {
     direction: 'in',
     partnerId: ctx.partner.id,
     endpoint: ctx.endpoint,
@@ -51,6 +48,6 @@ export async function receivePush({ accept, queue, guards, logger }: PushDeps, {
   });
   if (!result) throw new Problem('shipment-not-found', `No shipment with order number ${orderNumber}`);
   await guards.replay.remember(replayKind, rawBodySha256, 'applied');
-  await settleReports(result, { accept, queue, logger });
+  await settleReports(result, deps);
   return { received: reports.length, ...result.counts };
 }

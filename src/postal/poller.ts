@@ -7,10 +7,12 @@ import type { Logger } from 'pino';
 import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import { BULLMQ_CONNECTION_OPTIONS } from '../infra/redis-settings.js';
+import type { PartnerRegistry } from '../partners/registry.js';
 import type { Db } from '../store/db.js';
 import type { PostalOperator } from './operator.js';
 import { applyReports } from './reports.js';
 import { settleReports } from './settle.js';
+import { openShipments } from './store.js';
 
 const QUEUE = 'postal-track';
 
@@ -28,6 +30,7 @@ export class PostalPoller {
     connection: Redis,
     prefix: string,
     private readonly db: Db,
+    registry: PartnerRegistry,
     accept: AcceptContext,
     operator: PostalOperator,
     private readonly intervalMs: number,
@@ -40,14 +43,14 @@ export class PostalPoller {
       async (job) => {
         const answer = await operator.track(job.data.orderNumber);
         if (answer.kind !== 'ok') throw new Error(`postal operator unavailable: ${answer.reason}`);
-        const result = await applyReports(db, accept.registry, job.data.orderNumber, answer.events, 'poll', {
+        const result = await applyReports(db, registry, job.data.orderNumber, answer.events, 'poll', {
           direction: 'in',
           partnerId: undefined,
           endpoint: 'postal:track',
           body: Buffer.from(JSON.stringify(answer.events)),
           outcome: 'accepted',
         });
-        if (result) await settleReports(result, { accept, queue, logger });
+        if (result) await settleReports(result, { db, registry, accept, queue, logger });
       },
       { connection, prefix, autorun: false, concurrency: 4, ...BULLMQ_CONNECTION_OPTIONS },
     );
@@ -62,11 +65,7 @@ export class PostalPoller {
 
   /** Queues one poll per open shipment for the current time slot; answers how many. */
   async schedule(now = Date.now()): Promise<number> {
-    const open = await this.db.query<{ id: string; order_number: string }>(
-      `SELECT id, order_number FROM shipments
-        WHERE order_state = 'created' AND status IS DISTINCT FROM 'delivered' AND status IS DISTINCT FROM 'returned' AND status IS DISTINCT FROM 'cancelled'
-        ORDER BY updated_at LIMIT 5000`,
-    );
+    const open = await openShipments(this.db);
     const slot = Math.floor(now / this.intervalMs);
     for (const s of open) await this.queue.add('track', { shipmentId: s.id, orderNumber: s.order_number }, { jobId: `track:${s.id}:${slot}` });
     return open.length;

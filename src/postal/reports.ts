@@ -1,13 +1,13 @@
 // Applying the operator's status reports, however they arrive (poll or push, duplicated, out of
 // order): each report is kept once in the shipment's trail; the ones the transition table allows move
 // the shipment and are forwarded to the one-stop system's webhook, in order, through the queue.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ShipmentReport, ShipmentStatus } from '../../schemas/shipment.js';
 import { appendLog, type LogRecord } from '../audit/message-log.js';
-import { WEBHOOK } from '../delivery/destination-names.js';
+import { queuePartnerNotification } from '../delivery/partner-notification.js';
 import type { PartnerRegistry } from '../partners/registry.js';
-import type { Db } from '../store/db.js';
-import { insertMessage, type Lane } from '../store/messages.js';
+import type { Db, Queryable } from '../store/db.js';
+import type { Lane } from '../store/messages.js';
 import type { IncomingReport } from './operator.js';
 import type { ShipmentRow } from './shipments.js';
 import { dispositionOf, type Disposition } from './transitions.js';
@@ -79,20 +79,14 @@ function stripIds(report: IncomingReport): ShipmentReport {
   return rest;
 }
 
-async function notify(tx: Parameters<Parameters<Db['transaction']>[0]>[0], registry: PartnerRegistry, shipment: ShipmentRow, report: IncomingReport) {
-  const partner = registry.get(shipment.partner_id);
-  if (!partner?.webhookUrl) return undefined;
-  const id = randomUUID();
-  await insertMessage(tx, {
-    id,
-    destination: WEBHOOK,
+function notify(tx: Queryable, registry: PartnerRegistry, shipment: ShipmentRow, report: IncomingReport) {
+  return queuePartnerNotification(tx, registry, {
+    partnerId: shipment.partner_id,
     kind: 'shipment-status',
-    partnerId: partner.id,
     dossierCode: shipment.dossier_code,
     // The same line as the shipment's other notifications: the one-stop system sees them in order.
-    orderKey: `${partner.id}|shipment:${shipment.id}`,
+    line: `shipment:${shipment.id}`,
     lane: 'live',
-    batchKey: `${WEBHOOK}|${partner.id}`,
     payload: {
       type: 'shipment.status',
       shipmentId: shipment.id,
@@ -104,5 +98,4 @@ async function notify(tx: Parameters<Parameters<Db['transaction']>[0]>[0], regis
       ...(report.message ? { message: report.message } : {}),
     },
   });
-  return { id, lane: 'live' as Lane };
 }

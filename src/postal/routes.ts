@@ -130,7 +130,7 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
         reports.push(report);
       }
       return receivePush(
-        { accept, queue, guards, logger: request.log as unknown as Logger },
+        { db, registry, accept, queue, guards, logger: request.log as unknown as Logger },
         { ctx: writeContext(request, 'POST /v1/postal/callbacks'), rawBodySha256: request.rawBodySha256!, orderNumber: request.body.OrderNumber, reports },
       );
     },

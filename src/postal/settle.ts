@@ -8,9 +8,19 @@ import { Problem } from '../core/problems.js';
 import type { Enqueuer } from '../delivery/enqueuer.js';
 import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 import { acceptEvent, type AcceptContext } from '../dossiers/accept.js';
+import type { PartnerRegistry } from '../partners/registry.js';
+import type { Db } from '../store/db.js';
 import type { ApplyResult } from './reports.js';
 
-export async function settleReports(result: ApplyResult, deps: { accept: AcceptContext; queue: Enqueuer; logger: Logger }): Promise<void> {
+export interface SettleDeps {
+  db: Db;
+  registry: PartnerRegistry;
+  accept: AcceptContext;
+  queue: Enqueuer;
+  logger: Logger;
+}
+
+export async function settleReports(result: ApplyResult, deps: SettleDeps): Promise<void> {
   const enqueue = [...result.enqueue];
   const { shipment } = result;
   if (result.deliveredAt && shipment.kind === 'delivery' && shipment.request.returnDossierOnDelivery) {
@@ -19,9 +29,9 @@ export async function settleReports(result: ApplyResult, deps: { accept: AcceptC
   await enqueueAfterCommit(deps.queue, enqueue, deps.logger);
 }
 
-async function returnDossier({ shipment, deliveredAt }: ApplyResult, { accept, logger }: { accept: AcceptContext; logger: Logger }) {
-  const partner = accept.registry.get(shipment.partner_id);
-  const [dossier] = await accept.db.query<{ last_event_sequence: number }>('SELECT last_event_sequence FROM dossiers WHERE code = $1', [shipment.dossier_code]);
+async function returnDossier({ shipment, deliveredAt }: ApplyResult, { db, registry, accept, logger }: SettleDeps) {
+  const partner = registry.get(shipment.partner_id);
+  const [dossier] = await db.query<{ last_event_sequence: number }>('SELECT last_event_sequence FROM dossiers WHERE code = $1', [shipment.dossier_code]);
   if (!partner || !dossier) {
     logger.warn({ shipmentId: shipment.id }, 'result delivered, but the dossier is not known here: not moved to RETURNED');
     return [];

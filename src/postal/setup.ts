@@ -1,28 +1,33 @@
 // Which postal operator the gateway talks to: the configured one, or in development the simulator,
 // which then pushes its reports to this gateway's own callback, signed with the development postal
-// operator's key, as a real operator would.
+// operator's key, as a real operator would; and the delivery destination that orders shipments from it.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from 'pino';
-import { startPostalSimulator, VnpostClient, type PostalSimulator } from '../../adapters/postal-bcci/index.js';
+import { PostalDestination, startPostalSimulator, VnpostClient, type PostalSimulator } from '../../adapters/postal-bcci/index.js';
+import type { Core } from '../compose/core.js';
 import type { Config } from '../config/config.js';
 import { devSecret } from '../config/dev-secrets.js';
 import { loadPemSigner } from '../crypto/file-signer.js';
 import { signDetachedJws } from '../crypto/jws.js';
-import type { OutboundSigner } from '../crypto/outbound-signer.js';
+import type { Destination } from '../delivery/destination.js';
 import type { PostalOperator } from './operator.js';
+import { shipmentOrders } from './store.js';
 
 /** The development simulator's OAuth2 client: a secret random per DATA_DIR, never a constant. */
 const devConsumer = async (dataDir: string) => ({ key: 'lgsp-dev', secret: await devSecret(dataDir, 'dev-postal-consumer-secret') });
 
+/** What the postal road takes from the core. */
+export type PostalCore = Pick<Core, 'config' | 'db' | 'outbound' | 'logger'> & { signing: Pick<Core['signing'], 'devPkiDir'> };
+
 export interface PostalSetup {
-  client: PostalOperator;
+  operator: PostalOperator;
+  destination: Destination;
   simulator: PostalSimulator | undefined;
-  /** lgsp variant: item codes of the range the operator allocated (here: made up, the simulator takes any). */
-  allocateItemCode: (() => string) | undefined;
+  /** Closes the operator's client, then the simulator. */
+  close(): Promise<void>;
 }
 
-export async function setUpPostal(config: Config, outbound: OutboundSigner, devPkiDir: string | undefined, logger: Logger): Promise<PostalSetup | undefined> {
+export async function setUp({ config, db, outbound, logger, signing: { devPkiDir } }: PostalCore): Promise<PostalSetup | undefined> {
   const { postal } = config;
   let simulator: PostalSimulator | undefined;
   let endpoints = postal.url ? { baseUrl: postal.url, tokenUrl: postal.tokenUrl!, consumerKey: postal.consumerKey!, consumerSecret: postal.consumerSecret! } : undefined;
@@ -43,14 +48,22 @@ export async function setUpPostal(config: Config, outbound: OutboundSigner, devP
   // S10-shaped codes (EL + 8 digits + check digit + VN). A real deployment draws from the range its
   // operator allocated; that range is not configurable yet, so the lgsp variant is for the simulator.
   const allocateItemCode = postal.variant === 'lgsp' ? () => `EL${String((Date.now() * 100 + next++) % 1e8).padStart(8, '0')}0VN` : undefined;
-  const client = new VnpostClient({
+  const operator = new VnpostClient({
     ...endpoints,
     customerCode: postal.customerCode,
     variant: postal.variant,
     sign: (body) => outbound.jws(body),
     ...(allocateItemCode ? { itemCodes: allocateItemCode } : {}),
   });
-  return { client, simulator, allocateItemCode };
+  return {
+    operator,
+    destination: new PostalDestination(shipmentOrders(db), operator, outbound, allocateItemCode),
+    simulator,
+    async close() {
+      await operator.close();
+      await simulator?.close();
+    },
+  };
 }
 
 /** The development postal operator pushes to this gateway with its own API key and certificate. */

@@ -1,5 +1,6 @@
 // The shipment rows' order side, kept as the operator's delivery destination learns the operator's
-// answers (adapters/postal-bcci/destination.ts reaches it through the ShipmentOrders port).
+// answers (adapters/postal-bcci/destination.ts reaches it through the ShipmentOrders port), and which
+// shipments are still open for the poller.
 import type { Queryable } from '../store/db.js';
 import type { ShipmentOrders } from './operator.js';
 import type { ShipmentRow } from './shipments.js';
@@ -23,4 +24,13 @@ export function shipmentOrders(db: Queryable): ShipmentOrders {
       await db.query(`UPDATE shipments SET order_state = 'cancelled', status = 'cancelled', updated_at = now() WHERE id = $1`, [shipmentId]);
     },
   };
+}
+
+/** Shipments the operator still has news of: ordered, and neither delivered, returned nor cancelled; longest unheard first. */
+export function openShipments(db: Queryable): Promise<{ id: string; order_number: string }[]> {
+  return db.query<{ id: string; order_number: string }>(
+    `SELECT id, order_number FROM shipments
+      WHERE order_state = 'created' AND status IS DISTINCT FROM 'delivered' AND status IS DISTINCT FROM 'returned' AND status IS DISTINCT FROM 'cancelled'
+      ORDER BY updated_at LIMIT 5000`,
+  );
 }

@@ -9,6 +9,8 @@ import type { Enqueuer } from '../delivery/enqueuer.js';
 import { acceptDossier, acceptEvent, type AcceptContext, type AcceptRequest, type Accepted } from '../dossiers/accept.js';
 import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 import { dossierState } from '../dossiers/state.js';
+import type { PartnerRegistry } from '../partners/registry.js';
+import type { Db } from '../store/db.js';
 import type { Lane } from '../store/messages.js';
 import { OPERATIONS, type OperationName } from './messages.js';
 import { readXml } from './xml-model.js';
@@ -17,6 +19,8 @@ import { readXml } from './xml-model.js';
 export type Validate = (schema: TSchema, value: unknown, path: string) => void;
 
 export interface OperationContext {
+  db: Db;
+  registry: PartnerRegistry;
   accept: AcceptContext;
   queue: Enqueuer;
   log: FastifyBaseLogger;
@@ -50,7 +54,7 @@ export async function runOperation(ctx: OperationContext, operation: OperationNa
     }
     case 'GetDossierState': {
       ctx.validate(DossierCode, input.dossierCode, '/dossierCode');
-      return dossierState(ctx.accept, ctx.request.partner, input.dossierCode as string);
+      return dossierState(ctx.db, ctx.registry, ctx.request.partner, input.dossierCode as string);
     }
   }
 }

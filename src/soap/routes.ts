@@ -151,6 +151,8 @@ const soapFrontDoor: FastifyPluginAsync<SoapFrontDoorOptions> = async (app, { db
         await nonces.remember(partner.id, call, checkTimes(call, request.receivedAt, freshness));
         const result = await runOperation(
           {
+            db,
+            registry,
             accept,
             queue,
             log: request.log,

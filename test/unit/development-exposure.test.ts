@@ -8,8 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import type { OutboundSigner } from '../../src/crypto/outbound-signer.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { setUpPayments } from '../../src/payments/setup.js';
-import { setUpPostal } from '../../src/postal/setup.js';
+import * as paymentsWing from '../../src/payments/setup.js';
+import * as postalWing from '../../src/postal/setup.js';
+import type { Db } from '../../src/store/db.js';
 
 const dirs: string[] = [];
 const tempDir = async () => {
@@ -29,10 +30,10 @@ async function devSecretsOf(dataDir: string): Promise<string[]> {
   const config = loadConfig({ LGSP_MODE: 'development', DATA_DIR: dataDir, PORT: '0' });
   const logger = createLogger({ level: 'silent' });
   const outbound = {} as OutboundSigner;
-  const payments = await setUpPayments(config, outbound, logger);
-  const postal = await setUpPostal(config, outbound, dataDir, logger);
+  const payments = await paymentsWing.setUp({ config, outbound, logger });
+  const postal = await postalWing.setUp({ config, db: {} as Db, outbound, logger, signing: { devPkiDir: dataDir } });
   await payments.close();
-  await postal?.simulator?.close();
+  await postal?.close();
   expect(payments.providers.size).toBe(2);
   expect(postal?.simulator).toBeDefined();
   return Promise.all(SECRET_FILES.map(async (name) => (await readFile(path.join(dataDir, name), 'utf8')).trim()));

@@ -5,18 +5,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEVELOPMENT_AGENCY_CODE, loadConfig, type Config } from '../../../src/config/config.js';
+import type { OutboundSigner } from '../../../src/crypto/outbound-signer.js';
 import type { Signer } from '../../../src/crypto/signer.js';
 import type { TrustChecker } from '../../../src/crypto/trust.js';
-import { setUpEdxml } from '../../../src/edxml/setup.js';
+import { setUp } from '../../../src/edxml/setup.js';
 import { PartnerRegistry } from '../../../src/partners/registry.js';
 import type { Db } from '../../../src/store/db.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'edxml-setup-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-// setUpEdxml only keeps these; the organ id is what is under test.
+// The edXML setup only keeps these; the organ id is what is under test.
 const registry = PartnerRegistry.fromDocument({ partners: [] }, { defaults: { agencyCode: undefined }, allowAnyAgency: false });
-const organIdOf = async (config: Config) => (await setUpEdxml(config, {} as Db, registry, {} as TrustChecker, {} as Signer)).organId;
+const organIdOf = async (config: Config) => (await setUp({ config, db: {} as Db, registry, outbound: {} as OutboundSigner, signing: { trust: {} as TrustChecker, keyRing: { active: {} as Signer } } })).context.organId;
 
 describe("the gateway's edXML OrganId", () => {
   it('is NATIONAL_PORTAL_AGENCY_CODE when set', async () => {
