@@ -24,3 +24,4 @@ export {
 export { NationalPortalDestination } from './destination.js';
 export { portalBatchKey, portalCallOf, type PortalCall } from './batching.js';
 export { fromDossierItem, fromProgressItem, readPortalBoolean, WireFieldError, type FromWireContext, type ProgressStep } from './from-wire.js';
+export { PERSONAL_WIRE_FIELDS } from './personal-fields.js';

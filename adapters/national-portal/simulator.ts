@@ -4,7 +4,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { defaultCatalogues, type SimulatorCatalogues } from './sim-catalogues.js';
-import type { PortalDossierItem, PortalProgressItem } from './wire.js';
 import { closeServer, listen, readBody, sendJson } from '../../src/infra/simulator-http.js';
 import { parseVietnamTime } from '../../src/core/vietnam-time.js';
 import { simulatorFaults, type FaultSwitches } from '../shared/simulator-faults.js';
@@ -65,12 +64,31 @@ export interface SimulatorCall {
   signature?: { header: string | undefined; body: Buffer };
 }
 
+/**
+ * A dossier as the simulator keeps it: the item exactly as received. Only the fields it (or a test)
+ * reads by name are typed, in the simulator's own terms, apart from the adapter's wire.ts.
+ */
+export interface ReceivedDossier {
+  MaHoSo: string;
+  TrangThaiHoSo: string;
+  GhiChu: string;
+  TaiLieuNop: { DuongDanTaiTepTin: string; [field: string]: unknown }[];
+  [field: string]: unknown;
+}
+
+/** A progress item exactly as received. */
+export interface ReceivedProgress {
+  MaHoSo: string;
+  TrangThai: string;
+  [field: string]: unknown;
+}
+
 export interface PortalSimulator {
   url: string;
   /** Accepted dossiers, latest version, by MaHoSo. */
-  dossiers: Map<string, PortalDossierItem>;
+  dossiers: Map<string, ReceivedDossier>;
   /** Accepted progress items by MaHoSo, in arrival order. */
-  progress: Map<string, PortalProgressItem[]>;
+  progress: Map<string, ReceivedProgress[]>;
   calls: SimulatorCall[];
   /** `create:CODE`, `update:CODE`, `progress:CODE:TrangThai`, in acceptance order. */
   receivedOrder: string[];
@@ -243,11 +261,11 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
     for (const item of data) {
       const code = String(item.MaHoSo);
       if (service === 'DongBoHoSoMC') {
-        sim.dossiers.set(code, item as unknown as PortalDossierItem);
+        sim.dossiers.set(code, item as ReceivedDossier);
         sim.receivedOrder.push(`${updating ? 'update' : 'create'}:${code}`);
       } else {
         const list = sim.progress.get(code) ?? [];
-        list.push(item as unknown as PortalProgressItem);
+        list.push(item as ReceivedProgress);
         sim.progress.set(code, list);
         sim.receivedOrder.push(`progress:${code}:${String(item.TrangThai)}`);
       }

@@ -25,3 +25,4 @@ export {
   type SimulatorPush,
 } from './simulator.js';
 export { PostalDestination } from './destination.js';
+export { VnpostPushBody, readVnpostPush, type PushReading } from './push-schema.js';

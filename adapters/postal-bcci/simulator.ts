@@ -3,14 +3,13 @@
 // callback, signed, and fails on demand. Used by the tests, in development, and for demos.
 // Orders and tracking follow the VNPost NGSP SDK shipped with VietOpenCPS/opencps-v2
 // (modules/backend-postal-api-rest/lib/VNPostNGSPSDK.jar: MOrder, MStatus, MEmbedded, MRhDoc), read
-// on its own here: the status wording and the tracking records share nothing with the adapter.s tables.
+// on its own here: the status wording and the tracking records share nothing with the adapter's tables,
+// nor do the wire shapes, the EventTime form and the order-kind conventions.
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request } from 'undici';
-import { toEventTime } from './dates.js';
-import { DESCRIPTION_PREFIX, FLAG_CONFIG } from './translate.js';
-import type { NgspRhDoc, VnpostEvent, VnpostOrder, VnpostPush, VnpostVariant } from './wire.js';
 import { errorName, parseObject } from '../../src/core/json-object.js';
+import { vietnamWallClock } from '../../src/core/vietnam-time.js';
 import { closeServer, listen, readBody, sendJson } from '../../src/infra/simulator-http.js';
 import { simulatorFaults, type FaultSwitches } from '../shared/simulator-faults.js';
 
@@ -26,7 +25,7 @@ export interface PostalSimulatorOptions {
   /** Default 3600. */
   tokenTtlSeconds?: number;
   /** Default 'direct'. */
-  variant?: VnpostVariant;
+  variant?: 'direct' | 'lgsp';
   /** The clock: every open order moves one step each stepMs. Without it, only advance() moves them. */
   stepMs?: number;
   /** Where each new event is pushed, the operator's own signer for X-JWS-Signature, and headers the callback needs (an API key). */
@@ -50,17 +49,76 @@ export interface PostalSimulatorFaults {
   failDelivery?: boolean;
 }
 
+// The simulator's own reading of the wire (MOrder, MRhDoc of the NGSP SDK; the push of README.md),
+// apart from the adapter's wire.ts, so that a wrong field in the adapter fails against it.
+
+/** An accepted `order/post` body: the fields the simulator checks; the rest is kept as sent. */
+export interface ReceivedOrder {
+  CustomerCode: string;
+  OrderNumber: string;
+  CODAmount: number;
+  SenderProvince: number;
+  ReceiverProvince: number;
+  Description: string;
+  ItemCode?: string;
+  FlagConfig?: string;
+  [field: string]: unknown;
+}
+
+/** One status event as track lists it and a push carries it. */
+export interface PlayedEvent {
+  Id?: string;
+  ItemCode: string;
+  StatusCode: string;
+  StatusMessage: string;
+  /** `dd/MM/yyyy HH:mm:ss`, wall-clock time in Vietnam. */
+  EventTime: string;
+  POSID: string;
+  Notes: string;
+}
+
+/** MRhDoc: StatusCode a Java Integer, EventTime a Long (epoch milliseconds), the id a Mongo ObjectId. */
+interface FeedRecord {
+  _id: { $oid: string };
+  CustomerCode: string;
+  OrderNumber: string;
+  EventTime: number;
+  POSID: string;
+  ItemCode: string;
+  StatusCode: number;
+  StatusMessage: string;
+  Notes: string | null;
+}
+
+/**
+ * FlagConfig (lgsp) and the Description's opening words (direct) say whether an order picks up
+ * papers or delivers results. Neither has a public source: they are the project's convention
+ * (adapters/postal-bcci/README.md, "Variants"), spelled here on their own.
+ */
+const KIND_FLAG: Record<string, 'pickup' | 'delivery'> = { '1': 'pickup', '2': 'delivery' };
+const KIND_WORDS = [
+  ['Thu gom hồ sơ ', 'pickup'],
+  ['Chuyển trả kết quả ', 'delivery'],
+] as const;
+
+/** `dd/MM/yyyy HH:mm:ss` in Vietnam, as the operator writes EventTime in a push. */
+function eventTime(at: Date): string {
+  const t = vietnamWallClock(at);
+  const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+  return `${two(t.day)}/${two(t.month)}/${t.year} ${two(t.hour)}:${two(t.minute)}:${two(t.second)}`;
+}
+
 export interface SimulatedOrder {
-  order: VnpostOrder;
+  order: ReceivedOrder;
   kind: 'pickup' | 'delivery';
   itemCode: string;
   /** As track lists them: in Id order. */
-  events: VnpostEvent[];
+  events: PlayedEvent[];
   /** How many steps of its life the order has made. */
   step: number;
   lastCode: string;
   /** The event held back by outOfOrderEvents. */
-  held?: VnpostEvent;
+  held?: PlayedEvent;
   /** The instant of the latest event, ms since epoch. */
   lastEventAt?: number;
 }
@@ -139,9 +197,9 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
   const faults = simulatorFaults<PostalSimulatorFaults>();
   let lastEventId = 0;
   /** The customer's event feed, as the SDK's tracking pages it: every order's records, in id order. */
-  const feed: NgspRhDoc[] = [];
+  const feed: FeedRecord[] = [];
   /** The instant of each event, ms since epoch: the feed carries it as a number. */
-  const eventAt = new Map<VnpostEvent, number>();
+  const eventAt = new Map<PlayedEvent, number>();
 
   let pushTarget = opts.push;
   const sim: PostalSimulator = {
@@ -203,17 +261,17 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     for (let i = 0; i < copies; i++) push({ OrderNumber: order.order.OrderNumber, ItemCode: order.itemCode, Events: batch });
   }
 
-  function newEvent(order: SimulatedOrder, code: string): VnpostEvent {
+  function newEvent(order: SimulatedOrder, code: string): PlayedEvent {
     // Times strictly increase within an order (EventTime has whole seconds), so that the order of
     // the life can be told from them even when advance() runs several steps in one second.
     const at = Math.max(Date.now(), (order.lastEventAt ?? 0) + 1000);
     order.lastEventAt = at;
     const atDestination = ['302', '303', '400', '401'].includes(code);
-    const event: VnpostEvent = {
+    const event: PlayedEvent = {
       ItemCode: order.itemCode,
       StatusCode: code,
       StatusMessage: MESSAGES[code] ?? code,
-      EventTime: toEventTime(new Date(at)),
+      EventTime: eventTime(new Date(at)),
       POSID: `${atDestination ? order.order.ReceiverProvince : order.order.SenderProvince}000`,
       Notes: code === '401' ? 'Không liên lạc được người nhận' : '',
     };
@@ -221,8 +279,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     return event;
   }
 
-  /** MRhDoc: StatusCode an Integer, EventTime a Long (epoch milliseconds), the id a Mongo ObjectId. */
-  function rhDoc(order: SimulatedOrder, event: VnpostEvent): NgspRhDoc {
+  function rhDoc(order: SimulatedOrder, event: PlayedEvent): FeedRecord {
     return {
       _id: { $oid: String(event.Id) },
       CustomerCode: order.order.CustomerCode,
@@ -236,7 +293,7 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     };
   }
 
-  function push(message: VnpostPush): void {
+  function push(message: { OrderNumber: string; ItemCode: string; Events: PlayedEvent[] }): void {
     if (!pushTarget) return;
     const { url, sign, headers } = pushTarget;
     const body = Buffer.from(JSON.stringify(message));
@@ -275,10 +332,10 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     const problem = orderProblem(body);
     if (problem) return refuse(REFUSAL.invalid, `Dữ liệu không hợp lệ: ${problem}`);
     if (body.CustomerCode !== opts.customerCode) return refuse(REFUSAL.customer, 'Mã khách hàng không đúng');
-    const order = body as unknown as VnpostOrder;
+    const order = body as ReceivedOrder;
     if (sim.orders.has(order.OrderNumber)) return refuse(REFUSAL.exists, `Đơn hàng đã tồn tại: ${order.OrderNumber}`);
-    const kind =
-      variant === 'lgsp' ? (order.FlagConfig === FLAG_CONFIG.delivery ? 'delivery' : 'pickup') : order.Description.startsWith(DESCRIPTION_PREFIX.delivery) ? 'delivery' : 'pickup';
+    const kind = orderKind(order);
+    if (!kind) return refuse(REFUSAL.invalid, variant === 'lgsp' ? 'Dữ liệu không hợp lệ: FlagConfig phải là 1 hoặc 2' : 'Dữ liệu không hợp lệ: Description không nói rõ thu gom hay chuyển trả');
     const itemCode = variant === 'lgsp' ? (order.ItemCode ?? '') : s10ItemCode();
     const simulated: SimulatedOrder = { order, kind, itemCode, events: [], step: 0, lastCode: '' };
     sim.orders.set(order.OrderNumber, simulated);
@@ -294,9 +351,14 @@ export async function startPostalSimulator(opts: PostalSimulatorOptions): Promis
     for (const field of OPTIONAL_INTEGER_FIELDS) if (body[field] !== undefined && body[field] !== null && !Number.isInteger(body[field])) return `${field} phải là số nguyên`;
     if (variant === 'lgsp') {
       if (typeof body.ItemCode !== 'string' || body.ItemCode === '') return 'thiếu ItemCode';
-      if (body.FlagConfig !== FLAG_CONFIG.pickup && body.FlagConfig !== FLAG_CONFIG.delivery) return 'FlagConfig phải là 1 hoặc 2';
     }
     return undefined;
+  }
+
+  /** Pickup or delivery, by FlagConfig (lgsp) or the Description's opening words (direct); undefined when neither says. */
+  function orderKind(order: ReceivedOrder): 'pickup' | 'delivery' | undefined {
+    if (variant === 'lgsp') return typeof order.FlagConfig === 'string' ? KIND_FLAG[order.FlagConfig] : undefined;
+    return KIND_WORDS.find(([words]) => order.Description.startsWith(words))?.[1];
   }
 
   function cancel(body: Record<string, unknown>): Answer {

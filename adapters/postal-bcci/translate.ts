@@ -16,7 +16,7 @@ export interface OrderContext {
 /** FlagConfig (lgsp variant): which public postal service the order is for. Our choice, see README.md. */
 export const FLAG_CONFIG = { pickup: '1', delivery: '2' } as const;
 
-/** How Description starts: the operator's staff read it, and the simulator tells the kind from it in the direct variant. */
+/** How Description starts: the operator's staff read it (the simulator, on its own, tells the kind from it in the direct variant). */
 export const DESCRIPTION_PREFIX = { pickup: 'Thu gom hồ sơ', delivery: 'Chuyển trả kết quả' } as const;
 
 type Address = ShipmentRequest['sender']['address'];

@@ -1,11 +1,13 @@
 // pino JSON logs with personal data redacted (promise 5). Paths cover both the canonical names and
-// the national portal's wire names, wherever an object carrying them is logged by mistake.
+// the adapters' personal wire fields (each adapter spells its own), wherever an object carrying them
+// is logged by mistake.
 import pino, { type Logger } from 'pino';
+import { PERSONAL_WIRE_FIELDS as PORTAL_PERSONAL_FIELDS } from '../../adapters/national-portal/index.js';
+import { PERSONAL_WIRE_FIELDS as PAYMENT_PERSONAL_FIELDS } from '../../adapters/payment/national/index.js';
 
-const PERSONAL_FIELDS = [
-  'name', 'idNumber', 'identifiers', 'phone', 'fax', 'email', 'address', 'applicant', 'payer', 'sender', 'receiver',
-  'ChuHoSo', 'SoDienThoai', 'Fax', 'SoGiayToChuHoSo', 'DinhDanhCHS', 'Email', 'DiaChi', 'MaDoiTuong', 'session', 'password',
-];
+const CANONICAL_PERSONAL_FIELDS = ['name', 'idNumber', 'identifiers', 'phone', 'fax', 'email', 'address', 'applicant', 'payer', 'sender', 'receiver'];
+const SECRET_FIELDS = ['session', 'password'];
+const PERSONAL_FIELDS = [...CANONICAL_PERSONAL_FIELDS, ...PORTAL_PERSONAL_FIELDS, ...PAYMENT_PERSONAL_FIELDS, ...SECRET_FIELDS];
 
 export const REDACT_PATHS = [
   'req.headers["x-api-key"]',

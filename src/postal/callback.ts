@@ -1,10 +1,8 @@
 // A postal operator's push, once the route has read its events into canonical reports: the replay
 // rule first (docs/callbacks.md: event times in the window, bytes not seen), then the reports are
 // applied as polled ones are, and settled.
-import type { Logger } from 'pino';
 import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { Problem } from '../core/problems.js';
-import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { IncomingReport } from './operator.js';
 import { applyReports } from './reports.js';
 import { settleReports, type SettleDeps } from './settle.js';

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { fromVnpostEvent } from '../../adapters/postal-bcci/index.js';
+import { readVnpostPush, VnpostPushBody } from '../../adapters/postal-bcci/index.js';
 import type { CallbackGuards } from '../callbacks/replay-guard.js';
 import { ShipmentRequest } from '../../schemas/shipment.js';
 import { BODY_LIMITS } from '../core/body-limits.js';
@@ -15,7 +15,6 @@ import { enqueueAfterCommit } from '../delivery/enqueue-after-commit.js';
 import type { AcceptContext } from '../dossiers/accept.js';
 import { partnerOf, requireRole } from '../plugins/auth.js';
 import { receivePush } from './callback.js';
-import type { IncomingReport } from './operator.js';
 import { requestCancel, requestShipment, shipmentView, type WriteContext } from './shipments.js';
 import type { Logger } from 'pino';
 import { ProblemResponse } from '../routes/problem-schema.js';
@@ -35,27 +34,6 @@ export interface PostalRouteOptions {
 const ShipmentId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
 const Accepted = Type.Object({ id: Type.String(), messageId: Type.String(), links: Type.Object({ shipment: Type.String() }) });
 
-/** The operator's push (adapters/postal-bcci/README.md), as VNPost-style systems send it. */
-const PushEvent = Type.Object(
-  {
-    Id: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Integer()])),
-    ItemCode: Type.Optional(Type.String({ maxLength: 64 })),
-    StatusCode: Type.Union([Type.String({ minLength: 1, maxLength: 20 }), Type.Integer()]),
-    StatusMessage: Type.Optional(Type.String({ maxLength: 500 })),
-    EventTime: Type.String({ minLength: 1, maxLength: 40 }),
-    POSID: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Integer()])),
-    Notes: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
-  },
-  { additionalProperties: true, maxProperties: 40 },
-);
-const Push = Type.Object(
-  {
-    OrderNumber: Type.String({ minLength: 1, maxLength: 80 }),
-    ItemCode: Type.Optional(Type.String({ maxLength: 64 })),
-    Events: Type.Array(PushEvent, { minItems: 1, maxItems: 200 }),
-  },
-  { additionalProperties: true, maxProperties: 40 },
-);
 const PushAnswer = Type.Object({
   received: Type.Integer(),
   applied: Type.Integer(),
@@ -118,20 +96,16 @@ const postalRoutes: FastifyPluginAsyncTypebox<PostalRouteOptions> = async (app, 
       schema: {
         tags,
         summary: "An operator's signed status report (push); duplicates are acknowledged and applied once",
-        body: Push,
+        body: VnpostPushBody,
         response: { 200: PushAnswer, '4xx': ProblemResponse },
       },
     },
     async (request) => {
-      const reports: IncomingReport[] = [];
-      for (const event of request.body.Events) {
-        const report = fromVnpostEvent(event as never);
-        if (!report) throw new Problem('invalid-request', `Unknown status code or event time in event ${String(event.Id ?? '')}`.trim());
-        reports.push(report);
-      }
+      const push = readVnpostPush(request.body);
+      if ('unreadableEventId' in push) throw new Problem('invalid-request', `Unknown status code or event time in event ${push.unreadableEventId}`.trim());
       return receivePush(
         { db, registry, accept, queue, guards, logger: request.log as unknown as Logger },
-        { ctx: writeContext(request, 'POST /v1/postal/callbacks'), rawBodySha256: request.rawBodySha256!, orderNumber: request.body.OrderNumber, reports },
+        { ctx: writeContext(request, 'POST /v1/postal/callbacks'), rawBodySha256: request.rawBodySha256!, orderNumber: push.orderNumber, reports: push.reports },
       );
     },
   );

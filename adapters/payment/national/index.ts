@@ -13,3 +13,4 @@ export {
   type SimulatedNotification,
   type SimulatorCall,
 } from './simulator.js';
+export { PERSONAL_WIRE_FIELDS } from './personal-fields.js';

@@ -9,7 +9,6 @@ import { request } from 'undici';
 // with the simulator's own (simulator-auth.ts).
 import { signMessage, verifyAuthCode, type AuthMessage } from './auth-code.js';
 import { hasPublicAuthCode, publicAuthCode } from './simulator-auth.js';
-import { NOTIFY_MESSAGE, PLATFORM_CODE, PROTOCOL_VERSION, TRANSACTION_STATE, type InitRequest, type Notification, type StatementEntry } from './wire.js';
 import { errorName, parseObject } from '../../../src/core/json-object.js';
 import { closeServer, listen, readBody, sendJson } from '../../../src/infra/simulator-http.js';
 import { simulatorFaults, type FaultSwitches } from '../../shared/simulator-faults.js';
@@ -34,6 +33,53 @@ export interface NationalPaymentSimulatorOptions {
   port?: number;
 }
 
+// The simulator's own reading of the platform's messages, apart from the adapter's wire.ts, so that a
+// wrong value there fails against it. PhienBan is the public client's (HuanVu201/DichVuCong_KhoaLuan_PASETO,
+// InitDvcPaymentRequest.cs: "1.0.6"). Where the public material is silent (the MaLoi codes, TrangThaiGD,
+// the confirmation's LoaiBanTin) the values are the project's convention, README.md, spelled here on their own.
+const VERSION = '1.0.6';
+const CONFIRMATION_TYPE = 'NOTIFY';
+/** MaLoi, by what the simulator means by it. */
+const MA_LOI = {
+  ok: '00',
+  notFound: '01',
+  duplicate: '02',
+  invalidData: '03',
+  invalidAmount: '04',
+  noReceipt: '05',
+  cancelledByPayer: '09',
+  invalidAuthCode: '97',
+  systemError: '99',
+} as const;
+/** TrangThaiGD the simulator keeps and answers. */
+const STATE = { paid: '00', pending: '01', cancelled: '03' } as const;
+
+/** An accepted INIT: the fields the simulator reads; the rest is kept as sent. */
+export interface ReceivedInit {
+  MaThamChieu: string;
+  SoTien: number;
+  ThongTinGiaoDich: string;
+  MaNganHang?: string;
+  UrlTraVe?: string;
+  ThongTinBienLai: { MaHoSo: string; HoTenNguoiNop: string; PhiLePhi: { TenPhiLePhi: string; SoTien: number }[]; [field: string]: unknown };
+  [field: string]: unknown;
+}
+
+/** The confirmation the simulator POSTs to the gateway. */
+export interface SentConfirmation {
+  LoaiBanTin: string;
+  MaLoi: string;
+  MaDoiTac: string;
+  MaThamChieu: string;
+  SoTien: number;
+  MaTienTe: string;
+  MaGiaoDich: string;
+  MaNganHang: string;
+  ThoiGianGD: string;
+  ThongTinGiaoDich: string;
+  MaXacThuc: string;
+}
+
 export interface NationalPaymentSimulatorFaults {
   /** Each notification is sent twice. */
   duplicateNotification?: boolean;
@@ -50,7 +96,7 @@ export interface NationalPaymentSimulatorFaults {
 }
 
 export interface SimulatedPayment {
-  init: InitRequest;
+  init: ReceivedInit;
   /** TrangThaiGD. */
   state: string;
   paymentUrl: string;
@@ -62,7 +108,7 @@ export interface SimulatedPayment {
 }
 
 export interface SimulatedNotification {
-  body: Notification;
+  body: SentConfirmation;
   /** The gateway's answer, parsed; undefined when it was not JSON or never came. */
   answer: Record<string, unknown> | undefined;
   /** The gateway's HTTP status, or the network error's code. */
@@ -143,20 +189,20 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
   async function settle(paymentId: string, outcome: 'paid' | 'cancelled'): Promise<void> {
     const payment = sim.payments.get(paymentId);
     if (!payment) throw new Error(`no payment ${paymentId}`);
-    if (payment.state !== TRANSACTION_STATE.pending) throw new Error(`payment ${paymentId} is no longer pending`);
-    payment.state = outcome === 'paid' ? TRANSACTION_STATE.paid : TRANSACTION_STATE.cancelled;
+    if (payment.state !== STATE.pending) throw new Error(`payment ${paymentId} is no longer pending`);
+    payment.state = outcome === 'paid' ? STATE.paid : STATE.cancelled;
     payment.txnId = `PG${Date.now()}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
     payment.settledAt = new Date();
     if (outcome === 'paid' && payment.bankCode === '') payment.bankCode = BANKS[randomInt(0, BANKS.length)] ?? 'VCB';
     if (faults.current.neverNotify || !notifyUrl) return;
     await faults.wait('lateNotificationMs');
-    const message = notification(payment, outcome === 'paid' ? PLATFORM_CODE.ok : PLATFORM_CODE.cancelledByPayer);
+    const message = notification(payment, outcome === 'paid' ? MA_LOI.ok : MA_LOI.cancelledByPayer);
     for (let i = 0; i < (faults.current.duplicateNotification ? 2 : 1); i++) await deliver(message);
   }
 
-  function notification(payment: SimulatedPayment, code: string): Notification {
-    const unsigned: Omit<Notification, 'MaXacThuc'> = {
-      LoaiBanTin: NOTIFY_MESSAGE,
+  function notification(payment: SimulatedPayment, code: string): SentConfirmation {
+    const unsigned: Omit<SentConfirmation, 'MaXacThuc'> = {
+      LoaiBanTin: CONFIRMATION_TYPE,
       MaLoi: code,
       MaDoiTac: opts.partnerCode,
       MaThamChieu: payment.init.MaThamChieu,
@@ -170,7 +216,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     return { ...unsigned, MaXacThuc: publicAuthCode('CONFIRMATION', unsigned as unknown as Record<string, unknown>, faults.current.badSignature ? `${opts.secret}-not` : opts.secret) };
   }
 
-  async function deliver(message: Notification): Promise<void> {
+  async function deliver(message: SentConfirmation): Promise<void> {
     const url = notifyUrl;
     if (!url) return;
     try {
@@ -193,33 +239,33 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     const ref = typeof body.MaThamChieu === 'string' ? body.MaThamChieu : '';
     const refuse = (code: string, message: string) => signed('INIT_ANSWER', { MaLoi: code, MoTaLoi: message, MaDoiTac: opts.partnerCode, MaThamChieu: ref, UrlThanhToan: '' });
     const missing = REQUIRED_INIT.find((f) => typeof body[f] !== 'string' || body[f] === '');
-    if (missing) return refuse(PLATFORM_CODE.invalidData, `Dữ liệu không hợp lệ: thiếu ${missing}`);
-    if (!hasPublicAuthCode('INIT', body, opts.secret)) return refuse(PLATFORM_CODE.invalidAuthCode, 'Mã xác thực không hợp lệ');
-    if (body.MaDoiTac !== opts.partnerCode) return refuse(PLATFORM_CODE.invalidData, 'Mã đối tác không đúng');
-    if (body.LoaiHinhThanhToan !== 'PAY' || body.MaTienTe !== 'VND' || body.NgonNgu !== 'vi-VN') return refuse(PLATFORM_CODE.invalidData, 'Dữ liệu không hợp lệ');
+    if (missing) return refuse(MA_LOI.invalidData, `Dữ liệu không hợp lệ: thiếu ${missing}`);
+    if (!hasPublicAuthCode('INIT', body, opts.secret)) return refuse(MA_LOI.invalidAuthCode, 'Mã xác thực không hợp lệ');
+    if (body.MaDoiTac !== opts.partnerCode) return refuse(MA_LOI.invalidData, 'Mã đối tác không đúng');
+    if (body.LoaiHinhThanhToan !== 'PAY' || body.MaTienTe !== 'VND' || body.NgonNgu !== 'vi-VN') return refuse(MA_LOI.invalidData, 'Dữ liệu không hợp lệ');
     const receipt = body.ThongTinBienLai as { PhiLePhi?: unknown } | undefined;
     const lines = Array.isArray(receipt?.PhiLePhi) ? (receipt.PhiLePhi as { SoTien?: unknown }[]) : undefined;
-    if (typeof body.SoTien !== 'number' || !Number.isSafeInteger(body.SoTien) || body.SoTien <= 0) return refuse(PLATFORM_CODE.invalidAmount, 'Số tiền không hợp lệ');
+    if (typeof body.SoTien !== 'number' || !Number.isSafeInteger(body.SoTien) || body.SoTien <= 0) return refuse(MA_LOI.invalidAmount, 'Số tiền không hợp lệ');
     if (!lines || lines.reduce((sum, l) => sum + (typeof l.SoTien === 'number' ? l.SoTien : NaN), 0) !== body.SoTien) {
-      return refuse(PLATFORM_CODE.invalidAmount, 'Tổng phí, lệ phí không khớp số tiền');
+      return refuse(MA_LOI.invalidAmount, 'Tổng phí, lệ phí không khớp số tiền');
     }
     const existing = sim.payments.get(ref);
     // A retried INIT of the same unpaid payment gets the same page; anything else is a clash.
-    if (existing && (existing.state !== TRANSACTION_STATE.pending || existing.init.SoTien !== body.SoTien)) return refuse(PLATFORM_CODE.duplicate, `Mã tham chiếu đã tồn tại: ${ref}`);
-    const message = body as unknown as InitRequest;
-    const payment = existing ?? { init: message, state: TRANSACTION_STATE.pending, paymentUrl: `${origin}/pay/${encodeURIComponent(ref)}`, bankCode: message.MaNganHang ?? '' };
+    if (existing && (existing.state !== STATE.pending || existing.init.SoTien !== body.SoTien)) return refuse(MA_LOI.duplicate, `Mã tham chiếu đã tồn tại: ${ref}`);
+    const message = body as unknown as ReceivedInit;
+    const payment = existing ?? { init: message, state: STATE.pending, paymentUrl: `${origin}/pay/${encodeURIComponent(ref)}`, bankCode: message.MaNganHang ?? '' };
     sim.payments.set(ref, payment);
-    return signed('INIT_ANSWER', { MaLoi: PLATFORM_CODE.ok, MoTaLoi: 'Thành công', MaDoiTac: opts.partnerCode, MaThamChieu: ref, UrlThanhToan: payment.paymentUrl });
+    return signed('INIT_ANSWER', { MaLoi: MA_LOI.ok, MoTaLoi: 'Thành công', MaDoiTac: opts.partnerCode, MaThamChieu: ref, UrlThanhToan: payment.paymentUrl });
   }
 
   function query(body: Record<string, unknown>): Answer {
     const ref = String(body.MaThamChieu ?? '');
     const answer = (code: string, message: string, more: Record<string, unknown> = {}) =>
       signed('QUERY_ANSWER', { MaLoi: code, MoTaLoi: message, MaDoiTac: opts.partnerCode, MaThamChieu: ref, ...more });
-    if (!hasPublicAuthCode('QUERY', body, opts.secret)) return answer(PLATFORM_CODE.invalidAuthCode, 'Mã xác thực không hợp lệ');
+    if (!hasPublicAuthCode('QUERY', body, opts.secret)) return answer(MA_LOI.invalidAuthCode, 'Mã xác thực không hợp lệ');
     const payment = body.MaDoiTac === opts.partnerCode ? sim.payments.get(ref) : undefined;
-    if (!payment) return answer(PLATFORM_CODE.notFound, 'Không tìm thấy giao dịch');
-    return answer(PLATFORM_CODE.ok, 'Thành công', {
+    if (!payment) return answer(MA_LOI.notFound, 'Không tìm thấy giao dịch');
+    return answer(MA_LOI.ok, 'Thành công', {
       SoTien: payment.init.SoTien,
       TrangThaiGD: payment.state,
       MaGiaoDich: payment.txnId ?? '',
@@ -230,28 +276,28 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
 
   function bill(body: Record<string, unknown>): Answer {
     const ref = String(body.MaThamChieu ?? '');
-    if (!hasPublicAuthCode('GET_BILL', body, opts.secret)) return plain({ MaLoi: PLATFORM_CODE.invalidAuthCode, MoTaLoi: 'Mã xác thực không hợp lệ', MaThamChieu: ref });
+    if (!hasPublicAuthCode('GET_BILL', body, opts.secret)) return plain({ MaLoi: MA_LOI.invalidAuthCode, MoTaLoi: 'Mã xác thực không hợp lệ', MaThamChieu: ref });
     const payment = body.MaDoiTac === opts.partnerCode ? sim.payments.get(ref) : undefined;
-    if (!payment) return plain({ MaLoi: PLATFORM_CODE.notFound, MoTaLoi: 'Không tìm thấy giao dịch', MaThamChieu: ref });
-    if (payment.state !== TRANSACTION_STATE.paid) return plain({ MaLoi: PLATFORM_CODE.noReceipt, MoTaLoi: 'Giao dịch chưa có biên lai', MaThamChieu: ref });
-    return plain({ MaLoi: PLATFORM_CODE.ok, MoTaLoi: 'Thành công', MaThamChieu: ref, BienLai: receiptPdf(payment).toString('base64') });
+    if (!payment) return plain({ MaLoi: MA_LOI.notFound, MoTaLoi: 'Không tìm thấy giao dịch', MaThamChieu: ref });
+    if (payment.state !== STATE.paid) return plain({ MaLoi: MA_LOI.noReceipt, MoTaLoi: 'Giao dịch chưa có biên lai', MaThamChieu: ref });
+    return plain({ MaLoi: MA_LOI.ok, MoTaLoi: 'Thành công', MaThamChieu: ref, BienLai: receiptPdf(payment).toString('base64') });
   }
 
   function statement(body: Record<string, unknown>): Answer {
     const day = String(body.Ngay ?? '');
-    if (!verifyAuthCode('STATEMENT', body, opts.secret)) return plain({ MaLoi: PLATFORM_CODE.invalidAuthCode, MoTaLoi: 'Mã xác thực không hợp lệ', Ngay: day });
-    if (body.MaDoiTac !== opts.partnerCode || !/^\d{8}$/.test(day)) return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: 'Dữ liệu không hợp lệ', Ngay: day });
-    const entries: StatementEntry[] = [...sim.payments.values()]
+    if (!verifyAuthCode('STATEMENT', body, opts.secret)) return plain({ MaLoi: MA_LOI.invalidAuthCode, MoTaLoi: 'Mã xác thực không hợp lệ', Ngay: day });
+    if (body.MaDoiTac !== opts.partnerCode || !/^\d{8}$/.test(day)) return plain({ MaLoi: MA_LOI.invalidData, MoTaLoi: 'Dữ liệu không hợp lệ', Ngay: day });
+    const entries = [...sim.payments.values()]
       .filter((p) => p.settledAt && formatVietnamTime(p.settledAt).startsWith(day))
       .map((p) => ({ MaThamChieu: p.init.MaThamChieu, MaGiaoDich: p.txnId ?? '', SoTien: p.init.SoTien, TrangThaiGD: p.state, ThoiGianGD: formatVietnamTime(p.settledAt ?? new Date()) }));
-    return plain({ MaLoi: PLATFORM_CODE.ok, MoTaLoi: 'Thành công', Ngay: day, DanhSachGiaoDich: entries });
+    return plain({ MaLoi: MA_LOI.ok, MoTaLoi: 'Thành công', Ngay: day, DanhSachGiaoDich: entries });
   }
 
   function api(req: IncomingMessage, body: Record<string, unknown> | undefined): Answer {
-    if (faults.take('failNextCalls')) return { status: 500, body: { MaLoi: PLATFORM_CODE.systemError, MoTaLoi: 'Lỗi hệ thống' } };
+    if (faults.take('failNextCalls')) return { status: 500, body: { MaLoi: MA_LOI.systemError, MoTaLoi: 'Lỗi hệ thống' } };
     if (!authorised(req)) return { status: 401, body: { MaLoi: '401', MoTaLoi: 'Token không hợp lệ hoặc đã hết hạn' } };
-    if (!body) return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: 'JSON không hợp lệ' });
-    if (body.PhienBan !== PROTOCOL_VERSION) return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: `Phiên bản phải là ${PROTOCOL_VERSION}` });
+    if (!body) return plain({ MaLoi: MA_LOI.invalidData, MoTaLoi: 'JSON không hợp lệ' });
+    if (body.PhienBan !== VERSION) return plain({ MaLoi: MA_LOI.invalidData, MoTaLoi: `Phiên bản phải là ${VERSION}` });
     switch (body.LoaiBanTin) {
       case 'INIT':
         return init(body);
@@ -262,7 +308,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
       case 'STATEMENT':
         return statement(body);
       default:
-        return plain({ MaLoi: PLATFORM_CODE.invalidData, MoTaLoi: 'LoaiBanTin không hợp lệ' });
+        return plain({ MaLoi: MA_LOI.invalidData, MoTaLoi: 'LoaiBanTin không hợp lệ' });
     }
   }
 
@@ -289,7 +335,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) sendJson(res, { status: 500, body: { MaLoi: PLATFORM_CODE.systemError, MoTaLoi: 'Lỗi hệ thống' } });
+      if (!res.headersSent) sendJson(res, { status: 500, body: { MaLoi: MA_LOI.systemError, MoTaLoi: 'Lỗi hệ thống' } });
     });
   });
 
@@ -324,7 +370,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     if (!payment) return html(res, 404, '<p>Không tìm thấy giao dịch</p>');
     if (req.method === 'GET' && action === 'pay') return html(res, 200, page(payment));
     if (req.method !== 'POST') return html(res, 405, '<p>Phương thức không được hỗ trợ</p>');
-    if (payment.state !== TRANSACTION_STATE.pending) return html(res, 409, '<p>Giao dịch đã kết thúc</p>');
+    if (payment.state !== STATE.pending) return html(res, 409, '<p>Giao dịch đã kết thúc</p>');
     // The browser goes back at once; the notification follows on its own, as on the platform.
     void (action === 'pay' ? sim.pay(ref) : sim.cancel(ref)).catch(() => undefined);
     // UrlTraVe is the gateway's own field; without it the payer stays on the platform's page.
@@ -360,7 +406,7 @@ export async function startNationalPaymentSimulator(opts: NationalPaymentSimulat
     if (req.method === 'POST' && action) {
       const ref = decodeURIComponent(action[2] ?? '');
       const state = sim.payments.get(ref)?.state;
-      if (state !== TRANSACTION_STATE.pending) return sendJson(res, { status: 409, body: { error: 'no pending payment with that reference' } });
+      if (state !== STATE.pending) return sendJson(res, { status: 409, body: { error: 'no pending payment with that reference' } });
       await (action[1] === 'pay' ? sim.pay(ref) : sim.cancel(ref));
       return sendJson(res, { status: 200, body: { state: sim.payments.get(ref)?.state } });
     }

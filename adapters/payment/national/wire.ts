@@ -5,11 +5,6 @@ export const PROTOCOL_VERSION = '1.0.6';
 
 /** Every request goes to `POST {base}/payment`, told apart by LoaiBanTin. */
 export type MessageType = 'INIT' | 'QUERY' | 'GET_BILL' | 'STATEMENT';
-/**
- * The LoaiBanTin the simulator puts on its confirmation call. No public source shows the platform's
- * value, so the gateway reads any (it is inside MaXacThuc).
- */
-export const NOTIFY_MESSAGE = 'NOTIFY';
 
 /** LoaiPhiLePhi: phí (a fee for a service) or lệ phí (a state charge). */
 export const FEE_KIND = { fee: '1', charge: '2' } as const;

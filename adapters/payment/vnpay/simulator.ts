@@ -5,15 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { hashData, pipeHash, secureHash, verify, verifyPipe, vnpEncode } from './secure-hash.js';
-import {
-  PAYER_CANCELLED,
-  QUERY_REQUEST_HASHED,
-  QUERY_RESPONSE,
-  QUERY_RESPONSE_HASHED,
-  STATEMENT_HEADER,
-  SUCCESS,
-  type IpnAnswer,
-} from './wire.js';
 import { errorName, parseObject } from '../../../src/core/json-object.js';
 import { closeServer, listen, readBody, sendJson } from '../../../src/infra/simulator-http.js';
 import { simulatorFaults, type FaultSwitches } from '../../shared/simulator-faults.js';
@@ -28,6 +19,30 @@ export interface VnpaySimulatorOptions {
   host?: string;
   /** Default 0: a free port. */
   port?: number;
+}
+
+// The simulator's own reading of VNPay's public integration guide and its querydr samples (peers.md),
+// apart from the adapter's wire.ts, so that a wrong code or checksum order there fails against it.
+/** vnp_ResponseCode (and vnp_TransactionStatus) of a payment that went through. */
+const PAID = '00';
+/** vnp_ResponseCode when the payer cancels on VNPay's page. */
+const PAYER_CANCELLED = '24';
+/** querydr vnp_ResponseCode values the simulator answers. */
+const QUERYDR_CODE = { ok: '00', notFound: '91', duplicateRequest: '94', badChecksum: '97' } as const;
+/** What the merchant's querydr checksum joins with '|', in the guide's order. */
+const QUERYDR_REQUEST_SIGNED = 'vnp_RequestId|vnp_Version|vnp_Command|vnp_TmnCode|vnp_TxnRef|vnp_TransactionDate|vnp_CreateDate|vnp_IpAddr|vnp_OrderInfo'.split('|');
+/** What VNPay's querydr answer checksum joins with '|', in the guide's order. */
+const QUERYDR_ANSWER_SIGNED = (
+  'vnp_ResponseId|vnp_Command|vnp_ResponseCode|vnp_Message|vnp_TmnCode|vnp_TxnRef|vnp_Amount|vnp_BankCode|vnp_PayDate|' +
+  'vnp_TransactionNo|vnp_TransactionType|vnp_TransactionStatus|vnp_OrderInfo|vnp_PromotionCode|vnp_PromotionAmount'
+).split('|');
+/** The statement's columns: no public source shows VNPay's reconciliation file; this is the project's format (README.md). */
+const STATEMENT_COLUMNS = ['vnp_TxnRef', 'vnp_TransactionNo', 'vnp_Amount', 'vnp_PayDate', 'vnp_BankCode'].join(',');
+
+/** The merchant's answer to an IPN. */
+export interface IpnReply {
+  RspCode: string;
+  Message: string;
 }
 
 export interface VnpaySimulatorFaults {
@@ -62,7 +77,7 @@ export interface SimulatedPayment {
 export interface SimulatorIpn {
   url: string;
   /** The gateway's answer, or `http-<status>` / a network error code when it gave none. */
-  answer: IpnAnswer | string;
+  answer: IpnReply | string;
 }
 
 export interface VnpaySimulator {
@@ -137,10 +152,10 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
       ...(paid ? { vnp_BankTranNo: `VNP${payment.transactionNo ?? ''}`, vnp_CardType: 'ATM' } : {}),
       vnp_OrderInfo: payment.orderInfo,
       vnp_PayDate: payment.payDate ?? '',
-      vnp_ResponseCode: paid ? SUCCESS : PAYER_CANCELLED,
+      vnp_ResponseCode: paid ? PAID : PAYER_CANCELLED,
       vnp_TmnCode: opts.tmnCode,
       vnp_TransactionNo: payment.transactionNo ?? '0',
-      vnp_TransactionStatus: paid ? SUCCESS : '02',
+      vnp_TransactionStatus: paid ? PAID : '02',
       vnp_TxnRef: payment.txnRef,
     };
   }
@@ -168,7 +183,7 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
   }
 
   async function sendIpn(url: string): Promise<void> {
-    let answer: IpnAnswer | string;
+    let answer: IpnReply | string;
     try {
       const res = await request(url, { method: 'GET' });
       const text = await res.body.text();
@@ -246,20 +261,20 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
   function queryDr(body: Record<string, unknown> | undefined): Json {
     const field = (name: string) => (typeof body?.[name] === 'string' ? (body[name] as string) : undefined);
     if (!body) return queryAnswer('03', 'Invalid data format', undefined);
-    if (!verifyPipe(QUERY_REQUEST_HASHED.map(field), field('vnp_SecureHash'), opts.hashSecret)) return queryAnswer(QUERY_RESPONSE.badChecksum, 'Invalid Checksum', undefined);
+    if (!verifyPipe(QUERYDR_REQUEST_SIGNED.map(field), field('vnp_SecureHash'), opts.hashSecret)) return queryAnswer(QUERYDR_CODE.badChecksum, 'Invalid Checksum', undefined);
     if (field('vnp_TmnCode') !== opts.tmnCode) return queryAnswer('02', 'Merchant is not valid', undefined);
     if (field('vnp_Command') !== 'querydr' || !field('vnp_RequestId')) return queryAnswer('03', 'Invalid data format', undefined);
     const requestKey = `${(field('vnp_CreateDate') ?? '').slice(0, 8)}:${field('vnp_RequestId') ?? ''}`;
-    if (requestIds.has(requestKey)) return queryAnswer(QUERY_RESPONSE.duplicateRequest, 'Duplicate request', undefined);
+    if (requestIds.has(requestKey)) return queryAnswer(QUERYDR_CODE.duplicateRequest, 'Duplicate request', undefined);
     requestIds.add(requestKey);
     const payment = sim.payments.get(field('vnp_TxnRef') ?? '');
     // VNPay finds a transaction by its reference and the date the merchant created it with.
-    if (!payment || payment.createDate !== field('vnp_TransactionDate')) return queryAnswer(QUERY_RESPONSE.notFound, 'Transaction not found', undefined);
-    return queryAnswer(QUERY_RESPONSE.ok, 'QueryDR Success', payment);
+    if (!payment || payment.createDate !== field('vnp_TransactionDate')) return queryAnswer(QUERYDR_CODE.notFound, 'Transaction not found', undefined);
+    return queryAnswer(QUERYDR_CODE.ok, 'QueryDR Success', payment);
   }
 
   function queryAnswer(code: string, message: string, payment: SimulatedPayment | undefined): Json {
-    const status = payment ? { pending: '01', paid: SUCCESS, cancelled: '02' }[payment.state] : '';
+    const status = payment ? { pending: '01', paid: PAID, cancelled: '02' }[payment.state] : '';
     const fields: Record<string, string> = {
       vnp_ResponseId: randomBytes(16).toString('hex'),
       vnp_Command: 'querydr',
@@ -279,7 +294,7 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
           }
         : {}),
     };
-    fields.vnp_SecureHash = pipeHash(QUERY_RESPONSE_HASHED.map((f) => fields[f]), opts.hashSecret);
+    fields.vnp_SecureHash = pipeHash(QUERYDR_ANSWER_SIGNED.map((f) => fields[f]), opts.hashSecret);
     return { status: 200, body: fields };
   }
 
@@ -293,7 +308,7 @@ export async function startVnpaySimulator(opts: VnpaySimulatorOptions): Promise<
     const lines = [...sim.payments.values()]
       .filter((p) => p.state === 'paid' && p.payDate?.startsWith(day))
       .map((p) => [p.txnRef, p.transactionNo, p.amount, p.payDate, p.bankCode].join(','));
-    return { status: 200, text: [STATEMENT_HEADER, ...lines].join('\r\n') + '\r\n' };
+    return { status: 200, text: [STATEMENT_COLUMNS, ...lines].join('\r\n') + '\r\n' };
   }
 
   // --- HTTP --------------------------------------------------------------------------------------
@@ -374,7 +389,7 @@ function sendHtml(res: ServerResponse, answer: Html): void {
   res.end(answer.html);
 }
 
-function ipnAnswer(text: string): IpnAnswer | undefined {
+function ipnAnswer(text: string): IpnReply | undefined {
   const value = parseObject(text);
   return typeof value?.RspCode === 'string' && typeof value.Message === 'string' ? { RspCode: value.RspCode, Message: value.Message } : undefined;
 }

@@ -22,8 +22,6 @@ export const IPN_ANSWERS: Record<NotificationOutcome, IpnAnswer> = {
 
 /** vnp_ResponseCode and vnp_TransactionStatus of a successful payment. */
 export const SUCCESS = '00';
-/** vnp_ResponseCode of a payment the payer cancelled on VNPay's page. */
-export const PAYER_CANCELLED = '24';
 
 /** querydr vnp_ResponseCode values the adapter acts on; the rest make the answer unavailable. */
 export const QUERY_RESPONSE = { ok: '00', notFound: '91', duplicateRequest: '94', badChecksum: '97' } as const;
