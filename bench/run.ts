@@ -12,20 +12,16 @@
 // `--mode resync` measures a go-live re-sync instead (bench/resync.ts).
 // Figures go to bench/results/<date>-<engine>.json and bench/RESULTS.md (not with --dry-run).
 import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureBare, measureNaive, type BareFigures, type BareSpec } from './bare.js';
-import { DeliveryWatch } from './delivery-watch.js';
 import { describeCommit, describeMachine, type Machine } from './machine.js';
-import { makeBodies, dossierHeaders, offerAndFollow, type LoadFigures, type PhaseResult } from './phase.js';
-import type { GatewayCounts } from './protocol.js';
+import { makeBodies, offerAndFollow, type LoadFigures, type PhaseResult } from './phase.js';
 import { renderSection, RESULTS_HEADER } from './report.js';
 import { runResync, type ResyncResult } from './resync.js';
-import { runLoad } from './load.js';
 import { BENCH_DIR, REPO, type Engine } from './stack.js';
 import { withEngine, PROFILE_DIR, type RunRecord } from './engine.js';
-import { mib, round } from './stats.js';
+import { round } from './stats.js';
 
 export interface Options {
   mode: 'accept' | 'resync';

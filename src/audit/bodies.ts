@@ -1,6 +1,12 @@
 // Message bodies under the retention policy. Pruning forgets the body and its salt together; the
 // leaf keeps only the salted commitment, so every proof stays valid and nothing personal is left.
+import { createHash } from 'node:crypto';
 import type { Queryable } from '../store/db.js';
+
+/** hex SHA-256(salt || body): what a leaf commits to (docs/audit-log.md). */
+export function bodyCommitment(salt: Uint8Array, body: Uint8Array): string {
+  return createHash('sha256').update(salt).update(body).digest('hex');
+}
 
 export interface StoredBody {
   salt: Buffer;

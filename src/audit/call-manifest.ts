@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
-import { bodyCommitment } from './message-log.js';
+import { bodyCommitment } from './bodies.js';
 
 export const CALL_MANIFEST_FORMAT = 'lgsp-call-manifest/v1';
 /** The signature format of a record signed through its call's manifest. */

@@ -6,7 +6,7 @@ import type { Queryable } from '../store/db.js';
 import { parseCheckpoint } from './checkpoint.js';
 import { LEAF_COLUMNS, decodeLeaf, encodeLeaf, leafRecord, type LogRowForLeaf } from './leaf.js';
 import { EMPTY_COMPACT_RANGE, appendLeaves, compactRangeRoot, leafHash, type CompactRange, type StoredNode } from './merkle.js';
-import { bodyCommitment } from './message-log.js';
+import { bodyCommitment } from './bodies.js';
 import { openNote, parseVerifierKey, type NoteVerifier } from './note.js';
 
 export type CheckLogResult = { ok: true; treeSize: number; checkpoints: number } | { ok: false; reason: string };

@@ -1,11 +1,12 @@
 // The message log, record format v2 (docs/message-log.md): one row per thing that crossed the
 // gateway's edge. Rows are only ever inserted, in the same transaction as the change they describe.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../core/hash.js';
 import type { SignatureRecord } from '../crypto/partner-signature.js';
 import type { Queryable } from '../store/db.js';
 import { MANIFEST_SIGNATURE_FORMAT, type ManifestSignature } from './call-manifest.js';
 import { storeManifests } from './call-manifests.js';
+import { bodyCommitment } from './bodies.js';
 
 export type LogOutcome = 'accepted' | 'refused' | 'delivered' | 'failed' | 'dead';
 
@@ -96,10 +97,6 @@ function arrayLiteral(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
 
-/** hex SHA-256(salt || body): what a leaf commits to (docs/audit-log.md). */
-export function bodyCommitment(salt: Uint8Array, body: Uint8Array): string {
-  return createHash('sha256').update(salt).update(body).digest('hex');
-}
 
 export interface LogRow {
   seq: string;

@@ -10,7 +10,7 @@ import { decodeManifest, manifestHash, MANIFEST_SIGNATURE_FORMAT } from './call-
 import { CheckpointError, parseCheckpoint, type Checkpoint } from './checkpoint.js';
 import { decodeLeaf, type LeafRecord } from './leaf.js';
 import { leafHash, verifyInclusion } from './merkle.js';
-import { bodyCommitment } from './message-log.js';
+import { bodyCommitment } from './bodies.js';
 import { NoteError, openNote, parseVerifierKey, type NoteVerifier } from './note.js';
 
 export interface VerifyBundleOptions {
