@@ -36,8 +36,8 @@ curl -s "$GW/v1/dossiers/000.00.20.H26-251123-0001" -H "x-api-key: $KEY"
 `;
 }
 
-/** What a development start prints: the commands for this gateway, ready to paste. */
+/** What a development start prints: the commands for this gateway, ready to paste (a minimal Debian has no curl). */
 export function tryItCommands(listenUrl: string, dataDir: string): string {
   const script = tryItScript(shellWord(reachableUrl(listenUrl)), shellWord(path.join(dataDir, 'dev-credentials.json')));
-  return `Try it (paste into a shell):\n\n${script}`;
+  return `Try it (paste into a shell; they use curl: apt-get install curl if it is missing):\n\n${script}`;
 }

@@ -13,6 +13,10 @@ describe('Try it', () => {
     expect(text).not.toContain('./data');
   });
 
+  it('says the commands need curl, which a fresh minimal Debian 12 does not have', () => {
+    expect(tryItCommands('http://127.0.0.1:8080', './data')).toContain('apt-get install curl');
+  });
+
   it('is the README\'s block, with PORT and DATA_DIR as shell defaults', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(readme).toContain('```sh\n' + tryItScript('http://127.0.0.1:${PORT:-8080}', '"${DATA_DIR:-./data}/dev-credentials.json"') + '```');
