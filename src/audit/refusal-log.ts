@@ -68,7 +68,8 @@ export class RefusalLog {
     if (bucket && bucket.minute !== minute) {
       this.#buckets.delete(key);
       await this.#summarise(bucket);
-      bucket = undefined;
+      // Refusals arriving while the summary was written may have opened this minute's bucket already.
+      bucket = this.#buckets.get(key);
     }
     if (!bucket && this.#buckets.size >= MAX_TRACKED) {
       key = `*|${refusal.errorCode}`;
