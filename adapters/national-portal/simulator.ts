@@ -342,6 +342,8 @@ export async function startNationalPortalSimulator(opts: SimulatorOptions = {}):
           sessions: sessions.size,
           faults: faults.current,
           lastCalls: sim.calls.slice(-20).map(({ signature, ...call }) => ({ ...call, signed: signature?.header !== undefined })),
+          // The translated items as they arrived, so a developer sees what the gateway made of a dossier.
+          lastItems: sim.received.flatMap(({ service, items }) => items.map((item) => ({ service, item }))).slice(-20),
         },
       });
     }

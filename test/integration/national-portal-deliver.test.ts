@@ -47,6 +47,10 @@ describe('deliverBatch', () => {
     expect(results(outcomes)).toEqual(Array(10).fill({ result: 'delivered' }));
     expect(sim.calls.filter((c) => c.service === 'DongBoHoSoMC')).toHaveLength(1);
     expect(sim.dossiers.size).toBe(10);
+    // The simulator's state shows the translated items it received, for a developer to read.
+    const state = (await (await fetch(`${sim.url}/__simulator/state`)).json()) as { lastItems: { service: string; item: { MaHoSo: string } }[] };
+    expect(state.lastItems.map((i) => i.item.MaHoSo)).toEqual([...sim.dossiers.keys()]);
+    expect(state.lastItems.every((i) => i.service === 'DongBoHoSoMC')).toBe(true);
   });
 
   it('delivers every golden dossier and its events exactly as the fixtures say', async () => {
