@@ -66,7 +66,7 @@ export async function buildCore(config: Config, logger: Logger, signing: Signing
   const registry = await loadRegistry(config, logger, signing.devPkiDir);
   const logKey = config.auditLog.keyFile ? await loadLogKey(config.auditLog.keyFile, config.auditLog.origin) : await ensureDevLogKey(config.dataDir, config.auditLog.origin);
   const outbound = await OutboundSigner.create(signing.keyRing.active, new CertificateCatalog(db));
-  const queues = new DeliveryQueues(redis, config.redisPrefix);
+  const queues = new DeliveryQueues(redis, config.redisPrefix, config.delivery.batchSize);
   closers.add(() => queues.close());
   // Requests (and metric scrapes) never wait for Redis: while it is down their commands fail at once
   // (no offline queue) or after REDIS_COMMAND_TIMEOUT_MS, and a request is answered 503 or, once its
@@ -76,7 +76,7 @@ export async function buildCore(config: Config, logger: Logger, signing: Signing
   apiRedis.on('error', (err) => logger.debug({ err: { message: err.message } }, 'redis connection error (API)'));
   await apiRedis.connect();
   closers.add(() => apiRedis.quit());
-  const apiQueues = new DeliveryQueues(apiRedis, config.redisPrefix);
+  const apiQueues = new DeliveryQueues(apiRedis, config.redisPrefix, config.delivery.batchSize);
   closers.add(() => apiQueues.close());
 
   const publicBaseUrl = config.publicBaseUrl ?? `http://127.0.0.1:${config.port}`;

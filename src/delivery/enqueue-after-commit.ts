@@ -8,6 +8,8 @@ export interface CommittedMessage {
   lane: Lane;
   /** A follow-up that must wait (a held message's next attempt). */
   delayMs?: number;
+  /** The batch key of a message that may share its call with others of the same key (src/delivery/jobs-per-call.ts). */
+  batch?: string;
 }
 
 /** Both pino's Logger and Fastify's request.log fit. */

@@ -5,5 +5,5 @@ import type { Lane } from '../store/messages.js';
 export interface Enqueuer {
   enqueue(id: string, lane: Lane, delayMs?: number): Promise<void>;
   /** Many messages at once (a committed acceptance group), where the queue can. */
-  enqueueMany?(messages: readonly { id: string; lane: Lane }[]): Promise<void>;
+  enqueueMany?(messages: readonly { id: string; lane: Lane; batch?: string }[]): Promise<void>;
 }

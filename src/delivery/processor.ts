@@ -6,7 +6,7 @@ import { appendLogs } from '../audit/message-log.js';
 import type { Config } from '../config/config.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
-import { claimBatch, insertMessages, nextInLines, recordAttempts, releaseLease, type AttemptOutcome, type Lane, type NewMessage, type OutboundMessage } from '../store/messages.js';
+import { claimBatch, claimReadyOfBatch, insertMessages, nextInLines, recordAttempts, releaseLease, type AttemptOutcome, type Lane, type NewMessage, type OutboundMessage } from '../store/messages.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { isConnectionError } from '../store/connection-errors.js';
 import { retryDelayMs } from './backoff.js';
@@ -34,36 +34,45 @@ export class DeliveryProcessor {
   /** `beforeCall`, when given, is awaited just before the outbound call: the bulk lane's pace. */
   async process(messageId: string, beforeCall?: () => Promise<void>): Promise<ProcessResult> {
     const { db, delivery } = this.deps;
-    // Most jobs under load are for messages that already went out as another job's batch sibling, or
-    // are in flight in one: a plain read settles those without a claim transaction. A message leased
-    // by a worker that then dies comes back through the sweeper once its lease runs out.
-    const [head] = await db.query<{ destination: string; open: boolean; leased: boolean }>(
-      `SELECT destination, state IN ('pending', 'failed') AS open, coalesce(lease_until > now(), false) AS leased FROM messages WHERE id = $1`,
+    // A job means "look at this message's batch now". Under load its message has usually gone out
+    // already as another call's sibling, or is in flight: a plain read tells, and the job then claims
+    // what else of the batch is ready, since messages committed together get one job per call
+    // (src/delivery/jobs-per-call.ts). A message leased by a worker that then dies comes back through
+    // the sweeper once its lease runs out.
+    const [head] = await db.query<{ destination: string; lane: Lane; batchKey: string; open: boolean; leased: boolean }>(
+      `SELECT destination, lane, batch_key AS "batchKey", state IN ('pending', 'failed') AS open,
+              coalesce(lease_until > now(), false) AS leased FROM messages WHERE id = $1`,
       [messageId],
     );
-    const destination = head?.open && !head.leased ? this.deps.destinations.get(head.destination) : undefined;
-    if (!destination) return { kind: 'done' };
+    const destination = head ? this.deps.destinations.get(head.destination) : undefined;
+    if (!head || !destination) return { kind: 'done' };
+    const callSize = destination.maxBatch === 1 ? 1 : Math.min(destination.maxBatch, delivery.batchSize);
     // Taken before the claim, so never later than the lease the database grants.
     const leaseEnds = Date.now() + delivery.leaseMs;
-    const claim = await claimBatch(db, messageId, destination.maxBatch === 1 ? 1 : Math.min(destination.maxBatch, delivery.batchSize), delivery.leaseMs);
-    if (claim.status === 'later') return { kind: 'later', at: claim.at };
-    if (claim.status !== 'claimed') return { kind: 'done' };
+    let messages: OutboundMessage[] = [];
+    if (head.open && !head.leased) {
+      const claim = await claimBatch(db, messageId, callSize, delivery.leaseMs);
+      if (claim.status === 'later') return { kind: 'later', at: claim.at };
+      if (claim.status === 'claimed') messages = claim.messages;
+    }
+    if (messages.length === 0 && callSize > 1) messages = await claimReadyOfBatch(db, head, callSize, delivery.leaseMs);
+    if (messages.length === 0) return { kind: 'done' };
 
     let outcomes: Map<string, ItemOutcome>;
     try {
       await beforeCall?.();
-      outcomes = await destination.deliver(claim.messages);
+      outcomes = await destination.deliver(messages);
     } catch (error) {
       // A destination bug must not strand the batch under a lease; every item becomes a retry.
       this.deps.logger.error({ err: error, messageId }, 'destination threw; batch will be retried');
-      outcomes = new Map(claim.messages.map((m) => [m.id, { result: 'retry', error: 'internal error in the gateway' } as ItemOutcome]));
+      outcomes = new Map(messages.map((m) => [m.id, { result: 'retry', error: 'internal error in the gateway' } as ItemOutcome]));
     }
     let follow: { id: string; lane: Lane; delayMs?: number }[] = [];
     // The calls were made: a database that blinks now must not make us forget their outcome, or the
     // sweeper would send them again. Retry while our lease still keeps other workers away.
     const after = await whileUnreachable(leaseEnds, () =>
       db.transaction(async (tx) => {
-        const recorded = await this.record(tx, destination, claim.messages, outcomes);
+        const recorded = await this.record(tx, destination, messages, outcomes);
         follow = recorded.follow;
         return recorded.after;
       }),

@@ -20,6 +20,7 @@ import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { keyOf, recallResponses, rememberResponses, replayOf, type KeyedRequest, type StoredAnswer, type StoredResponse } from '../store/idempotency.js';
 import { insertMessages, supersedeDead, type Lane, type NewMessage } from '../store/messages.js';
+import type { CommittedMessage } from '../delivery/enqueue-after-commit.js';
 import { NATIONAL_PORTAL } from '../delivery/destination-names.js';
 import { isAllowedAttachmentUrl } from './attachment-urls.js';
 
@@ -62,7 +63,7 @@ export interface AcceptRequest {
 
 export interface Accepted extends StoredResponse {
   /** Messages to put in the queue once the transaction has committed. */
-  enqueue: { id: string; lane: Lane }[];
+  enqueue: CommittedMessage[];
 }
 
 export type AcceptItem =
@@ -311,6 +312,7 @@ class Group {
   private accepted(req: AcceptRequest, line: Line, kind: DossierMessageKind, code: string, before: DossierRow | undefined, payload: unknown): Accepted {
     const id = randomUUID();
     const agencyCode = line.row!.agency_code;
+    const batchKey = portalBatchKey(kind, this.ctx.registry.portalAccountFor(agencyCode)?.key ?? `unconfigured:${agencyCode}`);
     this.messages.push({
       id,
       destination: NATIONAL_PORTAL,
@@ -320,7 +322,7 @@ class Group {
       agencyCode,
       orderKey: code,
       lane: req.lane,
-      batchKey: portalBatchKey(kind, this.ctx.registry.portalAccountFor(agencyCode)?.key ?? `unconfigured:${agencyCode}`),
+      batchKey,
       payload,
       traceparent: req.traceparent,
     });
@@ -336,7 +338,7 @@ class Group {
     });
     if (kind !== 'dossier-event') line.lastSyncId = id;
     const change = kind === 'dossier-event' ? 'event' : before ? 'update' : 'create';
-    return { statusCode: 202, body: acceptedBody(code, id, change), enqueue: [{ id, lane: req.lane }] };
+    return { statusCode: 202, body: acceptedBody(code, id, change), enqueue: [{ id, lane: req.lane, batch: batchKey }] };
   }
 
   private async lastSyncOf(line: Line): Promise<string | null> {
@@ -406,9 +408,9 @@ class Group {
   }
 
   /** The first open message of each of these lines, in one statement. */
-  private async headsOf(codes: string[]): Promise<Map<string, { id: string; lane: Lane }>> {
+  private async headsOf(codes: string[]): Promise<Map<string, CommittedMessage>> {
     if (codes.length === 0) return new Map();
-    const rows = await this.tx.query<{ code: string; id: string; lane: Lane }>(
+    const rows = await this.tx.query<{ code: string } & CommittedMessage>(
       `SELECT DISTINCT ON (order_key) order_key AS code, id, lane FROM messages
         WHERE destination = $1 AND order_key = ANY($2::text[]) AND state IN ('pending', 'failed')
         ORDER BY order_key, order_seq`,

@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Enqueuer } from '../delivery/enqueuer.js';
 import type { Lane } from '../store/messages.js';
+import { jobsPerCall } from '../delivery/jobs-per-call.js';
 import { BULLMQ_CONNECTION_OPTIONS } from '../infra/redis-settings.js';
 
 export const LANE_QUEUES: Record<Lane, string> = { live: 'deliveries-live', bulk: 'deliveries-bulk' };
@@ -20,7 +21,12 @@ export interface DeliveryJob {
 export class DeliveryQueues implements Enqueuer {
   readonly queues: Record<Lane, Queue<DeliveryJob>>;
 
-  constructor(connection: Redis, prefix: string) {
+  /** callSize: how many messages of one batch key a call carries (DELIVERY_BATCH_SIZE). */
+  constructor(
+    connection: Redis,
+    prefix: string,
+    private readonly callSize = 1,
+  ) {
     const options = {
       connection,
       prefix,
@@ -34,7 +40,9 @@ export class DeliveryQueues implements Enqueuer {
     await this.queues[lane].add('deliver', { messageId: id }, { deduplication: { id }, ...(delayMs > 0 ? { delay: delayMs } : {}) });
   }
 
-  async enqueueMany(messages: readonly { id: string; lane: Lane }[]): Promise<void> {
+  /** Messages committed together: one job per call their batches need (src/delivery/jobs-per-call.ts). */
+  async enqueueMany(all: readonly { id: string; lane: Lane; batch?: string }[]): Promise<void> {
+    const messages = jobsPerCall(all, this.callSize);
     await Promise.all(
       (['live', 'bulk'] as const).map(async (lane) => {
         const jobs = messages.filter((m) => m.lane === lane).map((m) => ({ name: 'deliver', data: { messageId: m.id }, opts: { deduplication: { id: m.id } } }));

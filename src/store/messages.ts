@@ -51,6 +51,10 @@ const COLUMNS = `id, destination, kind, partner_id AS "partnerId", dossier_code 
 const PREDECESSOR_OPEN = `EXISTS (SELECT 1 FROM messages p WHERE p.destination = m.destination AND p.order_key = m.order_key
   AND p.order_seq < m.order_seq AND p.state NOT IN ('delivered', 'superseded'))`;
 
+/** Messages of batch ($1 destination, $2 lane, $3 batch key) that a call may carry now: due, free, first of their line. */
+const READY_IN_BATCH = `destination = $1 AND lane = $2 AND batch_key = $3 AND state IN ('pending', 'failed')
+  AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until <= now()) AND NOT ${PREDECESSOR_OPEN}`;
+
 export async function insertMessage(q: Queryable, m: NewMessage): Promise<number> {
   const [seq] = await insertMessages(q, [m]);
   return seq!;
@@ -148,10 +152,7 @@ export async function claimBatch(db: Db, id: string, batchSize: number, leaseMs:
     const siblings =
       batchSize > 1
         ? await tx.query<{ id: string }>(
-            `SELECT id FROM messages m
-              WHERE destination = $1 AND lane = $2 AND batch_key = $3 AND state IN ('pending', 'failed')
-                AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until <= now())
-                AND id <> $4 AND order_key <> $5 AND NOT ${PREDECESSOR_OPEN}
+            `SELECT id FROM messages m WHERE ${READY_IN_BATCH} AND id <> $4 AND order_key <> $5
               ORDER BY created_at LIMIT $6 FOR UPDATE SKIP LOCKED`,
             [head.destination, head.lane, head.batchKey, head.id, head.orderKey, batchSize - 1],
           )
@@ -165,6 +166,25 @@ export async function claimBatch(db: Db, id: string, batchSize: number, leaseMs:
     messages.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
     return { status: 'claimed', messages };
   });
+}
+
+/**
+ * Leases up to `limit` messages of one batch that are ready: what a job claims when its own message
+ * already went out in another call, or waits for its line (src/delivery/jobs-per-call.ts). One statement.
+ */
+export async function claimReadyOfBatch(
+  q: Queryable,
+  batch: { destination: string; lane: Lane; batchKey: string },
+  limit: number,
+  leaseMs: number,
+): Promise<OutboundMessage[]> {
+  const messages = await q.query<OutboundMessage>(
+    `UPDATE messages SET lease_until = now() + $5 * interval '1 millisecond', updated_at = now()
+      WHERE id IN (SELECT id FROM messages m WHERE ${READY_IN_BATCH} ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+      RETURNING ${COLUMNS}`,
+    [batch.destination, batch.lane, batch.batchKey, limit, leaseMs],
+  );
+  return messages.sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
 }
 
 /** What one call did to one message. */
