@@ -37,14 +37,37 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
   }
 }
 
+/** Distinct statements kept prepared per connection; more are run unnamed (a safety bound, not a tuning knob). */
+const PREPARED_LIMIT = 500;
+
+/**
+ * Parameterised statements as named (prepared) ones: PostgreSQL then parses and plans each once per
+ * connection instead of on every call, which was half its CPU per dossier. A script without
+ * parameters (a migration of several statements) cannot be prepared and is sent as it is.
+ */
+function preparedStatements(): (sql: string, params: readonly unknown[] | undefined) => pg.QueryConfig | string {
+  const names = new Map<string, string>();
+  return (sql, params) => {
+    if (!params || params.length === 0) return sql;
+    let name = names.get(sql);
+    if (name === undefined) {
+      if (names.size >= PREPARED_LIMIT) return { text: sql, values: params as unknown[] };
+      name = `s${names.size}`;
+      names.set(sql, name);
+    }
+    return { name, text: sql, values: params as unknown[] };
+  };
+}
+
 export function openPostgres(url: string): Db {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const statement = preparedStatements();
   // A lost connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   return {
     engine: 'postgres',
     async query(sql, params) {
-      const result = await pool.query(sql, params as unknown[] | undefined);
+      const result = await pool.query(statement(sql, params));
       return result.rows;
     },
     async transaction(fn) {
@@ -58,7 +81,7 @@ export function openPostgres(url: string): Db {
         await client.query('BEGIN');
         const result = await fn({
           async query(sql, params) {
-            return (await client.query(sql, params as unknown[] | undefined)).rows;
+            return (await client.query(statement(sql, params))).rows;
           },
         });
         await client.query('COMMIT');
