@@ -194,10 +194,11 @@ export class NationalPortalClient {
 /** How a portal answer reads. Only called for HTTP statuses that carry a verdict (2xx and 4xx). */
 function classify(raw: Extract<RawAnswer, { kind: 'answer' }>, redaction: Redaction): PortalAnswer {
   const code = codeText(raw.body.error_code);
+  if (raw.status < 400 && code !== undefined && isSuccessCode(code)) return { kind: 'ok' };
+  // Masking runs a pattern per personal value of the call: only for an answer that keeps its message.
   const message = sanitizePortalMessage(raw.body.message, redaction);
   if (raw.status >= 400) return { kind: 'refused', errorCode: code ?? `http-${raw.status}`, message };
   if (code === undefined) return { kind: 'unavailable', reason: 'answer without error_code' };
-  if (isSuccessCode(code)) return { kind: 'ok' };
   if ((code === '3' || code === '-3') && foldText(String(raw.body.message ?? '')).includes('da ton tai')) {
     return { kind: 'already-exists', errorCode: code, message };
   }
