@@ -129,9 +129,14 @@ function cpuRoots(stack: Stack, gateways: NamedProcess[]): CpuRoot[] {
   ];
 }
 
-/** Marks a phase's edge in every gateway process; at the end, their figures by name. */
-async function markPhase(gateways: NamedProcess[], name: string, edge: 'start' | 'end'): Promise<Record<string, PhaseFigures>> {
-  const figures = await Promise.all(gateways.map((g) => g.process.phase(name, edge)));
+/** Marks a phase's start in every gateway process. */
+async function startPhase(gateways: NamedProcess[], name: string): Promise<void> {
+  await Promise.all(gateways.map((g) => g.process.phase(name, 'start')));
+}
+
+/** Marks a phase's end in every gateway process: their figures by name. */
+async function endPhase(gateways: NamedProcess[], name: string): Promise<Record<string, PhaseFigures>> {
+  const figures = await Promise.all(gateways.map((g) => g.process.phase(name, 'end')));
   return Object.fromEntries(gateways.map((g, i) => [g.name, roundPhase(figures[i]!)]));
 }
 
@@ -146,8 +151,8 @@ export async function offerAndFollow(stack: Stack, watch: DeliveryWatch, spec: P
   const callsBefore = sim.calls.length;
   const offering = `${spec.name}:offering`;
   const untilDelivered = `${spec.name}:untilDelivered`;
-  await markPhase(gateways, offering, 'start');
-  await markPhase(gateways, untilDelivered, 'start');
+  await startPhase(gateways, offering);
+  await startPhase(gateways, untilDelivered);
   const cpu0 = await cpuTimes();
   const ownCpu0 = process.cpuUsage();
   const mark0 = await markCpu(roots);
@@ -168,7 +173,7 @@ export async function offerAndFollow(stack: Stack, watch: DeliveryWatch, spec: P
     (_answered, ok) => (accepted = ok),
   );
   const mark1 = await markCpu(roots);
-  const offeringFigures = await markPhase(gateways, offering, 'end');
+  const offeringFigures = await endPhase(gateways, offering);
   const cpu1 = await cpuTimes();
   const offeringTicks = timeline.length;
   const deliveredWhileOffering = delivered();
@@ -178,7 +183,7 @@ export async function offerAndFollow(stack: Stack, watch: DeliveryWatch, spec: P
   const complete = await watch.all(acceptedCodes, spec.deliveryTimeoutS * 1000);
   const deliveredAtEnd = performance.now();
   const mark2 = await markCpu(roots);
-  const untilDeliveredFigures = await markPhase(gateways, untilDelivered, 'end');
+  const untilDeliveredFigures = await endPhase(gateways, untilDelivered);
   const cpu2 = await cpuTimes();
   const ownCpu = process.cpuUsage(ownCpu0);
   clearInterval(ticker);
