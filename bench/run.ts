@@ -57,7 +57,9 @@ export interface Options {
 }
 
 const HELP = `npm run bench -- [options]
-  --mode accept|resync   accept (default): bare route, then saturation and fixed rate per engine;
+  --mode accept|resync   accept (default): bare route, then per engine saturation, fixed rate and
+                         sustained rate; on PostgreSQL also the naive durable service and 2 API +
+                         2 worker processes;
                          resync: a go-live re-sync on the bulk lane while live traffic flows
   --seconds S            saturation runs (bare route, naive durable service, gateway) last S seconds
                          (default 15); 0 runs them by --count instead
@@ -79,7 +81,7 @@ const HELP = `npm run bench -- [options]
   --log-level L          the gateway LOG_LEVEL (default info, the production default)
   --pg-fsync on|off      PostgreSQL fsync and synchronous_commit (default on, as in production)
   --delivery-timeout S   give up waiting for delivery after S seconds (default 900)
-  --cpu-prof             write a V8 CPU profile of the gateway process (path printed at the end)
+  --cpu-prof             write a V8 CPU profile of each gateway process (path printed at the end)
   --note TEXT            the one-line note for RESULTS.md instead of the derived one
   --dry-run              print the figures and the RESULTS.md section, record nothing
  resync mode:
