@@ -33,6 +33,8 @@ export interface PhaseResult {
   delivery: {
     complete: boolean;
     delivered: number;
+    /** Of those, dossiers without a 202: in flight when a run by duration stopped, stored all the same. */
+    deliveredUnanswered: number;
     /** From the first 202 to the last delivery. */
     windowS: number;
     perSecond: number;
@@ -217,6 +219,7 @@ export async function offerAndFollow(stack: Stack, watch: DeliveryWatch, spec: P
     delivery: {
       complete,
       delivered: delivered(),
+      deliveredUnanswered: codes.reduce((n, c) => n + (watch.seenAt.has(c) && !run.acceptedAt.has(c) ? 1 : 0), 0),
       windowS: round(windowMs / 1000, 3),
       perSecond: round((delivered() * 1000) / windowMs, 1),
       deliveredWhileOffering,

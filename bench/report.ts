@@ -72,6 +72,9 @@ function cpuRow(label: string, p: PhaseResult): string {
   return `| CPU, ${label} | ms per accepted dossier, offered → all at the portal: ${perDossier}. Cores while offering: ${cores}.${pglite} |`;
 }
 
+/** Dossiers at the portal whose 202 never came back: in flight when a run by duration stopped. */
+const unanswered = (p: PhaseResult) => (p.delivery.deliveredUnanswered ? ` (${fmt(p.delivery.deliveredUnanswered)} of them in flight, unanswered, when the load stopped)` : '');
+
 function sustainedRows(r: BenchResult): string[] {
   const u = r.sustained;
   if (!u) return [];
@@ -80,7 +83,7 @@ function sustainedRows(r: BenchResult): string[] {
   const verdict = (name: string, value: string, why: string) => `${name}: **${value}**${why ? ` (${why})` : ''}`;
   return [
     `| Sustained ${fmt(v.rate)}/s for ${String(r.parameters.sustainedSeconds)} s (${u.load.connections} connections) | **${fmt(u.load.perSecond, 1)} accepted/s** (${fmt(u.load.accepted)} of ${fmt(u.load.offered)} answered; refusals ${counted(u.load.refusals)}); request ${pct(u.load.latencyMs)} ms |`,
-    `| Delivery at the sustained rate | ${fmt(u.delivery.delivered)}${u.delivery.complete ? '' : ' (INCOMPLETE: timed out)'} delivered; **${fmt(b.deliveredPerSecondSecondHalf, 1)} delivered/s against ${fmt(b.acceptedPerSecondSecondHalf, 1)} accepted/s over the second half**; ${fmt(u.delivery.perSecondWhileOffering, 1)} delivered/s over the whole offering; backlog max ${fmt(b.max)}, ${fmt(b.atEnd)} at the last 202, growing ${fmt(b.growthPerSecondSecondHalf, 1)}/s over the second half; drain ${fmt(u.delivery.drainAfterLastAcceptS, 2)} s; accept→portal ${pct(u.delivery.endToEndLatencyMs, 0)} ms |`,
+    `| Delivery at the sustained rate | ${fmt(u.delivery.delivered)}${u.delivery.complete ? '' : ' (INCOMPLETE: timed out)'} delivered${unanswered(u)}; **${fmt(b.deliveredPerSecondSecondHalf, 1)} delivered/s against ${fmt(b.acceptedPerSecondSecondHalf, 1)} accepted/s over the second half**; ${fmt(u.delivery.perSecondWhileOffering, 1)} delivered/s over the whole offering; backlog max ${fmt(b.max)}, ${fmt(b.atEnd)} at the last 202, growing ${fmt(b.growthPerSecondSecondHalf, 1)}/s over the second half; drain ${fmt(u.delivery.drainAfterLastAcceptS, 2)} s; accept→portal ${pct(u.delivery.endToEndLatencyMs, 0)} ms |`,
     processRow(`at ${fmt(v.rate)}/s sustained`, u),
     cpuRow(`at ${fmt(v.rate)}/s sustained`, u),
     `| Aims, sustained | ${verdict(`≥ ${fmt(SUSTAINED_AIMS.firstStep)}/s sustained with delivery keeping up (first step)`, v.firstStep, v.why.firstStep)} · ${verdict(`≥ ${fmt(SUSTAINED_AIMS.goal)}/s (goal)`, v.goal, v.why.goal)} · ${verdict(`p99 < ${SUSTAINED_AIMS.p99Ms} ms at ${fmt(SUSTAINED_AIMS.p99AtRate)}/s offered`, v.p99, v.why.p99)}. Held: accepted/s ≥ 98% of the rate (autocannon's one-second ticks); keeping up: all delivered, and delivered/s ≥ 95% of accepted/s over the second half |`,
@@ -93,7 +96,7 @@ function multiProcessRows(r: BenchResult): string[] {
   const m = mp.saturation;
   const states = Object.entries(mp.counts.messagesByState).map(([k, v]) => `${k} ${v}`).join(', ');
   return [
-    `| ${mp.layout.api} API + ${mp.layout.worker} worker processes (same PostgreSQL and Redis), saturation ${String(r.parameters.seconds) === '0' ? 'by count' : `${String(r.parameters.seconds)} s`} spread over the API processes | **${fmt(m.load.perSecond, 1)} accepted/s** (${fmt(m.load.perSecond / Math.max(1, r.saturation.load.perSecond), 2)}× the single process; refusals ${counted(m.load.refusals)}); request ${pct(m.load.latencyMs)} ms; **${fmt(m.delivery.perSecond, 1)} delivered/s**${m.delivery.complete ? '' : ' (INCOMPLETE: timed out)'}, drain ${fmt(m.delivery.drainAfterLastAcceptS, 2)} s after the last 202; peak RSS ${mp.processes.map((p) => `${p.name} ${fmt(p.peakRssMiB)}`).join(' · ')} MiB; afterwards messages: ${states} |`,
+    `| ${mp.layout.api} API + ${mp.layout.worker} worker processes (same PostgreSQL and Redis), saturation ${String(r.parameters.seconds) === '0' ? 'by count' : `${String(r.parameters.seconds)} s`} spread over the API processes | **${fmt(m.load.perSecond, 1)} accepted/s** (${fmt(m.load.perSecond / Math.max(1, r.saturation.load.perSecond), 2)}× the single process; refusals ${counted(m.load.refusals)}); request ${pct(m.load.latencyMs)} ms; **${fmt(m.delivery.perSecond, 1)} delivered/s**${m.delivery.complete ? '' : ' (INCOMPLETE: timed out)'}${unanswered(m)}, drain ${fmt(m.delivery.drainAfterLastAcceptS, 2)} s after the last 202; peak RSS ${mp.processes.map((p) => `${p.name} ${fmt(p.peakRssMiB)}`).join(' · ')} MiB; afterwards messages: ${states} |`,
     processRow('multi-process', m),
     cpuRow('multi-process', m),
   ];
@@ -126,7 +129,7 @@ function renderAccept(r: BenchResult, jsonFile: string): string {
     '',
     '| Figure | Value |',
     '|---|---|',
-    `| Delivered, saturation phase | ${fmt(s.delivery.delivered)}${s.delivery.complete ? '' : ' (INCOMPLETE: timed out)'} in ${fmt(s.delivery.windowS, 2)} s from the first 202: **${fmt(s.delivery.perSecond, 1)} delivered/s**; ${fmt(s.delivery.deliveredWhileOffering)} by the last 202, drain ${fmt(s.delivery.drainAfterLastAcceptS, 2)} s after it |`,
+    `| Delivered, saturation phase | ${fmt(s.delivery.delivered)}${s.delivery.complete ? '' : ' (INCOMPLETE: timed out)'}${unanswered(s)} in ${fmt(s.delivery.windowS, 2)} s from the first 202: **${fmt(s.delivery.perSecond, 1)} delivered/s**; ${fmt(s.delivery.deliveredWhileOffering)} by the last 202, drain ${fmt(s.delivery.drainAfterLastAcceptS, 2)} s after it |`,
     `| Delivered, fixed-rate phase | ${fmt(f.delivery.delivered)}${f.delivery.complete ? '' : ' (INCOMPLETE: timed out)'}: **${fmt(f.delivery.perSecondWhileOffering, 1)} delivered/s while ${fmt(rate)}/s were offered**; backlog max ${fmt(f.backlog.max)}, ${fmt(f.backlog.atEnd)} at the last 202, growing ${fmt(f.backlog.growthPerSecondSecondHalf, 1)}/s over the second half; drain ${fmt(f.delivery.drainAfterLastAcceptS, 2)} s after the last 202 |`,
     `| Accept→portal latency (ms) | saturation ${pct(s.delivery.endToEndLatencyMs, 0)}; at ${fmt(rate)}/s ${pct(f.delivery.endToEndLatencyMs, 0)} |`,
     `| Portal calls | ${fmt(s.delivery.portalCalls + f.delivery.portalCalls)} DongBoHoSoMC calls, ${fmt(s.delivery.itemsPerCall.mean, 1)} / ${fmt(f.delivery.itemsPerCall.mean, 1)} dossiers per call on average; refusals ${counted({ ...s.delivery.portalRefusals, ...f.delivery.portalRefusals })} |`,
