@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DeliveryWatch } from './delivery-watch.js';
-import { runLoad } from './load.js';
+import { runLoadSpread } from './load.js';
 import type { Machine } from './machine.js';
 import { dossierHeaders, makeBodies } from './phase.js';
 import type { GatewayCounts } from './protocol.js';
@@ -45,29 +45,40 @@ export interface RunRecord {
 }
 
 
-/** Starts the engine's stack, offers and delivers the warm-up, runs `measure`, and closes up with the common figures. */
+/**
+ * Warm-up: JIT, connection pools, prepared plans, the portal session. `o.warmup` dossiers offered to
+ * the API at `urls` (spread over them) and delivered before anything is measured.
+ */
+export async function warmUp(stack: Stack, watch: DeliveryWatch, urls: string[], o: Pick<EngineOptions, 'warmup' | 'concurrency' | 'deliveryTimeoutS'>, prefix = 'W'): Promise<void> {
+  if (o.warmup === 0) return;
+  const { codes, bodies } = makeBodies(prefix, o.warmup);
+  watch.await(codes);
+  const warm = await runLoadSpread(urls, { path: '/v1/dossiers', headers: dossierHeaders(stack), bodies, connections: o.concurrency });
+  // A cold gateway on a busy machine may shed a few (503): the warm-up only needs what it took delivered.
+  if (warm.accepted === 0) throw new Error(`warm-up: none of ${o.warmup} accepted: ${JSON.stringify(warm.refusals)}`);
+  if (!(await watch.all(warm.acceptedAt.keys(), o.deliveryTimeoutS * 1000))) throw new Error('warm-up dossiers were not all delivered');
+  stack.log(`warm-up: ${warm.accepted} of ${o.warmup} dossiers accepted and delivered${warm.accepted < o.warmup ? ` (refusals ${JSON.stringify(warm.refusals)})` : ''}`);
+  await new Promise((r) => setTimeout(r, 2_000));
+}
+
+/**
+ * Starts the engine's stack, offers and delivers the warm-up, runs `measure`, takes the common
+ * figures and stops the gateway; then runs `afterGateway` (phases with gateway processes of their
+ * own, on the same Redis and database) and closes up.
+ */
 export async function withEngine<T>(
   engine: Engine,
   o: EngineOptions,
   machine: Machine,
   commit: string,
   measure: (stack: Stack, watch: DeliveryWatch) => Promise<T>,
+  afterGateway?: (stack: Stack, watch: DeliveryWatch, measured: T) => Promise<T>,
 ): Promise<{ measured: T; record: Omit<RunRecord, 'note'> }> {
   const stack = await startStack({ engine, logLevel: o.logLevel, pgFsync: o.pgFsync, gatewayExecArgv: o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [] });
   const gw = stack.gateway;
   try {
     const watch = new DeliveryWatch(stack.sim);
-    // Warm-up: JIT, connection pools, prepared plans, the portal session. Delivered before we measure.
-    if (o.warmup > 0) {
-      const { codes, bodies } = makeBodies('W', o.warmup);
-      watch.await(codes);
-      const warm = await runLoad({ url: gw.ready.url, path: '/v1/dossiers', headers: dossierHeaders(stack), bodies, connections: o.concurrency });
-      // A cold gateway on a busy machine may shed a few (503): the warm-up only needs what it took delivered.
-      if (warm.accepted === 0) throw new Error(`warm-up: none of ${o.warmup} accepted: ${JSON.stringify(warm.refusals)}`);
-      if (!(await watch.all(warm.acceptedAt.keys(), o.deliveryTimeoutS * 1000))) throw new Error('warm-up dossiers were not all delivered');
-      stack.log(`warm-up: ${warm.accepted} of ${o.warmup} dossiers accepted and delivered${warm.accepted < o.warmup ? ` (refusals ${JSON.stringify(warm.refusals)})` : ''}`);
-      await new Promise((r) => setTimeout(r, 2_000));
-    }
+    await warmUp(stack, watch, [gw.ready.url], o);
     const before = gw.latest();
     const samplesFrom = gw.samples.length;
     const measured = await measure(stack, watch);
@@ -98,7 +109,7 @@ export async function withEngine<T>(
       logs: await summariseLog(stack.logFile),
       storage,
     };
-    return { measured, record };
+    return { measured: afterGateway ? await afterGateway(stack, watch, measured) : measured, record };
   } finally {
     await stack.close();
   }

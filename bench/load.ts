@@ -131,3 +131,55 @@ function problemType(body: string): string {
     return '';
   }
 }
+
+/**
+ * The same run spread over several servers (e.g. two API processes): the bodies, connections and
+ * rate split evenly, one autocannon instance each, all at once; their answers merged.
+ */
+export async function runLoadSpread(urls: string[], spec: Omit<LoadSpec, 'url'>, progress?: (answered: number, accepted: number) => void): Promise<LoadResult> {
+  if (urls.length === 1) return runLoad({ ...spec, url: urls[0]! }, progress);
+  const n = urls.length;
+  const counts = urls.map(() => ({ answered: 0, accepted: 0 }));
+  // Whole numbers for autocannon, the remainder to the first ones, at least one each.
+  const share = (total: number, i: number) => Math.max(1, Math.floor(total / n) + (i < total % n ? 1 : 0));
+  const runs = await Promise.all(
+    urls.map((url, i) =>
+      runLoad(
+        {
+          ...spec,
+          url,
+          bodies: spec.bodies.filter((_, j) => j % n === i),
+          connections: share(spec.connections, i),
+          rate: spec.rate ? share(spec.rate, i) : undefined,
+        },
+        (answered, accepted) => {
+          counts[i] = { answered, accepted };
+          progress?.(counts.reduce((a, c) => a + c.answered, 0), counts.reduce((a, c) => a + c.accepted, 0));
+        },
+      ),
+    ),
+  );
+  const startedAt = Math.min(...runs.map((r) => r.startedAt));
+  const endedAt = Math.max(...runs.map((r) => r.endedAt));
+  const wallS = (endedAt - startedAt) / 1000;
+  const refusals: Record<string, number> = {};
+  for (const r of runs) for (const [k, v] of Object.entries(r.refusals)) refusals[k] = (refusals[k] ?? 0) + v;
+  const latencyMs = new Float64Array(runs.reduce((a, r) => a + r.latencyMs.length, 0));
+  let at = 0;
+  for (const r of runs) {
+    latencyMs.set(r.latencyMs, at);
+    at += r.latencyMs.length;
+  }
+  const answered = runs.reduce((a, r) => a + r.answered, 0);
+  return {
+    startedAt,
+    endedAt,
+    wallS,
+    answered,
+    accepted: runs.reduce((a, r) => a + r.accepted, 0),
+    refusals,
+    latencyMs,
+    acceptedAt: new Map(runs.flatMap((r) => [...r.acceptedAt])),
+    answeredPerSecond: answered / wallS,
+  };
+}

@@ -1,5 +1,6 @@
 // The human-readable record: RESULTS.md's header (how to run, what each figure means) and one
 // section per engine of each run, appended by bench/run.ts.
+import { judgeSustained, SUSTAINED_AIMS } from './aims.js';
 import type { PhaseResult } from './phase.js';
 import type { ResyncResult } from './resync.js';
 import type { BenchResult } from './run.js';
@@ -47,9 +48,58 @@ function tail(r: RunRecord, jsonFile: string): string[] {
 }
 
 function processRow(label: string, p: PhaseResult): string {
-  const g = p.gatewayProcess.offering;
-  const cores = (g.cpuUserMs + g.cpuSystemMs) / Math.max(1, g.wallMs);
-  return `| Gateway process, ${label} | ${fmt(cores, 2)} cores of CPU, event loop busy ${fmt(g.eventLoopUtilization * 100)}%, loop delay p99 ${fmt(g.eventLoopDelayMs.p99, 1)} ms; machine ${fmt(p.machineCpuBusy.offering * 100)}% busy; load generator ${fmt(p.loadGeneratorCpuMs / Math.max(1, g.wallMs), 2)} cores |`;
+  const loops = Object.entries(p.gatewayProcesses).map(([name, { offering: g }]) => {
+    const cores = (g.cpuUserMs + g.cpuSystemMs) / Math.max(1, g.wallMs);
+    return `${name === 'gateway' ? '' : `${name}: `}${fmt(cores, 2)} cores of CPU, event loop busy ${fmt(g.eventLoopUtilization * 100)}%, loop delay p99 ${fmt(g.eventLoopDelayMs.p99, 1)} ms`;
+  });
+  const wallMs = p.cpu.offering.wallMs;
+  return `| Gateway process${loops.length > 1 ? 'es' : ''}, ${label} | ${loops.join(' · ')}; machine ${fmt(p.machineCpuBusy.offering * 100)}% busy; load generator ${fmt(p.loadGeneratorCpuMs / Math.max(1, wallMs), 2)} cores |`;
+}
+
+const PROCESS_LABELS: Record<string, string> = { postgres: 'PostgreSQL', redis: 'Redis', total: '**all**' };
+
+/**
+ * CPU per accepted dossier by process over the whole phase (offered → every accepted dossier at the
+ * portal: the cost of accepting and delivering it), and the cores each used while the load was offered.
+ */
+function cpuRow(label: string, p: PhaseResult): string {
+  const whole = p.cpu.untilDelivered.processes;
+  const offering = p.cpu.offering.processes;
+  const names = Object.keys(whole);
+  const perDossier = names.map((n) => `${PROCESS_LABELS[n] ?? n} ${fmt(whole[n]!.msPerAccepted, 3)}`).join(' · ');
+  const cores = names.map((n) => `${PROCESS_LABELS[n] ?? n} ${fmt(offering[n]!.cores, 2)}`).join(' · ');
+  const pglite = p.cpu.databaseInGateway ? ' PGlite runs inside the gateway process: the database\'s CPU is in the gateway\'s.' : '';
+  return `| CPU, ${label} | ms per accepted dossier, offered → all at the portal: ${perDossier}. Cores while offering: ${cores}.${pglite} |`;
+}
+
+/** Dossiers at the portal whose 202 never came back: in flight when a run by duration stopped. */
+const unanswered = (p: PhaseResult) => (p.delivery.deliveredUnanswered ? ` (${fmt(p.delivery.deliveredUnanswered)} of them in flight, unanswered, when the load stopped)` : '');
+
+function sustainedRows(r: BenchResult): string[] {
+  const u = r.sustained;
+  if (!u) return [];
+  const v = judgeSustained(u, r.saturation.load.perSecond);
+  const b = u.backlog;
+  const verdict = (name: string, value: string, why: string) => `${name}: **${value}**${why ? ` (${why})` : ''}`;
+  return [
+    `| Sustained ${fmt(v.rate)}/s for ${String(r.parameters.sustainedSeconds)} s (${u.load.connections} connections) | **${fmt(u.load.perSecond, 1)} accepted/s** (${fmt(u.load.accepted)} of ${fmt(u.load.offered)} answered; refusals ${counted(u.load.refusals)}); request ${pct(u.load.latencyMs)} ms |`,
+    `| Delivery at the sustained rate | ${fmt(u.delivery.delivered)}${u.delivery.complete ? '' : ' (INCOMPLETE: timed out)'} delivered${unanswered(u)}; **${fmt(b.deliveredPerSecondSecondHalf, 1)} delivered/s against ${fmt(b.acceptedPerSecondSecondHalf, 1)} accepted/s over the second half**; ${fmt(u.delivery.perSecondWhileOffering, 1)} delivered/s over the whole offering; backlog max ${fmt(b.max)}, ${fmt(b.atEnd)} at the last 202, growing ${fmt(b.growthPerSecondSecondHalf, 1)}/s over the second half; drain ${fmt(u.delivery.drainAfterLastAcceptS, 2)} s; accept→portal ${pct(u.delivery.endToEndLatencyMs, 0)} ms |`,
+    processRow(`at ${fmt(v.rate)}/s sustained`, u),
+    cpuRow(`at ${fmt(v.rate)}/s sustained`, u),
+    `| Aims, sustained | ${verdict(`≥ ${fmt(SUSTAINED_AIMS.firstStep)}/s sustained with delivery keeping up (first step)`, v.firstStep, v.why.firstStep)} · ${verdict(`≥ ${fmt(SUSTAINED_AIMS.goal)}/s (goal)`, v.goal, v.why.goal)} · ${verdict(`p99 < ${SUSTAINED_AIMS.p99Ms} ms at ${fmt(SUSTAINED_AIMS.p99AtRate)}/s offered`, v.p99, v.why.p99)}. Held: accepted/s ≥ 98% of the rate (autocannon's one-second ticks); keeping up: all delivered, and delivered/s ≥ 95% of accepted/s over the second half |`,
+  ];
+}
+
+function multiProcessRows(r: BenchResult): string[] {
+  const mp = r.multiProcess;
+  if (!mp) return [];
+  const m = mp.saturation;
+  const states = Object.entries(mp.counts.messagesByState).map(([k, v]) => `${k} ${v}`).join(', ');
+  return [
+    `| ${mp.layout.api} API + ${mp.layout.worker} worker processes (same PostgreSQL and Redis), saturation ${String(r.parameters.seconds) === '0' ? 'by count' : `${String(r.parameters.seconds)} s`} spread over the API processes | **${fmt(m.load.perSecond, 1)} accepted/s** (${fmt(m.load.perSecond / Math.max(1, r.saturation.load.perSecond), 2)}× the single process; refusals ${counted(m.load.refusals)}); request ${pct(m.load.latencyMs)} ms; **${fmt(m.delivery.perSecond, 1)} delivered/s** (${fmt(m.delivery.delivered)} delivered${m.delivery.complete ? '' : ', INCOMPLETE: timed out'})${unanswered(m)}, drain ${fmt(m.delivery.drainAfterLastAcceptS, 2)} s after the last 202; peak RSS ${mp.processes.map((p) => `${p.name} ${fmt(p.peakRssMiB)}`).join(' · ')} MiB; afterwards messages: ${states} |`,
+    processRow('multi-process', m),
+    cpuRow('multi-process', m),
+  ];
 }
 
 function renderAccept(r: BenchResult, jsonFile: string): string {
@@ -62,7 +112,7 @@ function renderAccept(r: BenchResult, jsonFile: string): string {
     ...head(
       r,
       'acceptance',
-      `saturation ${p.seconds ? `${String(p.seconds)} s (${fmt(s.load.offered)} answered)` : `${fmt(s.load.offered)} dossiers`} (~${fmt(Number(p.bodyBytesMean))} B each) from ${s.load.connections} connections; fixed rate ${fmt(rate)}/s for ${String(p.rateSeconds)} s from ${f.load.connections} connections; warm-up ${String(p.warmup)}; LOG_LEVEL ${String(p.logLevel)}; live lane; delivery settings ${Object.keys(p.deliveryEnv as object).length ? JSON.stringify(p.deliveryEnv) : 'at their defaults'}`,
+      `saturation ${p.seconds ? `${String(p.seconds)} s (${fmt(s.load.offered)} answered)` : `${fmt(s.load.offered)} dossiers`} (~${fmt(Number(p.bodyBytesMean))} B each) from ${s.load.connections} connections; fixed rate ${fmt(rate)}/s for ${String(p.rateSeconds)} s from ${f.load.connections} connections; ${r.sustained ? `sustained ${fmt(r.sustained.load.rate ?? 0)}/s for ${String(p.sustainedSeconds)} s from ${r.sustained.load.connections} connections; ` : ''}${r.multiProcess ? `${r.multiProcess.layout.api} API + ${r.multiProcess.layout.worker} worker processes at saturation; ` : ''}warm-up ${String(p.warmup)}; LOG_LEVEL ${String(p.logLevel)}; live lane; delivery settings ${Object.keys(p.deliveryEnv as object).length ? JSON.stringify(p.deliveryEnv) : 'at their defaults'}`,
     ),
     '| Figure | Gateway `POST /v1/dossiers` | Bare Fastify route (parse only) | Gateway ÷ bare |',
     '|---|---|---|---|',
@@ -79,12 +129,16 @@ function renderAccept(r: BenchResult, jsonFile: string): string {
     '',
     '| Figure | Value |',
     '|---|---|',
-    `| Delivered, saturation phase | ${fmt(s.delivery.delivered)}${s.delivery.complete ? '' : ' (INCOMPLETE: timed out)'} in ${fmt(s.delivery.windowS, 2)} s from the first 202: **${fmt(s.delivery.perSecond, 1)} delivered/s**; ${fmt(s.delivery.deliveredWhileOffering)} by the last 202, drain ${fmt(s.delivery.drainAfterLastAcceptS, 2)} s after it |`,
+    `| Delivered, saturation phase | ${fmt(s.delivery.delivered)}${s.delivery.complete ? '' : ' (INCOMPLETE: timed out)'}${unanswered(s)} in ${fmt(s.delivery.windowS, 2)} s from the first 202: **${fmt(s.delivery.perSecond, 1)} delivered/s**; ${fmt(s.delivery.deliveredWhileOffering)} by the last 202, drain ${fmt(s.delivery.drainAfterLastAcceptS, 2)} s after it |`,
     `| Delivered, fixed-rate phase | ${fmt(f.delivery.delivered)}${f.delivery.complete ? '' : ' (INCOMPLETE: timed out)'}: **${fmt(f.delivery.perSecondWhileOffering, 1)} delivered/s while ${fmt(rate)}/s were offered**; backlog max ${fmt(f.backlog.max)}, ${fmt(f.backlog.atEnd)} at the last 202, growing ${fmt(f.backlog.growthPerSecondSecondHalf, 1)}/s over the second half; drain ${fmt(f.delivery.drainAfterLastAcceptS, 2)} s after the last 202 |`,
     `| Accept→portal latency (ms) | saturation ${pct(s.delivery.endToEndLatencyMs, 0)}; at ${fmt(rate)}/s ${pct(f.delivery.endToEndLatencyMs, 0)} |`,
     `| Portal calls | ${fmt(s.delivery.portalCalls + f.delivery.portalCalls)} DongBoHoSoMC calls, ${fmt(s.delivery.itemsPerCall.mean, 1)} / ${fmt(f.delivery.itemsPerCall.mean, 1)} dossiers per call on average; refusals ${counted({ ...s.delivery.portalRefusals, ...f.delivery.portalRefusals })} |`,
     processRow('saturation', s),
     processRow(`at ${fmt(rate)}/s`, f),
+    cpuRow('saturation', s),
+    cpuRow(`at ${fmt(rate)}/s`, f),
+    ...sustainedRows(r),
+    ...multiProcessRows(r),
     ...tail(r, jsonFile).slice(0, 3),
     `| Aims | ≥ 1,000 accepted/s: **${s.load.perSecond >= 1000 ? 'met' : 'not met'}** · p99 < 50 ms at ${fmt(rate)}/s: **${reached && f.load.latencyMs.p99 < 50 ? 'met' : 'not met'}**${reached ? '' : ' (the rate was not reached)'} · delivery keeps up with the ${fmt(f.load.perSecond, 1)}/s accepted: **${keepsUp ? 'yes' : 'no'}** |`,
     ...tail(r, jsonFile).slice(3),

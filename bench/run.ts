@@ -7,11 +7,14 @@
 // (autocannon) and hosts the simulator, so neither takes the gateway's event loop. Per engine:
 //   1. saturation: N unique dossiers from C connections as fast as answers come (accepted/s),
 //   2. fixed rate: R dossiers a second for D seconds (p50/p99 latency; does delivery keep up?),
+//   3. sustained rate (PostgreSQL by default): 1,000/s for 60 s against the aims of issue #17,
 //   and each time waits until the simulator holds every accepted dossier (delivered/s, accept→portal
-//   latency), following the gateway's memory throughout.
+//   latency), following the gateway's memory and the CPU of every process throughout. On PostgreSQL
+//   the naive durable service follows, then the multi-process phase (2 API + 2 worker processes).
 // `--mode resync` measures a go-live re-sync instead (bench/resync.ts).
 // Figures go to bench/results/<date>-<engine>.json and bench/RESULTS.md (not with --dry-run).
 import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { judgeSustained } from './aims.js';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureBare, measureNaive, type BareFigures, type BareSpec } from './bare.js';
@@ -21,6 +24,7 @@ import { renderSection, RESULTS_HEADER } from './report.js';
 import { runResync, type ResyncResult } from './resync.js';
 import { BENCH_DIR, REPO, type Engine } from './stack.js';
 import { withEngine, PROFILE_DIR, type RunRecord } from './engine.js';
+import { measureMultiProcess, type MultiProcessResult } from './multi-process.js';
 import { round } from './stats.js';
 
 export interface Options {
@@ -32,6 +36,13 @@ export interface Options {
   rate: number;
   rateSeconds: number;
   rateConnections: number;
+  /** The sustained-rate phase: dossiers/s, seconds (0: skipped), connections, and on which engines. */
+  sustainedRate: number;
+  sustainedSeconds: number;
+  sustainedConnections: number;
+  sustainedEngines: Engine[];
+  /** The multi-process phase (PostgreSQL only). */
+  multiProcess: boolean;
   warmup: number;
   engines: Engine[];
   logLevel: string;
@@ -46,7 +57,9 @@ export interface Options {
 }
 
 const HELP = `npm run bench -- [options]
-  --mode accept|resync   accept (default): bare route, then saturation and fixed rate per engine;
+  --mode accept|resync   accept (default): bare route, then per engine saturation, fixed rate and
+                         sustained rate; on PostgreSQL also the naive durable service and 2 API +
+                         2 worker processes;
                          resync: a go-live re-sync on the bulk lane while live traffic flows
   --seconds S            saturation runs (bare route, naive durable service, gateway) last S seconds
                          (default 15); 0 runs them by --count instead
@@ -56,12 +69,19 @@ const HELP = `npm run bench -- [options]
   --rate R               the fixed offered rate, dossiers/s (default 500)
   --rate-seconds D       how long the fixed rate is offered (default 30)
   --rate-connections K   connections offering the fixed rate (default 16)
+  --sustained-rate R     the sustained-rate phase offers R dossiers/s (default 1000) ...
+  --sustained-seconds D  ... for D seconds (default 60; 0 skips the phase), and checks delivery keeps up
+  --sustained-connections K  connections offering it (default 32)
+  --sustained-engines LIST   engines it runs on (default postgres: the aims are PostgreSQL's; PGlite's
+                         500/s aim is the fixed-rate phase's)
+  --multi-process on|off PostgreSQL only: 2 API + 2 worker processes at saturation after the single
+                         gateway's phases (default on)
   --warmup W             dossiers offered and delivered first, not measured (default 500)
   --engines LIST         pglite,postgres (default both)
   --log-level L          the gateway LOG_LEVEL (default info, the production default)
   --pg-fsync on|off      PostgreSQL fsync and synchronous_commit (default on, as in production)
   --delivery-timeout S   give up waiting for delivery after S seconds (default 900)
-  --cpu-prof             write a V8 CPU profile of the gateway process (path printed at the end)
+  --cpu-prof             write a V8 CPU profile of each gateway process (path printed at the end)
   --note TEXT            the one-line note for RESULTS.md instead of the derived one
   --dry-run              print the figures and the RESULTS.md section, record nothing
  resync mode:
@@ -84,6 +104,11 @@ function parseOptions(argv: string[]): Options {
       rate: { type: 'string', default: '500' },
       'rate-seconds': { type: 'string', default: '30' },
       'rate-connections': { type: 'string', default: '16' },
+      'sustained-rate': { type: 'string', default: '1000' },
+      'sustained-seconds': { type: 'string', default: '60' },
+      'sustained-connections': { type: 'string', default: '32' },
+      'sustained-engines': { type: 'string', default: 'postgres' },
+      'multi-process': { type: 'string', default: 'on' },
       warmup: { type: 'string', default: '500' },
       engines: { type: 'string', default: 'pglite,postgres' },
       'log-level': { type: 'string', default: 'info' },
@@ -107,8 +132,13 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"`);
     return n;
   };
-  const engines = values.engines.split(',').map((e) => e.trim()) as Engine[];
-  for (const e of engines) if (e !== 'pglite' && e !== 'postgres') throw new Error(`--engines lists pglite and/or postgres, got "${e}"`);
+  const engineList = (name: string, raw: string) => {
+    const list = raw.split(',').map((e) => e.trim()) as Engine[];
+    for (const e of list) if (e !== 'pglite' && e !== 'postgres') throw new Error(`--${name} lists pglite and/or postgres, got "${e}"`);
+    return list;
+  };
+  const engines = engineList('engines', values.engines);
+  if (values['multi-process'] !== 'on' && values['multi-process'] !== 'off') throw new Error('--multi-process is on or off');
   if (values['pg-fsync'] !== 'on' && values['pg-fsync'] !== 'off') throw new Error('--pg-fsync is on or off');
   if (values.mode !== 'accept' && values.mode !== 'resync') throw new Error('--mode is accept or resync');
   return {
@@ -119,6 +149,11 @@ function parseOptions(argv: string[]): Options {
     rate: int('rate', values.rate, 1),
     rateSeconds: int('rate-seconds', values['rate-seconds'], 1),
     rateConnections: int('rate-connections', values['rate-connections'], 1),
+    sustainedRate: int('sustained-rate', values['sustained-rate'], 1),
+    sustainedSeconds: int('sustained-seconds', values['sustained-seconds'], 0),
+    sustainedConnections: int('sustained-connections', values['sustained-connections'], 1),
+    sustainedEngines: engineList('sustained-engines', values['sustained-engines']),
+    multiProcess: values['multi-process'] === 'on',
     warmup: int('warmup', values.warmup, 0),
     engines,
     logLevel: values['log-level'],
@@ -150,8 +185,12 @@ export interface BenchResult extends RunRecord {
   saturation: PhaseResult;
   fixedRate: PhaseResult;
   bare: BareFigures;
+  /** The sustained-rate phase, when run on this engine. */
+  sustained?: PhaseResult | undefined;
   /** The naive durable service on the same PostgreSQL (postgres engine only), at saturation. */
   naive?: LoadFigures | undefined;
+  /** 2 API + 2 worker processes at saturation (postgres engine only, unless --multi-process off). */
+  multiProcess?: MultiProcessResult | undefined;
   /** Gateway ÷ bare route (parse only), from the same run; ÷ the naive durable service when measured. */
   ratio: { throughput: number; throughputToValidated: number; p50AtRate: number; p99AtRate: number; throughputToNaive?: number };
 }
@@ -178,12 +217,33 @@ async function benchEngine(engine: Engine, o: Options, machine: Machine, commit:
       deliveryTimeoutS: o.deliveryTimeoutS,
     });
     stack.log(`fixed rate ${o.rate}/s: p50 ${fixedRate.load.latencyMs.p50} ms, p99 ${fixedRate.load.latencyMs.p99} ms; backlog max ${fixedRate.backlog.max}`);
+    let sustained: PhaseResult | undefined;
+    if (o.sustainedSeconds > 0 && o.sustainedEngines.includes(engine)) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      sustained = await offerAndFollow(stack, watch, {
+        name: 'sustained',
+        prefix: 'U',
+        // One more second of bodies: autocannon's ticks may fit one more second's quota in the duration.
+        count: o.sustainedRate * (o.sustainedSeconds + 1),
+        connections: o.sustainedConnections,
+        rate: o.sustainedRate,
+        durationS: o.sustainedSeconds,
+        deliveryTimeoutS: o.deliveryTimeoutS,
+      });
+      stack.log(`sustained ${o.sustainedRate}/s: ${sustained.load.perSecond} accepted/s, ${sustained.backlog.deliveredPerSecondSecondHalf} delivered/s over the second half, p99 ${sustained.load.latencyMs.p99} ms`);
+    }
     // The yardstick with a database: same PostgreSQL, same bodies, connections and duration.
     const naive = stack.databaseUrl ? await measureNaive(stack.databaseUrl, { ...bareSpec(o), count: saturationPool(o) }) : undefined;
     if (naive) stack.log(`naive durable service: ${naive.perSecond} accepted/s, p50 ${naive.latencyMs.p50} ms, p99 ${naive.latencyMs.p99} ms`);
-    return { saturation, fixedRate, naive, deliveryEnv: stack.deliveryEnv };
+    return { saturation, fixedRate, sustained, naive, multiProcess: undefined as MultiProcessResult | undefined, deliveryEnv: stack.deliveryEnv };
+  }, async (stack, watch, m) => {
+    // After the single gateway stopped: the same PostgreSQL and Redis, split into API and worker processes.
+    if (!o.multiProcess || !stack.databaseUrl) return m;
+    await new Promise((r) => setTimeout(r, 2_000));
+    const multiProcess = await measureMultiProcess(stack, watch, { ...o, count: saturationPool(o) });
+    return { ...m, multiProcess };
   });
-  const { saturation, fixedRate, naive } = measured;
+  const { saturation, fixedRate, sustained, naive, multiProcess } = measured;
   const result: BenchResult = {
     ...record,
     mode: 'accept',
@@ -194,6 +254,7 @@ async function benchEngine(engine: Engine, o: Options, machine: Machine, commit:
       rate: o.rate,
       rateSeconds: o.rateSeconds,
       rateConnections: o.rateConnections,
+      ...(sustained ? { sustainedRate: o.sustainedRate, sustainedSeconds: o.sustainedSeconds, sustainedConnections: o.sustainedConnections } : {}),
       warmup: o.warmup,
       logLevel: o.logLevel,
       ...(engine === 'postgres' ? { pgFsync: o.pgFsync } : {}),
@@ -203,8 +264,10 @@ async function benchEngine(engine: Engine, o: Options, machine: Machine, commit:
     },
     saturation,
     fixedRate,
+    sustained,
     bare,
     naive,
+    multiProcess,
     ratio: {
       ...(naive ? { throughputToNaive: round(saturation.load.perSecond / naive.perSecond, 3) } : {}),
       throughput: round(saturation.load.perSecond / bare.parse.perSecond, 3),
@@ -223,7 +286,7 @@ function deriveNote(r: BenchResult): string {
   const parts: string[] = [];
   const s = r.saturation;
   const f = r.fixedRate;
-  const g = s.gatewayProcess.offering;
+  const g = s.gatewayProcesses.gateway!.offering;
   const cores = (g.cpuUserMs + g.cpuSystemMs) / Math.max(1, g.wallMs);
   parts.push(
     `saturation ${s.load.perSecond}/s (aim 1,000/s: ${s.load.perSecond >= 1000 ? 'met' : 'NOT met'}), the gateway's event loop busy ${Math.round(g.eventLoopUtilization * 100)}% on ${round(cores, 2)} cores of CPU, machine ${Math.round(s.machineCpuBusy.offering * 100)}% busy`,
@@ -236,9 +299,22 @@ function deriveNote(r: BenchResult): string {
   parts.push(
     `delivery ${keepsUp ? 'kept up' : 'did NOT keep up'} with the ${f.load.perSecond}/s accepted (${f.delivery.perSecondWhileOffering} delivered/s while offering; backlog ${f.backlog.atEnd} at the end, growing ${f.backlog.growthPerSecondSecondHalf}/s over the second half)`,
   );
-  const refusals = { ...s.load.refusals, ...f.load.refusals };
+  const refusals = { ...s.load.refusals, ...f.load.refusals, ...r.sustained?.load.refusals, ...r.multiProcess?.saturation.load.refusals };
   if (Object.keys(refusals).length > 0) parts.push(`refusals: ${JSON.stringify(refusals)}`);
-  if (!s.delivery.complete || !f.delivery.complete) parts.push('DELIVERY DID NOT COMPLETE within the timeout');
+  const u = r.sustained;
+  if (u) {
+    const v = judgeSustained(u, s.load.perSecond);
+    parts.push(
+      `sustained ${v.rate}/s for ${u.load.wallS} s: ${u.load.perSecond}/s accepted, ${u.backlog.deliveredPerSecondSecondHalf} delivered/s against ${u.backlog.acceptedPerSecondSecondHalf} accepted/s over the second half (delivery ${v.keepsUp ? 'kept up' : 'did NOT keep up'}), p99 ${u.load.latencyMs.p99} ms; aims ≥ 1,000/s sustained: ${v.firstStep}${v.why.firstStep ? ` (${v.why.firstStep})` : ''}, ≥ 2,500/s: ${v.goal}${v.why.goal ? ` (${v.why.goal})` : ''}`,
+    );
+  }
+  const mp = r.multiProcess;
+  if (mp) parts.push(`${mp.layout.api} API + ${mp.layout.worker} worker processes: ${mp.saturation.load.perSecond} accepted/s (${round(mp.saturation.load.perSecond / Math.max(1, s.load.perSecond), 2)}× one process), ${mp.saturation.delivery.perSecond} delivered/s`);
+  const gatewayCpu = s.cpu.untilDelivered.processes;
+  parts.push(
+    `CPU per dossier at saturation: gateway ${gatewayCpu.gateway?.msPerAccepted} ms${s.cpu.databaseInGateway ? ' (PGlite included)' : `, PostgreSQL ${gatewayCpu.postgres?.msPerAccepted} ms`}, Redis ${gatewayCpu.redis?.msPerAccepted} ms`,
+  );
+  if (!s.delivery.complete || !f.delivery.complete || (u && !u.delivery.complete) || (mp && !mp.saturation.delivery.complete)) parts.push('DELIVERY DID NOT COMPLETE within the timeout');
   return parts.join('; ') + '.';
 }
 

@@ -39,6 +39,13 @@ export interface Stack {
   sim: PortalSimulator;
   gateway: ForkedProcess;
   logFile: string;
+  /** The redis-server's pid, and PostgreSQL's postmaster (undefined with PGlite): their CPU is read per phase. */
+  servicePids: { redis: number; postgres: number | undefined };
+  /**
+   * Forks one more gateway process with these PROCESS_ROLES (e.g. `api`, `worker`) against the same
+   * Redis, database and simulator, logging to `gateway-<label>.log`; closed with the stack.
+   */
+  forkGateway(roles: string, label: string): Promise<ForkedProcess>;
   /** The delivery settings passed through from the environment. */
   deliveryEnv: Record<string, string>;
   log(message: string): void;
@@ -132,13 +139,18 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { ALLOW_EMBEDDED_IN_PRODUCTION: 'true' }),
     };
 
+    const forkGateway = async (roles: string, label: string, logFile = path.join(work, `gateway-${label}.log`)) => {
+      const logHandle = await open(logFile, 'w');
+      cleanup.push(() => logHandle.close());
+      const child = forkChild(path.join(BENCH_DIR, 'gateway-process.ts'), { cwd: REPO, env: { ...env, PROCESS_ROLES: roles }, logFd: logHandle.fd, execArgv: o.gatewayExecArgv ?? [] });
+      cleanup.push(() => child.stop());
+      child.ready = await child.waitFor('ready', 120_000);
+      log(`${label} pid ${child.ready.pid}${child.ready.url ? ` at ${child.ready.url}` : ''} (roles ${roles}, ${child.ready.engine})`);
+      return child;
+    };
     const logFile = path.join(work, 'gateway.log');
-    const logHandle = await open(logFile, 'w');
-    cleanup.push(() => logHandle.close());
-    const gateway = forkChild(path.join(BENCH_DIR, 'gateway-process.ts'), { cwd: REPO, env, logFd: logHandle.fd, execArgv: o.gatewayExecArgv ?? [] });
-    cleanup.push(() => gateway.stop());
-    gateway.ready = await gateway.waitFor('ready', 120_000);
-    log(`gateway pid ${gateway.ready.pid} at ${gateway.ready.url} (${gateway.ready.engine})`);
+    const gateway = await forkGateway(env.PROCESS_ROLES!, 'gateway', logFile);
+    const servicePids = { redis: await redisPid(redis.url), postgres: databaseUrl ? await postmasterPid(databaseUrl) : undefined };
 
     const storage = async () => {
       let databaseBytes = 0;
@@ -157,11 +169,29 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       return { databaseBytes, redisUsedMemoryBytes: Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0) };
     };
 
-    return { engine, work, apiKey, redis, databaseUrl, sim, gateway, logFile, deliveryEnv, log, storage, close };
+    return { engine, work, apiKey, redis, databaseUrl, sim, gateway, logFile, servicePids, forkGateway, deliveryEnv, log, storage, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+async function redisPid(url: string): Promise<number> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await client.connect();
+  const info = await client.info('server');
+  await client.quit();
+  return Number(/^process_id:(\d+)/m.exec(info)?.[1] ?? 0);
+}
+
+/** The postmaster is the parent of every backend: ask for ours and read its parent from /proc. */
+async function postmasterPid(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  const stat = await readFile(`/proc/${backend}/stat`, 'utf8');
+  await client.end();
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
 async function dirBytes(dir: string): Promise<number> {
