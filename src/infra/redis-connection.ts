@@ -19,9 +19,9 @@ export function connectRedis(target: RedisTarget, options: ConnectionOptions): R
     name: masterName,
     ...(password === undefined ? {} : { password }),
     ...(sentinelPassword === undefined ? {} : { sentinelPassword }),
-    // Listens to the sentinels' +switch-master, so a master demoted while still reachable is left at
-    // once rather than when it drops the connection.
-    failoverDetector: true,
+    // No failoverDetector: its subscriptions to the sentinels have no error listener, so one sentinel
+    // down would print non-JSON lines to stderr. It is not needed: a sentinel that demotes a master
+    // disconnects its clients (CLIENT KILL), and ioredis reconnects only to a server whose role is master.
   });
 }
 
