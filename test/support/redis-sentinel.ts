@@ -1,7 +1,7 @@
 // A Redis master, one replica and one sentinel on free loopback ports in a temporary folder, for
-// tests of a failover. The sentinel is Debian's redis-server binary in sentinel mode
-// (`redis-server <conf> --sentinel`, what the redis-sentinel package's command runs), so the tests
-// need nothing beyond redis-server.
+// tests of a failover. The sentinel is redis-server in sentinel mode (`redis-server <conf> --sentinel`,
+// which Redis documents as the same as `redis-sentinel <conf>`), so the tests need nothing beyond
+// redis-server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
