@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { trackForExit, untrackForExit } from '../../src/infra/exit-hook.js';
 import { PortInUseError, launchOnPort } from '../../src/infra/free-port.js';
 import { startRedisServer, type RedisServer } from '../../src/infra/redis-server.js';
 
@@ -25,7 +26,7 @@ export interface SentinelCluster {
 
 export async function startSentinelCluster(options: { downAfterMs?: number; failoverTimeoutMs?: number } = {}): Promise<SentinelCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lgsp-sentinel-'));
-  const stops: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
+  const stops: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true, maxRetries: 3 })];
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch(() => undefined);
   };
@@ -81,6 +82,9 @@ async function launchSentinel(dir: string, port: number, masterPort: number, dow
     ].join('\n'),
   );
   const child = spawn('redis-server', [conf, '--sentinel'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Not left behind if the test process dies before its cleanup runs.
+  trackForExit(child, 'SIGKILL');
+  child.once('exit', () => untrackForExit(child));
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
