@@ -3,6 +3,8 @@
 # their own redis-server and PostgreSQL, check signatures with xmlsec1 and openssl, drive the
 # auditors' console in chromium, call the SOAP front door with Debian's python3-zeep, and check the
 # shipped alert rules with promtool (Debian package prometheus).
+# The Sentinel failover test runs the sentinel as `redis-server <conf> --sentinel`, which Redis documents
+# as the same as `redis-sentinel <conf>`, so it needs no redis-sentinel package.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 

@@ -2,7 +2,7 @@
 // queues, the outbound signer, metrics, file links and the audit-log key. Wings and roles receive
 // what they need from here by name.
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CertificateCatalog } from '../audit/certificates.js';
 import { ensureDevLogKey, loadLogKey, type LogKey } from '../audit/log-key.js';
@@ -12,6 +12,7 @@ import { portalDefaults } from '../config/startup-check.js';
 import { OutboundSigner } from '../crypto/outbound-signer.js';
 import type { SigningMaterial } from '../crypto/signing-setup.js';
 import { FileLinkSigner } from '../files/signed-url.js';
+import { connectRedis, describeRedis, type RedisTarget } from '../infra/redis-connection.js';
 import { startRedisServer } from '../infra/redis-server.js';
 import { warnAboutRedisSettings } from '../infra/redis-settings.js';
 import { waitForDatabase, waitForRedis } from '../infra/wait-reachable.js';
@@ -56,11 +57,12 @@ export async function buildCore(config: Config, logger: Logger, signing: Signing
   await migrate(db);
   logger.info({ engine: db.engine }, 'database ready');
 
-  const redisUrl = config.redisUrl ?? (await embeddedRedis(config, logger, closers));
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  const redisTarget: RedisTarget = config.redisSentinel ? { sentinel: config.redisSentinel } : { url: config.redisUrl ?? (await embeddedRedis(config, logger, closers)) };
+  // BullMQ's workers need maxRetriesPerRequest null; their own connections are duplicates of this one.
+  const redis = connectRedis(redisTarget, { maxRetriesPerRequest: null, enableReadyCheck: true });
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   closers.add(() => redis.quit());
-  await waitForRedis(redis, redisUrl, config.connectTimeoutMs);
+  await waitForRedis(redis, describeRedis(redisTarget), config.connectTimeoutMs);
   await warnAboutRedisSettings(redis, logger);
 
   const registry = await loadRegistry(config, logger, signing.devPkiDir);
@@ -72,7 +74,7 @@ export async function buildCore(config: Config, logger: Logger, signing: Signing
   // (no offline queue) or after REDIS_COMMAND_TIMEOUT_MS, and a request is answered 503 or, once its
   // data is committed, accepted with the sweeper queuing it later (docs/faults.md). Workers and the
   // sweeper keep the patient connection above, which waits for Redis to come back.
-  const apiRedis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: config.redisCommandTimeoutMs, lazyConnect: true });
+  const apiRedis = connectRedis(redisTarget, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: config.redisCommandTimeoutMs, lazyConnect: true });
   apiRedis.on('error', (err) => logger.debug({ err: { message: err.message } }, 'redis connection error (API)'));
   await apiRedis.connect();
   closers.add(() => apiRedis.quit());
@@ -89,7 +91,7 @@ export async function buildCore(config: Config, logger: Logger, signing: Signing
   return { config, logger, closers, signing, db, registry, outbound, redis, queues, apiRedis, apiQueues, metrics, fileLinks, logKey };
 }
 
-/** A private redis-server when REDIS_URL is unset; returns its URL. */
+/** A private redis-server when neither REDIS_URL nor REDIS_SENTINELS is set; returns its URL. */
 async function embeddedRedis(config: Config, logger: Logger, closers: Closers): Promise<string> {
   if (config.mode === 'production') logger.warn('REDIS_URL is unset: starting a private redis-server; production should use a managed Redis with AOF');
   const server = await startRedisServer({ dir: path.join(config.dataDir, 'redis'), logger });

@@ -1,6 +1,7 @@
 // Configuration comes from environment variables only, read and checked once at start.
 // Every problem is collected so an operator sees the whole list in one go, not one per restart.
 import path from 'node:path';
+import { readRedisSentinel, type RedisSentinelConfig } from './redis-sentinel.js';
 
 export type ProcessRole = 'api' | 'worker' | 'simulators';
 
@@ -14,6 +15,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Redis through Sentinel instead of REDIS_URL (src/config/redis-sentinel.ts). */
+  redisSentinel: RedisSentinelConfig | undefined;
   redisPrefix: string;
   roles: ReadonlySet<ProcessRole>;
   logLevel: string;
@@ -216,6 +219,7 @@ export function readConfig(env: Env = process.env): { config: Config; problems: 
     dataDir: path.resolve(str('DATA_DIR') ?? './data'),
     databaseUrl: url('DATABASE_URL'),
     redisUrl: url('REDIS_URL'),
+    redisSentinel: readRedisSentinel(str, problems),
     redisPrefix: str('REDIS_PREFIX') ?? 'lgsp',
     roles,
     logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
@@ -390,7 +394,9 @@ function productionGaps(config: Config, str: (name: string) => string | undefine
   if (gatewayRole && !config.allowEmbeddedInProduction) {
     const embedded = 'is required in production; set ALLOW_EMBEDDED_IN_PRODUCTION=true to run on the embedded one knowingly';
     if (!config.databaseUrl) gaps.push(`DATABASE_URL ${embedded} (PGlite in DATA_DIR)`);
-    if (!config.redisUrl) gaps.push(`REDIS_URL ${embedded} (a private redis-server without a managed backup)`);
+    if (!config.redisUrl && !config.redisSentinel) {
+      gaps.push(`REDIS_URL ${embedded} (a private redis-server without a managed backup), or reach Redis through Sentinel: REDIS_SENTINELS and REDIS_SENTINEL_MASTER`);
+    }
   }
   return gaps;
 }

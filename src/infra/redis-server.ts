@@ -25,6 +25,8 @@ export interface RedisServerOptions {
   logger?: RedisServerLogger;
   /** How long to wait for PONG; loading a large append-only file takes a while. Default 30 s. */
   startTimeoutMs?: number;
+  /** Start as a replica of the redis-server on this loopback port (tests of a Sentinel failover). */
+  replicaOf?: number;
 }
 
 export interface RedisServer {
@@ -35,6 +37,8 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** stop() then start again on the same dir and port, so existing URLs stay valid. */
   restart(): Promise<void>;
+  /** SIGKILL, then wait for exit: a crash, nothing flushed. */
+  kill(): Promise<void>;
 }
 
 const HOST = '127.0.0.1';
@@ -57,6 +61,7 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<RedisS
     appendOnly: opts.appendOnly ?? true,
     timeoutMs: opts.startTimeoutMs ?? 30_000,
     logger: opts.logger,
+    replicaOf: opts.replicaOf,
   };
 
   const started = await launchOnPort(opts.port, (port) => launch({ ...launchOptions, port }), HOST);
@@ -72,6 +77,12 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<RedisS
       await stop();
       child = await launch({ ...launchOptions, port });
     },
+    async kill() {
+      if (!child.alive) return;
+      child.stopping = true;
+      child.process.kill('SIGKILL');
+      await child.exited;
+    },
   };
 }
 
@@ -82,6 +93,7 @@ interface LaunchOptions {
   appendOnly: boolean;
   timeoutMs: number;
   logger: RedisServerLogger | undefined;
+  replicaOf: number | undefined;
 }
 
 interface Child {
@@ -104,6 +116,7 @@ async function launch(o: LaunchOptions): Promise<Child> {
     '--save', '',
     '--protected-mode', 'yes',
     '--daemonize', 'no',
+    ...(o.replicaOf === undefined ? [] : ['--replicaof', HOST, String(o.replicaOf)]),
   ];
   const proc = spawn(o.binary, args, { cwd: o.dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let markExited!: () => void;

@@ -20,9 +20,10 @@ function reason(error: unknown): string {
   return typeof e?.code === 'string' && !String(e.message).includes(e.code) ? `${e.code}: ${String(e.message)}` : String(e?.message ?? error);
 }
 
-function givenUp(what: string, url: string, timeoutMs: number, last: unknown): Error {
+/** `where` is already described (describeServer): it goes into the message as it is. */
+function givenUp(what: string, where: string, timeoutMs: number, last: unknown): Error {
   return new Error(
-    `${what} at ${describeServer(url)} is unreachable after ${Math.round(timeoutMs / 1000)} s (${reason(last)}); ` +
+    `${what} at ${where} is unreachable after ${Math.round(timeoutMs / 1000)} s (${reason(last)}); ` +
       'check the address and that the server is running (STARTUP_CONNECT_TIMEOUT_SECONDS sets how long to wait)',
   );
 }
@@ -39,21 +40,24 @@ export async function waitForDatabase(db: Db, url: string, timeoutMs: number, re
       await Promise.race([db.query('SELECT 1'), noAnswer]).finally(() => stop.abort());
       return;
     } catch (error) {
-      if (Date.now() + retryMs > deadline) throw givenUp('PostgreSQL', url, timeoutMs, error);
+      if (Date.now() + retryMs > deadline) throw givenUp('PostgreSQL', describeServer(url), timeoutMs, error);
       await sleep(retryMs);
     }
   }
 }
 
-/** Resolves once the client is ready; ioredis keeps reconnecting meanwhile. On giving up the client is disconnected. */
-export async function waitForRedis(redis: Redis, url: string, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once the client is ready; ioredis keeps reconnecting meanwhile. On giving up the client is
+ * disconnected. `where` names the server without secrets (describeRedis).
+ */
+export async function waitForRedis(redis: Redis, where: string, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return;
   let last: unknown = new Error('no answer');
   const onError = (error: Error) => (last = error);
   redis.on('error', onError);
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(givenUp('Redis', url, timeoutMs, last)), timeoutMs);
+      const timer = setTimeout(() => reject(givenUp('Redis', where, timeoutMs, last)), timeoutMs);
       redis.once('ready', () => {
         clearTimeout(timer);
         resolve();
