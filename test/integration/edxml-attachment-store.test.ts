@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachmentBytes, keepAttachment, missingAttachments, PART_BYTES } from '../../src/edxml/attachments.js';
 import { importLegacyAttachments } from '../../src/edxml/legacy-attachments.js';
+import { AttachmentsMissing, outgoingChunks } from '../../src/edxml/outgoing.js';
 import { openPglite, openPostgres, type Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
 import { freshDatabaseUrl } from '../support/services.js';
@@ -53,6 +54,16 @@ describe.each(['pglite', 'postgres'] as const)('edXML attachments on %s', { time
     expect((await readBack(db, expected.sha256)).equals(bytes)).toBe(true);
     expect(await missingAttachments(db, [expected.sha256, 'f'.repeat(64)])).toEqual(['f'.repeat(64)]);
     await expect(readBack(db, 'f'.repeat(64))).rejects.toThrow(/not in the database/);
+  });
+
+  it('refuses to start sending a package whose attachment is not in the database, rather than cut it off halfway', async () => {
+    const stored = Buffer.from('Tờ trình số 5/TTr-UBND');
+    await db.transaction(async (tx) => keepAttachment(tx, await fileOf(stored), { sha256: sha256(stored), size: stored.length }));
+    const reference = (bytes: Buffer | string) => ({ contentId: 'x', contentType: 'application/pdf', attachmentName: 'x.pdf', description: '', size: 1, sha256: typeof bytes === 'string' ? bytes : sha256(bytes) });
+    await expect(outgoingChunks(db, '<edXMLEnvelope/>', [reference(stored), reference('e'.repeat(64))])).rejects.toThrow(AttachmentsMissing);
+    const parts: Buffer[] = [];
+    for await (const chunk of await outgoingChunks(db, '<edXMLEnvelope/>', [reference(stored)])) parts.push(chunk);
+    expect(Buffer.concat(parts).toString()).toContain(stored.toString('base64'));
   });
 
   it('keeps an empty attachment', async () => {
