@@ -65,10 +65,10 @@ export function writeEnvelope(envelope: Envelope): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${P}edXMLEnvelope xmlns:edXML="${EDXML_NS}">${element('edXMLHeader', header)}${element('edXMLBody', body)}</${P}edXMLEnvelope>`;
 }
 
-/** One attachment to carry beside the envelope: its bytes come from a file or a buffer. */
+/** One attachment to carry beside the envelope: its bytes come from a file, a buffer, or a stream of pieces of any size. */
 export interface OutgoingAttachment {
   reference: ManifestReference;
-  source: { file: string } | { bytes: Buffer };
+  source: { file: string } | { bytes: Buffer } | { chunks: AsyncIterable<Uint8Array> };
 }
 
 const BASE64_CHUNK = 3 * 16 * 1024;
@@ -102,8 +102,10 @@ async function* base64Chunks(source: OutgoingAttachment['source']): AsyncGenerat
   }
   // Encode whole 3-byte groups only, so that the pieces concatenate to one valid base64 text.
   let rest: Buffer = Buffer.alloc(0);
-  for await (const chunk of createReadStream(source.file, { highWaterMark: BASE64_CHUNK })) {
-    const data = rest.length > 0 ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+  const pieces: AsyncIterable<Uint8Array> = 'file' in source ? createReadStream(source.file, { highWaterMark: BASE64_CHUNK }) : source.chunks;
+  for await (const piece of pieces) {
+    const chunk = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    const data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
     const whole = data.length - (data.length % 3);
     if (whole > 0) yield Buffer.from(data.subarray(0, whole).toString('base64'));
     rest = data.subarray(whole);

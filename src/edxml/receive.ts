@@ -4,8 +4,7 @@
 // transaction as its message-log record. A refusal is recorded (who, the DocumentId it claimed, why)
 // so that the document's trail says why; nothing of its content is kept.
 import { randomUUID } from 'node:crypto';
-import { rename, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import {
   BUSINESS_DOC_TYPES,
   checkAttachments,
@@ -17,7 +16,6 @@ import {
   verifyEnvelope,
   writeSignedEnvelope,
   type Envelope,
-  type ReceivedAttachment,
   type SplitPackage,
 } from '../../adapters/edxml/index.js';
 import { appendLog } from '../audit/message-log.js';
@@ -32,6 +30,7 @@ import type { Partner, PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
 import { insertMessage } from '../store/messages.js';
 import type { Directory, DirectoryEntry } from './directory.js';
+import { keepAttachment } from './attachments.js';
 import { acceptedDocument, insertDelivery, insertPackage, packagesOfDocument, setHolder, type StoredAttachment } from './store.js';
 import { EDXML } from '../delivery/destination-names.js';
 
@@ -47,8 +46,8 @@ export interface EdxmlContext {
   catalog: CertificateCatalog;
   /** The gateway's own OrganId in TraceHeaders. */
   organId: string;
-  /** Where attachments are kept, by SHA-256. */
-  attachmentDir: string;
+  /** Where a package's attachments are decoded while it is judged; they are kept in the database. */
+  incomingDir: string;
   maxPackageBytes: number;
 }
 
@@ -64,14 +63,14 @@ export interface Received {
 export async function receivePackage(ctx: EdxmlContext, partner: Partner, receivedAt: Date, body: AsyncIterable<Buffer>): Promise<Received> {
   let split: SplitPackage | undefined;
   try {
-    split = await splitPackage(body, { maxPackageBytes: ctx.maxPackageBytes, dir: ctx.attachmentDir });
+    split = await splitPackage(body, { maxPackageBytes: ctx.maxPackageBytes, dir: ctx.incomingDir });
     return await accept(ctx, partner, receivedAt, split);
   } catch (error) {
     const problem = toProblem(error);
     await recordRefusal(ctx.db, partner, split, problem);
     throw problem;
   } finally {
-    // Accepted attachments were moved to their lasting names; whatever is left was refused.
+    // Accepted attachments are in the database by now; refused ones are kept nowhere.
     for (const a of split?.attachments ?? []) await rm(a.file, { force: true });
   }
 }
@@ -92,11 +91,12 @@ async function accept(ctx: EdxmlContext, partner: Partner, receivedAt: Date, spl
 
   const stamped: Envelope = { ...envelope, traces: [...envelope.traces, { organId: ctx.organId, timestamp: edxmlTimestamp(receivedAt) }] };
   const forwarded = writeSignedEnvelope(stamped, ctx.signer);
-  const attachments = await keepAttachments(ctx.attachmentDir, split.attachments);
   const packageId = randomUUID();
   const chain = await ctx.catalog.remember(verified.certificateChain);
   const messageIds: string[] = [];
   await ctx.db.transaction(async (tx) => {
+    // The bytes commit with the package's row, or not at all.
+    for (const a of split.attachments) await keepAttachment(tx, a.file, a);
     await insertPackage(tx, {
       id: packageId,
       kind: envelope.kind,
@@ -110,7 +110,7 @@ async function accept(ctx: EdxmlContext, partner: Partner, receivedAt: Date, spl
       refusalReason: null,
       envelope: forwarded,
       header: { envelope: stamped, senderSha256 },
-      attachments,
+      attachments: split.attachments.map((a): StoredAttachment => ({ contentId: a.contentId, contentType: a.contentType, attachmentName: a.attachmentName, description: a.description, size: a.size, sha256: a.sha256 })),
     });
     for (const receiver of route.receivers) {
       const id = randomUUID();
@@ -225,27 +225,6 @@ async function checkHandover(ctx: EdxmlContext, q: Queryable, partner: Partner, 
   if (mayActOn(ctx.registry, partner, action, await partiesOf(q, code, { lock }), claim) !== 'allowed') {
     throw new Problem('dossier-not-found', `No dossier ${code} held by agency ${holderAgency} among the agencies you act for`);
   }
-}
-
-/** Moves received attachments to content-addressed files; the same bytes sent twice are kept once. */
-async function keepAttachments(dir: string, attachments: ReceivedAttachment[]): Promise<StoredAttachment[]> {
-  const kept: StoredAttachment[] = [];
-  for (const a of attachments) {
-    const target = path.join(dir, a.sha256);
-    const exists = await stat(target).then(
-      () => true,
-      () => false,
-    );
-    if (exists) await rm(a.file, { force: true });
-    else await rename(a.file, target);
-    kept.push({ contentId: a.contentId, contentType: a.contentType, attachmentName: a.attachmentName, description: a.description, size: a.size, sha256: a.sha256 });
-  }
-  return kept;
-}
-
-export function attachmentFile(dir: string, sha256: string): string {
-  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('not a SHA-256');
-  return path.join(dir, sha256);
 }
 
 function toProblem(error: unknown): Problem {

@@ -130,7 +130,7 @@ const edxmlRoutes: FastifyPluginAsyncTypebox<EdxmlRouteOptions> = async (app, { 
     { preParsing: members, schema: { tags, summary: 'One waiting package, as edXML (streamed)', params: Type.Object({ id: Uuid }), response: { '4xx': ProblemResponse } } },
     async (request, reply) => {
       const { row, envelope } = await ownInboxItem(edxml.db, request.params.id, partnerOf(request).id);
-      return reply.type('application/xml; charset=utf-8').header('x-edxml-package-id', row.id).send(Readable.from(outgoingChunks(envelope, row.attachments, edxml.attachmentDir)) as never);
+      return reply.type('application/xml; charset=utf-8').header('x-edxml-package-id', row.id).send(Readable.from(await outgoingChunks(edxml.db, envelope, row.attachments)) as never);
     },
   );
 

@@ -1,5 +1,6 @@
-// Assembles the edXML road for the composition root (src/compose/): the directory from the partner registry, the attachment
-// folder, the gateway's identity in TraceHeaders, and the delivery destination that sends packages.
+// Assembles the edXML road for the composition root (src/compose/): the directory from the partner registry, the folder
+// where packages are split while judged, the gateway's identity in TraceHeaders, and the delivery destination that
+// sends packages. Attachments of an earlier version, kept on the local disk, are moved into the database first.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CertificateCatalog } from '../audit/certificates.js';
@@ -9,13 +10,17 @@ import type { Signer } from '../crypto/signer.js';
 import type { TrustChecker } from '../crypto/trust.js';
 import { EdxmlDestination } from './destination.js';
 import { Directory } from './directory.js';
+import { importLegacyAttachments } from './legacy-attachments.js';
 import type { EdxmlContext } from './receive.js';
 
-/** Packages carry attachments of tens of megabytes; they stream to disk, so this bounds disk, not memory. */
+/**
+ * Packages carry attachments of tens of megabytes; they stream to a temporary file and into the database
+ * in parts (src/edxml/attachments.ts), so this bounds disk and database, not memory.
+ */
 export const MAX_PACKAGE_BYTES = 256 * 1024 * 1024;
 
 /** What the edXML road takes from the core. */
-export type EdxmlCore = Pick<Core, 'config' | 'db' | 'registry' | 'outbound'> & { signing: { trust: TrustChecker; keyRing: { active: Signer } } };
+export type EdxmlCore = Pick<Core, 'config' | 'db' | 'registry' | 'outbound' | 'logger'> & { signing: { trust: TrustChecker; keyRing: { active: Signer } } };
 
 export interface EdxmlWing {
   /** What the edXML routes work with. */
@@ -23,12 +28,14 @@ export interface EdxmlWing {
   destination: Destination;
 }
 
-export async function setUp({ config, db, registry, outbound, signing }: EdxmlCore): Promise<EdxmlWing> {
+export async function setUp({ config, db, registry, outbound, signing, logger }: EdxmlCore): Promise<EdxmlWing> {
   const organId = config.nationalPortal.agencyCode;
   // The configuration refuses a production start without it; no placeholder may ever name the gateway.
   if (!organId) throw new Error('NATIONAL_PORTAL_AGENCY_CODE is not set: it is the gateway\'s OrganId in edXML TraceHeaders');
-  const attachmentDir = path.join(config.dataDir, 'edxml');
-  await mkdir(attachmentDir, { recursive: true });
+  await importLegacyAttachments(db, path.join(config.dataDir, 'edxml'), logger);
+  // Scratch only: a package's attachments while it is judged, gone when it is answered.
+  const incomingDir = path.join(config.dataDir, 'edxml-incoming');
+  await mkdir(incomingDir, { recursive: true });
   const context: EdxmlContext = {
     db,
     registry,
@@ -38,8 +45,8 @@ export async function setUp({ config, db, registry, outbound, signing }: EdxmlCo
     catalog: new CertificateCatalog(db),
     // The province's own agency code names the gateway in TraceHeaders (docs/edxml.md).
     organId,
-    attachmentDir,
+    incomingDir,
     maxPackageBytes: MAX_PACKAGE_BYTES,
   };
-  return { context, destination: new EdxmlDestination(db, context.directory, attachmentDir, outbound, config.delivery.webhookTimeoutMs) };
+  return { context, destination: new EdxmlDestination(db, context.directory, outbound, config.delivery.webhookTimeoutMs) };
 }

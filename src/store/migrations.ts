@@ -378,6 +378,27 @@ ALTER TABLE message_log ADD COLUMN manifest_sha256 text REFERENCES call_manifest
 ALTER TABLE message_log ADD COLUMN manifest_position integer;
 `,
   },
+  {
+    id: 11,
+    name: 'edxml attachments in the database',
+    sql: `
+-- edXML attachment bytes, shared by every gateway instance (docs/edxml.md, "Where attachments live").
+-- Kept once per content, by SHA-256. The bytes are cut into parts of 1 MiB so that they are written
+-- and read in pieces (streamed both ways, never a whole attachment in memory), and so that the store
+-- move (lgsp-migrate-store) copies them in small batches.
+CREATE TABLE edxml_attachments (
+  sha256 text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  size bigint NOT NULL CHECK (size >= 0),
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE edxml_attachment_parts (
+  sha256 text NOT NULL REFERENCES edxml_attachments (sha256),
+  position integer NOT NULL CHECK (position >= 0),
+  bytes bytea NOT NULL,
+  PRIMARY KEY (sha256, position)
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<void> {

@@ -56,6 +56,8 @@ function attachment(contentId: string, name: string, bytes: Buffer, contentType 
 
 const trail = (documentId: string, key: string) => gw.call('GET', `/v1/edxml/${encodeURIComponent(documentId)}`, { key });
 const messageCount = async () => Number((await gw.gateway.db.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE destination = 'edxml'`))[0]!.n);
+/** Attachments kept in the database (issue 17: they live there, so a refusal must leave none). */
+const storedAttachments = async () => Number((await gw.gateway.db.query<{ n: string }>('SELECT count(*) AS n FROM edxml_attachments'))[0]!.n);
 
 describe('directory', () => {
   it('lists every agency with the system serving it and how it takes packages', async () => {
@@ -192,14 +194,14 @@ describe('a system that fetches', () => {
 
 describe('refusals', () => {
   const refusedCase = async (documentId: string, send: () => Promise<{ status: number; body: any }>, expected: { status: number; code: string; reason: RegExp }) => {
-    const before = { messages: await messageCount(), commune: commune.received.length, department: department.received.length };
+    const before = { messages: await messageCount(), attachments: await storedAttachments(), commune: commune.received.length, department: department.received.length };
     const res = await send();
     expect(res.status).toBe(expected.status);
     expect(res.body.code).toBe(expected.code);
     const t = await trail(documentId, systems.commune.apiKey);
     expect(t.status).toBe(200);
     expect(t.body.packages).toMatchObject([{ state: 'refused', refusal: { code: expected.code, reason: expect.stringMatching(expected.reason) }, deliveries: [] }]);
-    expect({ messages: await messageCount(), commune: commune.received.length, department: department.received.length }).toEqual(before);
+    expect({ messages: await messageCount(), attachments: await storedAttachments(), commune: commune.received.length, department: department.received.length }).toEqual(before);
     expect((await gw.call('GET', '/v1/edxml/inbox', { key: systems.land.apiKey })).body.items).toEqual([]);
   };
 
@@ -222,7 +224,7 @@ describe('refusals', () => {
     const arrived = department.received.length;
     expect((await sendPackage(gw.url, systems.commune, envelope, files)).status).toBe(202);
     await department.waitFor(arrived + 1);
-    const before = { messages: await messageCount(), department: department.received.length };
+    const before = { messages: await messageCount(), attachments: await storedAttachments(), department: department.received.length };
     // The envelope is byte for byte the accepted one; only the attachment differs (Q -> R).
     const changed = Buffer.from('Ruyết định giao đất số 12/QĐ-UBND').toString('base64');
     const copy = await sendPackage(gw.url, systems.commune, envelope, files, { mutate: (xml) => xml.replace(bytes.toString('base64'), changed) });
@@ -231,7 +233,7 @@ describe('refusals', () => {
     const t = await trail(envelope.messageHeader.documentId, systems.commune.apiKey);
     expect(t.body.packages.map((p: any) => p.state)).toEqual(['accepted', 'refused']);
     expect(t.body.packages[1].refusal.reason).toMatch(/cid:qd does not match its digest/);
-    expect({ messages: await messageCount(), department: department.received.length }).toEqual(before);
+    expect({ messages: await messageCount(), attachments: await storedAttachments(), department: department.received.length }).toEqual(before);
   });
 
   it('refuses a package whose header was changed after signing', async () => {

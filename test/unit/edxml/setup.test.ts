@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEVELOPMENT_AGENCY_CODE, loadConfig, type Config } from '../../../src/config/config.js';
 import type { OutboundSigner } from '../../../src/crypto/outbound-signer.js';
@@ -17,7 +18,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 // The edXML setup only keeps these; the organ id is what is under test.
 const registry = PartnerRegistry.fromDocument({ partners: [] }, { defaults: { agencyCode: undefined }, allowAnyAgency: false });
-const organIdOf = async (config: Config) => (await setUp({ config, db: {} as Db, registry, outbound: {} as OutboundSigner, signing: { trust: {} as TrustChecker, keyRing: { active: {} as Signer } } })).context.organId;
+const organIdOf = async (config: Config) => (await setUp({ config, db: {} as Db, registry, outbound: {} as OutboundSigner, logger: pino({ enabled: false }), signing: { trust: {} as TrustChecker, keyRing: { active: {} as Signer } } })).context.organId;
 
 describe("the gateway's edXML OrganId", () => {
   it('is NATIONAL_PORTAL_AGENCY_CODE when set', async () => {
