@@ -64,6 +64,9 @@ describe('lgsp-migrate-store: from PGlite to PostgreSQL', { timeout: 180_000 }, 
     return r.status === 200 ? Number(String(r.body).split('\n')[1]) : 0;
   };
   const logSize = async (gw: TestGateway) => Number((await gw.gateway.db.query<{ n: string }>('SELECT count(*)::text AS n FROM message_log'))[0]!.n);
+  // Every message settled, so no record is still to come (the event goes out after its dossier).
+  const settled = async (gw: TestGateway) =>
+    (await gw.gateway.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM messages WHERE state IN ('pending', 'failed')`))[0]!.n === '0';
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'lgsp-migrate-'));
@@ -76,6 +79,7 @@ describe('lgsp-migrate-store: from PGlite to PostgreSQL', { timeout: 180_000 }, 
     for (const code of ['MOVE-1', 'MOVE-2', 'MOVE-3']) expect((await before.call('POST', '/v1/dossiers', { key: KEYS.oneStop, body: sampleDossier(code) })).status).toBe(202);
     expect((await before.call('POST', '/v1/dossiers/MOVE-1/events', { key: KEYS.oneStop, body: sampleEvent(1, 'PROCESSING') })).status).toBe(202);
     await eventually(() => ['MOVE-1', 'MOVE-2', 'MOVE-3'].every((c) => sim.dossiers.has(c)), 'the dossiers reach the portal');
+    await eventually(() => settled(before), 'every message is settled');
     await eventually(async () => (await checkpointSize(before)) === (await logSize(before)), 'a checkpoint covers every record');
     sizeBefore = await checkpointSize(before);
     const records = await before.call('GET', '/v1/audit/records?dossierCode=MOVE-2&direction=in', { key: KEYS.auditor });
@@ -170,6 +174,7 @@ describe('lgsp-migrate-store: from PGlite to PostgreSQL', { timeout: 180_000 }, 
     expect((await after.call('POST', '/v1/dossiers', { key: KEYS.oneStop, body: sampleDossier('MOVE-4') })).status).toBe(202);
     expect((await after.call('POST', '/v1/dossiers/MOVE-1/events', { key: KEYS.oneStop, body: sampleEvent(2, 'COMPLETED') })).status).toBe(202);
     await eventually(() => sim.dossiers.has('MOVE-4'), 'the new dossier reaches the portal');
+    await eventually(() => settled(after!), 'every message is settled');
     const grown = await eventually(async () => {
       const size = await checkpointSize(after!);
       return size > sizeBefore && size === (await logSize(after!)) && size;
