@@ -15,6 +15,7 @@ import type { Enqueuer } from './enqueuer.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
 import { WEBHOOK } from './destination-names.js';
 import { partnerNotification } from './partner-notification.js';
+import { LeaseKeeper } from './lease-keeper.js';
 
 export type ProcessResult = { kind: 'done' } | { kind: 'later'; at: Date };
 
@@ -44,26 +45,30 @@ export class DeliveryProcessor {
     const destination = head?.open && !head.leased ? this.deps.destinations.get(head.destination) : undefined;
     if (!destination) return { kind: 'done' };
     // Taken before the claim, so never later than the lease the database grants.
-    const leaseEnds = Date.now() + delivery.leaseMs;
+    const claimedAt = Date.now();
     const claim = await claimBatch(db, messageId, destination.maxBatch === 1 ? 1 : Math.min(destination.maxBatch, delivery.batchSize), delivery.leaseMs);
     if (claim.status === 'later') return { kind: 'later', at: claim.at };
     if (claim.status !== 'claimed') return { kind: 'done' };
-
+    const { messages } = claim;
+    const lease = new LeaseKeeper(db, messages.map((m) => m.id), delivery.leaseMs, this.deps.logger, claimedAt);
     let outcomes: Map<string, ItemOutcome>;
     try {
       await beforeCall?.();
-      outcomes = await destination.deliver(claim.messages);
+      outcomes = await destination.deliver(messages);
     } catch (error) {
       // A destination bug must not strand the batch under a lease; every item becomes a retry.
       this.deps.logger.error({ err: error, messageId }, 'destination threw; batch will be retried');
-      outcomes = new Map(claim.messages.map((m) => [m.id, { result: 'retry', error: 'internal error in the gateway' } as ItemOutcome]));
+      outcomes = new Map(messages.map((m) => [m.id, { result: 'retry', error: 'internal error in the gateway' } as ItemOutcome]));
+    } finally {
+      // Renewed while the calls were out; recording the outcomes ends the lease.
+      await lease.stop();
     }
     let follow: { id: string; lane: Lane; delayMs?: number }[] = [];
     // The calls were made: a database that blinks now must not make us forget their outcome, or the
     // sweeper would send them again. Retry while our lease still keeps other workers away.
-    const after = await whileUnreachable(leaseEnds, () =>
+    const after = await whileUnreachable(() => lease.endsAt, () =>
       db.transaction(async (tx) => {
-        const recorded = await this.record(tx, destination, claim.messages, outcomes);
+        const recorded = await this.record(tx, destination, messages, outcomes);
         follow = recorded.follow;
         return recorded.after;
       }),
@@ -184,13 +189,13 @@ export class DeliveryProcessor {
 
 const UNREACHABLE_RETRY_MS = 250;
 
-/** Runs fn again while it fails for want of a database connection, until `until` (ms since epoch). */
-async function whileUnreachable<T>(until: number, fn: () => Promise<T>): Promise<T> {
+/** Runs fn again while it fails for want of a database connection, until `until()` (ms since epoch). */
+async function whileUnreachable<T>(until: () => number, fn: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       return await fn();
     } catch (error) {
-      if (!isConnectionError(error) || Date.now() + UNREACHABLE_RETRY_MS >= until) throw error;
+      if (!isConnectionError(error) || Date.now() + UNREACHABLE_RETRY_MS >= until()) throw error;
       await new Promise((resolve) => setTimeout(resolve, UNREACHABLE_RETRY_MS));
     }
   }
