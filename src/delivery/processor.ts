@@ -15,6 +15,7 @@ import type { Enqueuer } from './enqueuer.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
 import { WEBHOOK } from './destination-names.js';
 import { partnerNotification } from './partner-notification.js';
+import { LeaseKeeper } from './lease-keeper.js';
 
 export type ProcessResult = { kind: 'done' } | { kind: 'later'; at: Date };
 
@@ -48,7 +49,7 @@ export class DeliveryProcessor {
     if (!head || !destination) return { kind: 'done' };
     const callSize = destination.maxBatch === 1 ? 1 : Math.min(destination.maxBatch, delivery.batchSize);
     // Taken before the claim, so never later than the lease the database grants.
-    const leaseEnds = Date.now() + delivery.leaseMs;
+    const claimedAt = Date.now();
     let messages: OutboundMessage[] = [];
     if (head.open && !head.leased) {
       const claim = await claimBatch(db, messageId, callSize, delivery.leaseMs);
@@ -57,7 +58,7 @@ export class DeliveryProcessor {
     }
     if (messages.length === 0 && callSize > 1) messages = await claimReadyOfBatch(db, head, callSize, delivery.leaseMs);
     if (messages.length === 0) return { kind: 'done' };
-
+    const lease = new LeaseKeeper(db, messages.map((m) => m.id), delivery.leaseMs, this.deps.logger, claimedAt);
     let outcomes: Map<string, ItemOutcome>;
     try {
       await beforeCall?.();
@@ -66,11 +67,14 @@ export class DeliveryProcessor {
       // A destination bug must not strand the batch under a lease; every item becomes a retry.
       this.deps.logger.error({ err: error, messageId }, 'destination threw; batch will be retried');
       outcomes = new Map(messages.map((m) => [m.id, { result: 'retry', error: 'internal error in the gateway' } as ItemOutcome]));
+    } finally {
+      // Renewed while the calls were out; recording the outcomes ends the lease.
+      await lease.stop();
     }
     let follow: { id: string; lane: Lane; delayMs?: number }[] = [];
     // The calls were made: a database that blinks now must not make us forget their outcome, or the
     // sweeper would send them again. Retry while our lease still keeps other workers away.
-    const after = await whileUnreachable(leaseEnds, () =>
+    const after = await whileUnreachable(() => lease.endsAt, () =>
       db.transaction(async (tx) => {
         const recorded = await this.record(tx, destination, messages, outcomes);
         follow = recorded.follow;
@@ -193,13 +197,13 @@ export class DeliveryProcessor {
 
 const UNREACHABLE_RETRY_MS = 250;
 
-/** Runs fn again while it fails for want of a database connection, until `until` (ms since epoch). */
-async function whileUnreachable<T>(until: number, fn: () => Promise<T>): Promise<T> {
+/** Runs fn again while it fails for want of a database connection, until `until()` (ms since epoch). */
+async function whileUnreachable<T>(until: () => number, fn: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       return await fn();
     } catch (error) {
-      if (!isConnectionError(error) || Date.now() + UNREACHABLE_RETRY_MS >= until) throw error;
+      if (!isConnectionError(error) || Date.now() + UNREACHABLE_RETRY_MS >= until()) throw error;
       await new Promise((resolve) => setTimeout(resolve, UNREACHABLE_RETRY_MS));
     }
   }

@@ -229,6 +229,21 @@ export async function recordAttempts(
   );
 }
 
+/**
+ * Extends the lease of claimed messages still open whose lease has not yet run out (once it has,
+ * another worker may hold them). Rows another transaction holds are skipped, not waited for: that
+ * is a claim that will find them leased, or an outcome being recorded. Returns how many were renewed.
+ */
+export async function renewLease(q: Queryable, ids: readonly string[], leaseMs: number): Promise<number> {
+  const rows = await q.query<{ id: string }>(
+    `UPDATE messages SET lease_until = now() + $2 * interval '1 millisecond'
+      WHERE id IN (SELECT id FROM messages WHERE id = ANY($1::uuid[]) AND state IN ('pending', 'failed') AND lease_until > now() FOR UPDATE SKIP LOCKED)
+      RETURNING id`,
+    [ids, leaseMs],
+  );
+  return rows.length;
+}
+
 /** Gives a claimed message back untouched (e.g. its batch was cut short by shutdown). */
 export async function releaseLease(q: Queryable, ids: string[]): Promise<void> {
   await q.query(`UPDATE messages SET lease_until = NULL WHERE id = ANY($1::uuid[]) AND state IN ('pending', 'failed')`, [ids]);
