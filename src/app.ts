@@ -41,6 +41,7 @@ import edxmlRoutes from './edxml/routes.js';
 import portalCompatibleRoutes from './portal-compatible/routes.js';
 import type { EdxmlContext } from './edxml/receive.js';
 import type { FreshnessRules } from './soap/freshness.js';
+import { RequestLogController } from './logging/request-log.js';
 
 /** The platform parts the plugins and routes receive by name, and each wing's own settings. */
 export interface AppDeps {
@@ -125,6 +126,7 @@ export async function buildApp(deps: AppDeps, mtls?: MutualTls): Promise<Fastify
     clientErrorHandler,
     frameworkErrors,
     loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new RequestLogController(),
     bodyLimit: JSON_BODY_LIMIT,
     // Its plain-JSON 503 would bypass every road's own terms; the protection plugin answers instead.
     return503OnClosing: false,

@@ -1,7 +1,7 @@
 // A process that serves no API (PROCESS_ROLES=worker) still has metrics worth scraping: delivery
 // attempts and latency are counted where deliveries happen. With METRICS_PORT set it listens there
 // for /metrics (admin role, as on the API) and /healthz, /readyz, and nothing else.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { RefusalLog } from '../audit/refusal-log.js';
 import type { PartnerRegistry } from '../partners/registry.js';
@@ -23,7 +23,8 @@ export interface OpsListenerDeps {
 }
 
 export async function startOpsListener(deps: OpsListenerDeps, host: string, port: number): Promise<{ app: FastifyInstance; url: string }> {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, disableRequestLogging: true });
+  // Scrapes and probes are not logged; Fastify's top-level disableRequestLogging is deprecated (FSTDEP023).
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
   // Refused scrapes are sampled into the message log as on the API.
   const refusals = new RefusalLog(deps.db, deps.metrics, deps.refusalsLoggedPerMinute, deps.logger);
   refusals.start();
