@@ -19,6 +19,8 @@ export interface ProtectionOptions {
   maxEventLoopDelayMs: number;
   maxEventLoopUtilization: number;
   retryAfterSeconds: number;
+  /** How often counts are pushed to Redis (default 200 ms); 0 only when a key's batch is full and at close (tests). */
+  rateSyncIntervalMs?: number;
 }
 
 /** Probes must answer while the gateway sheds load or a client floods it: they are how operators see it. */
@@ -65,6 +67,7 @@ export default fp<ProtectionOptions>(
     if (options.redis) {
       const counts = new SharedRateCounts({
         counter: redisCounter(options.redis, `${options.redisPrefix}:rate:`),
+        ...(options.rateSyncIntervalMs === undefined ? {} : { syncIntervalMs: options.rateSyncIntervalMs }),
         onRedisState: (error) =>
           error === undefined ? app.log.info('rate limits: Redis answers again, counts shared') : app.log.warn({ err: { message: (error as Error).message } }, 'rate limits: Redis unreachable, counting on this instance only'),
       });
