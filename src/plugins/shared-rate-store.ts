@@ -24,10 +24,10 @@
 // new instances count together during a rolling upgrade). An instance ends its local window at
 // (the time it sent its last sync) + (the PTTL answered), never after Redis does.
 //
-// Redis unavailable: the failed sync's increments stay pending, the instance counts locally for
-// `offlineRetryMs` (each instance then allows up to max per window on its own, never refusing a
-// key under max), and retries at the next tick; a budget too small to count locally is counted
-// locally the same way.
+// Redis unavailable: the failed sync's increments stay pending and the instance counts alone (each
+// instance then allows up to max per window on its own, never refusing a key under max; a budget
+// too small to batch is counted locally the same way). No request waits for Redis again until a
+// background sync has succeeded: a Redis that hangs costs one command timeout, not one per request.
 //
 // Memory: entries whose window ended are dropped at each tick. At most `maxKeys` entries are kept;
 // at the cap a new key takes the place of the oldest entry when that one has nothing unpushed,
@@ -93,8 +93,6 @@ export interface SharedRateCountsOptions {
   syncIntervalMs?: number;
   /** Local entries kept at most. Default 10,000. */
   maxKeys?: number;
-  /** How long to count locally after Redis failed, before a request waits for it again. Default 1,000. */
-  offlineRetryMs?: number;
   now?: () => number;
   /** Told when Redis starts failing (once, not at every retry) and when it answers again (undefined). */
   onRedisState?: (error: unknown) => void;
@@ -125,19 +123,17 @@ export class SharedRateCounts {
   private readonly counter: SharedCounter;
   private readonly syncShare: number;
   private readonly maxKeys: number;
-  private readonly offlineRetryMs: number;
   private readonly now: () => number;
   private readonly onRedisState: (error: unknown) => void;
   private readonly timer: NodeJS.Timeout | undefined;
-  private offlineUntil = 0;
-  private failing = false;
+  /** Redis failed and no sync has succeeded since: count alone, wait for nothing. */
+  private offline = false;
   private ticking: Promise<void> | undefined;
 
   constructor(options: SharedRateCountsOptions) {
     this.counter = options.counter;
     this.syncShare = options.syncShare ?? 0.01;
     this.maxKeys = options.maxKeys ?? 10_000;
-    this.offlineRetryMs = options.offlineRetryMs ?? 1_000;
     this.now = options.now ?? Date.now;
     this.onRedisState = options.onRedisState ?? (() => {});
     const interval = options.syncIntervalMs ?? 200;
@@ -154,7 +150,7 @@ export class SharedRateCounts {
 
   incr(key: string, answer: Answer, timeWindow: number, max: number): void {
     const batch = Math.floor(this.syncShare * max);
-    const offline = this.now() < this.offlineUntil;
+    const offline = this.offline;
     if (batch < 1 && !offline) {
       this.direct(key, timeWindow, answer, () => this.incr(key, answer, timeWindow, max));
       return;
@@ -267,15 +263,13 @@ export class SharedRateCounts {
   }
 
   private redisFailed(error: unknown): void {
-    this.offlineUntil = this.now() + this.offlineRetryMs;
-    if (!this.failing) this.onRedisState(error);
-    this.failing = true;
+    if (!this.offline) this.onRedisState(error);
+    this.offline = true;
   }
 
   private redisAnswered(): void {
-    if (this.failing) this.onRedisState(undefined);
-    this.failing = false;
-    this.offlineUntil = 0;
+    if (this.offline) this.onRedisState(undefined);
+    this.offline = false;
   }
 }
 

@@ -1,6 +1,7 @@
 // Rate limits counted locally and settled with a real redis-server: two app instances (the real
 // auth and protection plugins) share one partner's budget within the stated tolerance, one instance
-// alone refuses at exactly max with the right headers, and the counters expire in Redis.
+// alone refuses at exactly max with the right headers, the counters expire in Redis, and with Redis
+// stopped an instance counts alone (never refusing under max) and pushes its counts once it is back.
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { hashApiKey, PartnerRegistry } from '../../src/partners/registry.js';
 import auth from '../../src/plugins/auth.js';
 import { sendProblem, toProblem } from '../../src/plugins/problems.js';
 import protection from '../../src/plugins/protection.js';
+import { eventually } from '../support/gateway.js';
 
 const MAX = 400;
 /** floor(0.01 × 400): what one instance may hold unpushed; with two instances the tolerance. */
@@ -20,7 +22,7 @@ const PREFIX = 'rl-test';
 
 const registry = PartnerRegistry.fromDocument(
   {
-    partners: ['shared', 'solo'].map((id) => ({ id, name: id, roles: ['one-stop'], apiKeys: [{ id, sha256: hashApiKey(`key-${id}`) }], webhookUrl: 'http://127.0.0.1:1/hook', agencies: [{ code: 'A1' }] })),
+    partners: ['shared', 'solo', 'outage'].map((id) => ({ id, name: id, roles: ['one-stop'], apiKeys: [{ id, sha256: hashApiKey(`key-${id}`) }], webhookUrl: 'http://127.0.0.1:1/hook', agencies: [{ code: 'A1' }] })),
   },
   { defaults: { agencyCode: 'madonvi', username: 'u', password: 'p' }, allowAnyAgency: false },
 );
@@ -128,5 +130,32 @@ describe('rate limits shared through Redis, counted locally', () => {
     const ttl = await inspect.pttl(`${PREFIX}:rate:partner:shared`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+});
+
+describe('rate limits while Redis is away', () => {
+  it('counts on the instance alone, refusing at max and never before, and pushes the counts when Redis is back', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'lgsp-rate-'));
+    const server = await startRedisServer({ dir, appendOnly: false });
+    const client = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+    client.on('error', () => {}); // refused connections while stopped, expected
+    await client.connect();
+    const app = await instance(client);
+    try {
+      await server.stop();
+      const statuses: number[] = [];
+      for (let i = 0; i <= MAX; i++) statuses.push((await app.inject({ method: 'GET', url: '/ping', headers: { 'x-api-key': 'key-outage' } })).statusCode);
+      expect(statuses.slice(0, MAX).every((s) => s === 200)).toBe(true);
+      expect(statuses[MAX]).toBe(429);
+      await server.restart();
+      await eventually(() => client.status === 'ready', 'the client reconnected');
+      await app.close();
+      expect(Number(await client.get(`${PREFIX}:rate:partner:outage`))).toBe(MAX);
+    } finally {
+      await app.close();
+      client.disconnect();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
