@@ -7,8 +7,8 @@
 // increments reach Redis in one batched script call every `syncIntervalMs` (INCRBY, then PEXPIRE
 // when the key is new), which also reads back the shared total and the window's time left; and a
 // key's pending count may never reach its batch, floor(syncShare × max): a request that would go
-// past it waits for that key's sync first. A key seen for the first time in a window is read from
-// Redis before its first request is decided.
+// past it waits for that key's sync first. A key's first request in a window (here) is pushed at
+// once and decided on the total Redis answers, as the stock store decides every request.
 //
 // Tolerance, per key and window, with N instances: at most (N − 1) × floor(syncShare × max)
 // requests admitted over max. Why: take the instance j whose latest read of the key came last; that
@@ -111,7 +111,8 @@ interface Entry {
   windowEnd: number;
   /** Redis has answered (or failed) for this window at least once. */
   known: boolean;
-  sync: Promise<void> | undefined;
+  /** The push in flight for this entry: true when Redis answered. */
+  sync: Promise<boolean> | undefined;
 }
 
 /** The largest number of keys sent in one script call. */
@@ -165,12 +166,33 @@ export class SharedRateCounts {
     // Known and spent: refused at once (the total only grows within a window). A refusal is not
     // counted: it changes no decision, and the total already stands at max.
     const spent = entry.known && !ended && used >= max;
+    if (!offline && !entry.known && !entry.sync) {
+      this.first(key, entry, answer, timeWindow, max);
+      return;
+    }
     if (!offline && !spent && (!entry.known || ended || entry.inFlight + entry.unsent >= batch)) {
       void (entry.sync ?? this.push([[key, entry]])).then(() => this.incr(key, answer, timeWindow, max));
       return;
     }
     if (used < max) entry.unsent++;
     answer(null, { current: used + 1, ttl: Math.max(0, entry.windowEnd - this.now()) });
+  }
+
+  /**
+   * The first request of a window here is pushed with the read and decided on the total Redis
+   * answers, as the stock store decides every request (so a key seen once costs one round trip).
+   */
+  private first(key: string, entry: Entry, answer: Answer, timeWindow: number, max: number): void {
+    entry.unsent++;
+    void this.push([[key, entry]]).then((pushed) => {
+      if (pushed) {
+        answer(null, { current: entry.shared, ttl: Math.max(0, entry.windowEnd - this.now()) });
+        return;
+      }
+      // Kept unpushed, it would count twice: decided again, alone.
+      entry.unsent--;
+      this.incr(key, answer, timeWindow, max);
+    });
   }
 
   /** Pushes every key's unsent increments and drops ended windows; resolves when Redis answered. */
@@ -182,6 +204,9 @@ export class SharedRateCounts {
   /** Stops the timer and pushes what is left, so a stopping instance's requests still count. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    // Pushes in flight took a snapshot: wait for them, then push what came after.
+    await this.ticking;
+    await Promise.all([...this.entries.values()].map((entry) => entry.sync));
     await this.sync();
   }
 
@@ -193,7 +218,7 @@ export class SharedRateCounts {
       if (now >= entry.windowEnd) this.entries.delete(key);
       else if (entry.unsent > 0) due.push([key, entry]);
     }
-    const calls: Promise<void>[] = [];
+    const calls: Promise<boolean>[] = [];
     for (let i = 0; i < due.length; i += KEYS_PER_CALL) calls.push(this.push(due.slice(i, i + KEYS_PER_CALL)));
     await Promise.all(calls);
   }
@@ -216,7 +241,7 @@ export class SharedRateCounts {
   }
 
   /** One script call for these entries: their unsent increments go, the shared totals come back. */
-  private push(batch: [string, Entry][]): Promise<void> {
+  private push(batch: [string, Entry][]): Promise<boolean> {
     const sentAt = this.now();
     for (const [, entry] of batch) {
       entry.inFlight = entry.unsent;
@@ -231,10 +256,12 @@ export class SharedRateCounts {
             entry.shared = states[i]!.count;
             entry.windowEnd = sentAt + states[i]!.ttl;
           });
+          return true;
         },
         (error: unknown) => {
           this.redisFailed(error);
           for (const [, entry] of batch) entry.unsent += entry.inFlight;
+          return false;
         },
       )
       .finally(() => {

@@ -53,22 +53,30 @@ function setUp(options: { syncShare?: number; maxKeys?: number } = {}) {
 }
 
 describe('one instance', () => {
-  it('reads the shared total once, then admits exactly max without a round trip per request, and refuses the next', async () => {
+  it('pushes the first request with the read, then admits exactly max without a round trip per request, and refuses the next', async () => {
     const { counter, instance } = setUp({ syncShare: 0.5 });
     const counts = instance();
     const answers: Answer[] = [];
-    for (let i = 0; i < 2; i++) answers.push(await request(counts, 'partner:a', 4));
-    // The first request read the key (an increment of 0 opens the window); the second was local.
-    expect(counter.calls).toEqual([[{ key: 'partner:a', increment: 0, timeWindow: 60_000 }]]);
-    // Two unpushed (the batch, 0.5 × 4): the third waits for a sync that pushes them, the fourth is local.
-    for (let i = 0; i < 2; i++) answers.push(await request(counts, 'partner:a', 4));
-    expect(counter.calls).toEqual([[{ key: 'partner:a', increment: 0, timeWindow: 60_000 }], [{ key: 'partner:a', increment: 2, timeWindow: 60_000 }]]);
+    for (let i = 0; i < 3; i++) answers.push(await request(counts, 'partner:a', 4));
+    // The first request went to Redis with the read (its total decided it); the next two were local.
+    expect(counter.calls).toEqual([[{ key: 'partner:a', increment: 1, timeWindow: 60_000 }]]);
+    // Two unpushed (the batch, 0.5 × 4): the fourth waits for a push of them, then is admitted.
+    answers.push(await request(counts, 'partner:a', 4));
+    expect(counter.calls).toEqual([[{ key: 'partner:a', increment: 1, timeWindow: 60_000 }], [{ key: 'partner:a', increment: 2, timeWindow: 60_000 }]]);
     expect(answers.map((a) => a.current)).toEqual([1, 2, 3, 4]);
     // Spent: refused at once, without asking Redis, and not counted.
     expect((await request(counts, 'partner:a', 4)).current).toBe(5);
     expect(counter.calls).toHaveLength(2);
     await counts.sync();
     expect(counter.total('partner:a')).toBe(4);
+  });
+
+  it('costs a key seen once a window one round trip, as the stock store did, not a read and a push', async () => {
+    const { counter, instance } = setUp({ syncShare: 0.5 });
+    const counts = instance();
+    for (let i = 0; i < 50; i++) expect((await request(counts, `address:${i}`, 10)).current).toBe(1);
+    await counts.sync();
+    expect(counter.calls).toHaveLength(50);
   });
 
   it('answers the time left in the window Redis keeps, so x-ratelimit-reset and retry-after stay right', async () => {
@@ -136,8 +144,9 @@ describe('several instances', () => {
     const count = async (counts: SharedRateCounts, n: number) => {
       for (let i = 0; i < n; i++) if (admitted(await request(counts, 'k', 50), 50)) accepted++;
     };
-    await count(a, 5);
-    await count(b, 5);
+    // a and b: a first request pushed, then five held (the batch, ⌊0.1 × 50⌋).
+    await count(a, 6);
+    await count(b, 6);
     await count(c, 60);
     expect(accepted).toBe(50 + 2 * 5);
     await Promise.all([a.sync(), b.sync(), c.sync()]);
