@@ -27,7 +27,8 @@
 // Redis unavailable: the failed sync's increments stay pending and the instance counts alone (each
 // instance then allows up to max per window on its own, never refusing a key under max; a budget
 // too small to batch is counted locally the same way). No request waits for Redis again until a
-// background sync has succeeded: a Redis that hangs costs one command timeout, not one per request.
+// background sync has succeeded: a Redis that hangs costs the requests waiting on one push one
+// command timeout, not every request one each.
 //
 // Memory: entries whose window ended are dropped at each tick. At most `maxKeys` entries are kept;
 // at the cap a new key takes the place of the oldest entry when that one has nothing unpushed,
