@@ -1,12 +1,14 @@
 // Limits that keep one partner, or one noisy address, from taking the gateway down for the others:
-// request rates per partner (per source address before authentication), counted in Redis so that
-// they hold across every API instance, and load shedding that answers 503 before the process drowns.
-import rateLimit from '@fastify/rate-limit';
+// request rates per partner (per source address before authentication), shared through Redis so that
+// they hold across every API instance (counted locally between syncs: shared-rate-store.ts), and
+// load shedding that answers 503 before the process drowns.
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Problem } from '../core/problems.js';
+import { SharedRateCounts, redisCounter, sharedRateStore } from './shared-rate-store.js';
 
 export interface ProtectionOptions {
   redis: Redis | undefined;
@@ -17,6 +19,8 @@ export interface ProtectionOptions {
   maxEventLoopDelayMs: number;
   maxEventLoopUtilization: number;
   retryAfterSeconds: number;
+  /** How often counts are pushed to Redis (default 200 ms); 0 only when a key's batch is full and at close (tests). */
+  rateSyncIntervalMs?: number;
 }
 
 /** Probes must answer while the gateway sheds load or a client floods it: they are how operators see it. */
@@ -57,10 +61,22 @@ export default fp<ProtectionOptions>(
         }) as unknown as (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => void,
       });
     }
+    // Counted here and settled with Redis in the background (one counter per key and window, shared
+    // by every API replica within the tolerance stated in shared-rate-store.ts and docs/security.md).
+    let store: FastifyRateLimitStoreCtor | undefined;
+    if (options.redis) {
+      const counts = new SharedRateCounts({
+        counter: redisCounter(options.redis, `${options.redisPrefix}:rate:`),
+        ...(options.rateSyncIntervalMs === undefined ? {} : { syncIntervalMs: options.rateSyncIntervalMs }),
+        onRedisState: (error) =>
+          error === undefined ? app.log.info('rate limits: Redis answers again, counts shared') : app.log.warn({ err: { message: (error as Error).message } }, 'rate limits: Redis unreachable, counting on this instance only'),
+      });
+      app.addHook('onClose', () => counts.close());
+      store = sharedRateStore(counts);
+    }
     await app.register(rateLimit, {
       global: true,
-      // Counted in Redis (one counter per key and window), so two API replicas share one budget.
-      ...(options.redis ? { redis: options.redis, nameSpace: `${options.redisPrefix}:rate:` } : {}),
+      ...(store ? { store } : {}),
       timeWindow: 60_000,
       // Signed attachment links are fetched anonymously by the national portal, many at a time.
       // Payment providers notify anonymously too (their signature authenticates them). One-stop
