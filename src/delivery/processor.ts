@@ -6,7 +6,7 @@ import { appendLogs } from '../audit/message-log.js';
 import type { Config } from '../config/config.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
-import { claimBatch, claimReadyOfBatch, insertMessages, nextInLines, recordAttempts, releaseLease, type AttemptOutcome, type Lane, type NewMessage, type OutboundMessage } from '../store/messages.js';
+import { claimBatch, claimReadyOfBatch, insertMessages, nextInLines, recordAttempts, releaseLease, type AttemptOutcome, type Lane, type NewMessage, type OutboundMessage, type RecordedMessage } from '../store/messages.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { isConnectionError } from '../store/connection-errors.js';
 import { retryDelayMs } from './backoff.js';
@@ -100,9 +100,9 @@ export class DeliveryProcessor {
     destination: Destination,
     messages: readonly OutboundMessage[],
     outcomes: ReadonlyMap<string, ItemOutcome>,
-  ): Promise<{ after: OutboundMessage[]; follow: { id: string; lane: Lane; delayMs?: number }[] }> {
+  ): Promise<{ after: RecordedMessage[]; follow: { id: string; lane: Lane; delayMs?: number }[] }> {
     const { delivery } = this.deps;
-    const outcomeOf = (m: OutboundMessage): ItemOutcome => outcomes.get(m.id) ?? { result: 'retry', error: 'no outcome reported for this item' };
+    const outcomeOf = (m: RecordedMessage): ItemOutcome => outcomes.get(m.id) ?? { result: 'retry', error: 'no outcome reported for this item' };
     const attempts: AttemptOutcome[] = messages.map((m) => {
       const o = outcomeOf(m);
       return o.result === 'delivered'
@@ -112,6 +112,7 @@ export class DeliveryProcessor {
     // Messages replayed or finished elsewhere meanwhile are not returned, and get no record.
     const after = await recordAttempts(tx, attempts, { maxAttempts: delivery.maxAttempts, giveUpAfterMs: delivery.giveUpAfterMs });
     const order = new Map(messages.map((m, i) => [m.id, i]));
+    const sent = new Map(messages.map((m) => [m.id, m]));
     after.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     for (const m of after) {
       this.logOutcome(m, outcomeOf(m));
@@ -125,7 +126,7 @@ export class DeliveryProcessor {
         return {
           direction: 'out',
           partnerId: m.partnerId,
-          endpoint: destination.endpoint(m),
+          endpoint: destination.endpoint(sent.get(m.id)!),
           dossierCode: m.dossierCode ?? undefined,
           messageId: m.id,
           body: outcome.sentBody,
@@ -154,7 +155,7 @@ export class DeliveryProcessor {
    * One line per delivery outcome for the operator: ids, attempt, outcome and the next attempt, never
    * the payload. The error text is the one the message log keeps (adapters strip personal data from it).
    */
-  private logOutcome(after: OutboundMessage, outcome: ItemOutcome): void {
+  private logOutcome(after: RecordedMessage, outcome: ItemOutcome): void {
     const line = {
       event: 'delivery',
       messageId: after.id,
@@ -171,7 +172,7 @@ export class DeliveryProcessor {
   }
 
   /** Tells the partner that sent the message what became of it, through its webhook, in order per dossier. */
-  private notificationOf(message: OutboundMessage): NewMessage | undefined {
+  private notificationOf(message: RecordedMessage): NewMessage | undefined {
     if (message.destination === WEBHOOK || !message.dossierCode) return undefined;
     return partnerNotification(this.deps.registry, {
       partnerId: message.partnerId,

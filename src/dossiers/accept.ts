@@ -333,6 +333,7 @@ class Group {
       dossierCode: code,
       messageId: id,
       body: req.rawBody,
+      bodySha256: req.rawBodySha256,
       outcome: 'accepted',
       signature: req.signature,
     });

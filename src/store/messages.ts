@@ -43,10 +43,14 @@ export interface OutboundMessage {
   traceparent: string | null;
 }
 
-const COLUMNS = `id, destination, kind, partner_id AS "partnerId", dossier_code AS "dossierCode", agency_code AS "agencyCode",
-  order_key AS "orderKey", order_seq AS "orderSeq", lane, batch_key AS "batchKey", payload, state, attempts,
+/** A message's state after an attempt: everything but the payload, which the call already had. */
+export type RecordedMessage = Omit<OutboundMessage, 'payload'>;
+
+const STATE_COLUMNS = `id, destination, kind, partner_id AS "partnerId", dossier_code AS "dossierCode", agency_code AS "agencyCode",
+  order_key AS "orderKey", order_seq AS "orderSeq", lane, batch_key AS "batchKey", state, attempts,
   last_error AS "lastError", outcome_note AS "outcomeNote", next_attempt_at AS "nextAttemptAt",
   delivered_at AS "deliveredAt", created_at AS "createdAt", traceparent`;
+const COLUMNS = `${STATE_COLUMNS}, payload`;
 
 const PREDECESSOR_OPEN = `EXISTS (SELECT 1 FROM messages p WHERE p.destination = m.destination AND p.order_key = m.order_key
   AND p.order_seq < m.order_seq AND p.state NOT IN ('delivered', 'superseded'))`;
@@ -202,10 +206,11 @@ export async function recordAttempts(
   q: Queryable,
   outcomes: readonly AttemptOutcome[],
   options: { maxAttempts: number; giveUpAfterMs: number },
-): Promise<OutboundMessage[]> {
+): Promise<RecordedMessage[]> {
   if (outcomes.length === 0) return [];
   const failure = (o: AttemptOutcome) => (o.delivered ? undefined : o);
-  return q.query<OutboundMessage>(
+  // The payload is not read back: parsing it again cost as much as the rest of the record.
+  return q.query<RecordedMessage>(
     `UPDATE messages m SET attempts = m.attempts + 1, lease_until = NULL, updated_at = now(),
             state = CASE WHEN u.delivered THEN 'delivered'
                          WHEN u.permanent OR (m.attempts + 1 >= $7 AND m.created_at <= now() - $8 * interval '1 millisecond') THEN 'dead'
@@ -215,7 +220,7 @@ export async function recordAttempts(
             outcome_note = CASE WHEN u.delivered THEN u.note ELSE m.outcome_note END,
             next_attempt_at = CASE WHEN u.delivered THEN m.next_attempt_at ELSE now() + u.delay_ms * interval '1 millisecond' END
        FROM unnest($1::uuid[], $2::boolean[], $3::text[], $4::text[], $5::boolean[], $6::integer[]) AS u(uid, delivered, note, error, permanent, delay_ms)
-      WHERE m.id = u.uid AND m.state IN ('pending', 'failed') RETURNING ${COLUMNS}`,
+      WHERE m.id = u.uid AND m.state IN ('pending', 'failed') RETURNING ${STATE_COLUMNS}`,
     [
       outcomes.map((o) => o.id),
       outcomes.map((o) => o.delivered),
@@ -250,7 +255,7 @@ export async function releaseLease(q: Queryable, ids: string[]): Promise<void> {
 }
 
 /** For each of these (delivered) messages, the next open message of its line, if any: one statement. */
-export async function nextInLines(q: Queryable, ms: readonly OutboundMessage[]): Promise<{ id: string; lane: Lane }[]> {
+export async function nextInLines(q: Queryable, ms: readonly RecordedMessage[]): Promise<{ id: string; lane: Lane }[]> {
   if (ms.length === 0) return [];
   return q.query<{ id: string; lane: Lane }>(
     `SELECT DISTINCT ON (m.destination, m.order_key) m.id, m.lane
