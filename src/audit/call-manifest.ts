@@ -2,7 +2,8 @@
 // citizens' dossiers, and RSA is the largest single cost of delivering them. The gateway signs once
 // per call a manifest that lists each item's salted body commitment in order; an item's record keeps
 // the manifest's hash and its position, so one dossier's record is checked without the others' bytes.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { pooledRandomBytes } from '../core/random-pool.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { OutboundSigner } from '../crypto/outbound-signer.js';
 import { bodyCommitment } from './bodies.js';
@@ -64,7 +65,7 @@ export function manifestHash(bytes: Uint8Array): string {
  * the manifest at its index; answers each body's signature record, in the order given.
  */
 export function signCall(signer: OutboundSigner, call: { destination: string; endpoint: string }, bodies: readonly Buffer[]): ManifestSignature[] {
-  const salts = bodies.map(() => randomBytes(32));
+  const salts = bodies.map(() => pooledRandomBytes(32));
   const bytes = encodeManifest({
     format: CALL_MANIFEST_FORMAT,
     destination: call.destination,

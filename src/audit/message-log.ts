@@ -1,6 +1,6 @@
 // The message log, record format v2 (docs/message-log.md): one row per thing that crossed the
 // gateway's edge. Rows are only ever inserted, in the same transaction as the change they describe.
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../core/random-pool.js';
 import { sha256Hex } from '../core/hash.js';
 import type { SignatureRecord } from '../crypto/partner-signature.js';
 import type { Queryable } from '../store/db.js';
@@ -41,7 +41,7 @@ export async function appendLogs(q: Queryable, records: readonly LogRecord[]): P
   if (records.length === 0) return;
   const column = (f: (r: LogRecord) => unknown) => records.map((r) => f(r) ?? null);
   // A body signed through its call's manifest keeps the salt the manifest committed it with.
-  const salts = records.map((r) => (r.body ? (viaManifest(r)?.salt ?? randomBytes(32)) : undefined));
+  const salts = records.map((r) => (r.body ? (viaManifest(r)?.salt ?? pooledRandomBytes(32)) : undefined));
   await storeManifests(q, records.flatMap((r) => viaManifest(r)?.manifest ?? []));
   await q.query(
     `WITH input AS (

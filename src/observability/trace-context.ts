@@ -1,7 +1,7 @@
 // W3C Trace Context (https://www.w3.org/TR/trace-context/): a request's trace id is taken from its
 // `traceparent` header (or started here), kept with the messages it causes, and carried to every
 // outbound call they make, each call a new span of the same trace.
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../core/random-pool.js';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ZERO_TRACE = '0'.repeat(32);
@@ -28,8 +28,8 @@ export function formatTraceparent(context: TraceContext): string {
 /** A new span in the trace of `parent` (a new trace when there is none). */
 export function childSpan(parent: TraceContext | undefined): TraceContext {
   return {
-    traceId: parent?.traceId ?? randomBytes(16).toString('hex'),
-    spanId: randomBytes(8).toString('hex'),
+    traceId: parent?.traceId ?? pooledRandomBytes(16).toString('hex'),
+    spanId: pooledRandomBytes(8).toString('hex'),
     flags: parent?.flags ?? '00',
   };
 }
