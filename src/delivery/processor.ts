@@ -6,7 +6,7 @@ import { appendLogs } from '../audit/message-log.js';
 import type { Config } from '../config/config.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import type { Db, Queryable } from '../store/db.js';
-import { claimBatch, claimReadyOfBatch, insertMessages, nextInLines, recordAttempts, releaseLease, type AttemptOutcome, type Lane, type NewMessage, type OutboundMessage, type RecordedMessage } from '../store/messages.js';
+import { claimForCall, insertMessages, jobHead, nextInLines, recordAttempts, releaseLease, type AttemptOutcome, type Lane, type NewMessage, type OutboundMessage, type RecordedMessage } from '../store/messages.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { isConnectionError } from '../store/connection-errors.js';
 import { retryDelayMs } from './backoff.js';
@@ -40,23 +40,15 @@ export class DeliveryProcessor {
     // what else of the batch is ready, since messages committed together get one job per call
     // (src/delivery/jobs-per-call.ts). A message leased by a worker that then dies comes back through
     // the sweeper once its lease runs out.
-    const [head] = await db.query<{ destination: string; lane: Lane; batchKey: string; open: boolean; leased: boolean }>(
-      `SELECT destination, lane, batch_key AS "batchKey", state IN ('pending', 'failed') AS open,
-              coalesce(lease_until > now(), false) AS leased FROM messages WHERE id = $1`,
-      [messageId],
-    );
+    const head = await jobHead(db, messageId);
     const destination = head ? this.deps.destinations.get(head.destination) : undefined;
     if (!head || !destination) return { kind: 'done' };
+    // Its own retry, not due yet: the job comes back then.
+    if (head.open && !head.leased && !head.blocked && !head.due) return { kind: 'later', at: head.nextAttemptAt };
     const callSize = destination.maxBatch === 1 ? 1 : Math.min(destination.maxBatch, delivery.batchSize);
     // Taken before the claim, so never later than the lease the database grants.
     const claimedAt = Date.now();
-    let messages: OutboundMessage[] = [];
-    if (head.open && !head.leased) {
-      const claim = await claimBatch(db, messageId, callSize, delivery.leaseMs);
-      if (claim.status === 'later') return { kind: 'later', at: claim.at };
-      if (claim.status === 'claimed') messages = claim.messages;
-    }
-    if (messages.length === 0 && callSize > 1) messages = await claimReadyOfBatch(db, head, callSize, delivery.leaseMs);
+    const messages = await claimForCall(db, messageId, head, callSize, delivery.leaseMs);
     if (messages.length === 0) return { kind: 'done' };
     const lease = new LeaseKeeper(db, messages.map((m) => m.id), delivery.leaseMs, this.deps.logger, claimedAt);
     let outcomes: Map<string, ItemOutcome>;

@@ -131,64 +131,59 @@ export async function headOfLine(q: Queryable, destination: string, orderKey: st
   return row;
 }
 
-export type Claim =
-  | { status: 'claimed'; messages: OutboundMessage[] }
-  | { status: 'gone' }
-  | { status: 'waiting' }
-  | { status: 'later'; at: Date };
+/** What a delivery job reads of its own message before claiming (src/delivery/processor.ts). */
+export interface JobHead {
+  destination: string;
+  lane: Lane;
+  batchKey: string;
+  /** pending or failed */
+  open: boolean;
+  /** in another worker's call */
+  leased: boolean;
+  /** an earlier message of its line is still open */
+  blocked: boolean;
+  due: boolean;
+  nextAttemptAt: Date;
+}
 
-/**
- * Leases the message and up to batchSize - 1 ready siblings that may share its outbound call.
- * The lease keeps a second worker off them; if this worker dies the lease simply runs out.
- */
-export async function claimBatch(db: Db, id: string, batchSize: number, leaseMs: number): Promise<Claim> {
-  return db.transaction(async (tx) => {
-    const [head] = await tx.query<OutboundMessage & { leasedUntil: Date | null; blocked: boolean; due: boolean }>(
-      `SELECT ${COLUMNS}, CASE WHEN lease_until > now() THEN lease_until END AS "leasedUntil",
-              ${PREDECESSOR_OPEN} AS blocked, next_attempt_at <= now() AS due
-         FROM messages m WHERE id = $1 FOR UPDATE`,
-      [id],
-    );
-    if (!head || (head.state !== 'pending' && head.state !== 'failed')) return { status: 'gone' };
-    if (head.blocked) return { status: 'waiting' };
-    if (head.leasedUntil) return { status: 'later', at: head.leasedUntil };
-    if (!head.due) return { status: 'later', at: head.nextAttemptAt };
-    const siblings =
-      batchSize > 1
-        ? await tx.query<{ id: string }>(
-            `SELECT id FROM messages m WHERE ${READY_IN_BATCH} AND id <> $4 AND order_key <> $5
-              ORDER BY created_at LIMIT $6 FOR UPDATE SKIP LOCKED`,
-            [head.destination, head.lane, head.batchKey, head.id, head.orderKey, batchSize - 1],
-          )
-        : [];
-    const ids = [head.id, ...siblings.map((s) => s.id)];
-    const messages = await tx.query<OutboundMessage>(
-      `UPDATE messages SET lease_until = now() + $2 * interval '1 millisecond', updated_at = now()
-        WHERE id = ANY($1::uuid[]) RETURNING ${COLUMNS}`,
-      [ids, leaseMs],
-    );
-    messages.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
-    return { status: 'claimed', messages };
-  });
+export async function jobHead(q: Queryable, id: string): Promise<JobHead | undefined> {
+  const [head] = await q.query<JobHead>(
+    `SELECT destination, lane, batch_key AS "batchKey", state IN ('pending', 'failed') AS open,
+            coalesce(lease_until > now(), false) AS leased, ${PREDECESSOR_OPEN} AS blocked,
+            next_attempt_at <= now() AS due, next_attempt_at AS "nextAttemptAt"
+       FROM messages m WHERE id = $1`,
+    [id],
+  );
+  return head;
 }
 
 /**
- * Leases up to `limit` messages of one batch that are ready: what a job claims when its own message
- * already went out in another call, or waits for its line (src/delivery/jobs-per-call.ts). One statement.
+ * Leases for one call, in one statement: the job's own message when it is ready, then (when a call
+ * carries more than one) the oldest other ready messages of its batch, up to `limit` in all. A job
+ * whose message already went out in another call, or waits behind its line, so claims what else of
+ * its batch is ready (src/delivery/jobs-per-call.ts). At most one message per line is ever ready,
+ * so a call never carries two of one line. The lease keeps other workers off them; if this worker
+ * dies it runs out.
  */
-export async function claimReadyOfBatch(
+export async function claimForCall(
   q: Queryable,
+  own: string,
   batch: { destination: string; lane: Lane; batchKey: string },
   limit: number,
   leaseMs: number,
 ): Promise<OutboundMessage[]> {
-  const messages = await q.query<OutboundMessage>(
-    `UPDATE messages SET lease_until = now() + $5 * interval '1 millisecond', updated_at = now()
-      WHERE id IN (SELECT id FROM messages m WHERE ${READY_IN_BATCH} ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-      RETURNING ${COLUMNS}`,
-    [batch.destination, batch.lane, batch.batchKey, limit, leaseMs],
+  const messages = await q.query<OutboundMessage & { own: boolean }>(
+    `WITH own AS (SELECT id, created_at FROM messages m WHERE id = $6 AND ${READY_IN_BATCH} FOR UPDATE SKIP LOCKED),
+          others AS (SELECT id, created_at FROM messages m WHERE ${READY_IN_BATCH} AND id <> $6 AND $4::integer > 1
+                      ORDER BY created_at LIMIT $4::integer FOR UPDATE SKIP LOCKED),
+          chosen AS (SELECT id FROM (SELECT id, 0 AS rank, created_at FROM own UNION ALL SELECT id, 1, created_at FROM others) c
+                      ORDER BY rank, created_at LIMIT $4::integer)
+     UPDATE messages SET lease_until = now() + $5 * interval '1 millisecond', updated_at = now()
+      WHERE id IN (SELECT id FROM chosen) RETURNING ${COLUMNS}, id = $6 AS own`,
+    [batch.destination, batch.lane, batch.batchKey, limit, leaseMs, own],
   );
-  return messages.sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
+  messages.sort((a, b) => Number(b.own) - Number(a.own) || new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
+  return messages.map(({ own: _own, ...message }) => message);
 }
 
 /** What one call did to one message. */
