@@ -19,8 +19,6 @@ export interface LogRecord {
   messageId?: string | undefined;
   /** The exact bytes received or sent; kept apart (audit_bodies) and committed to with a salt. Never for refusals. */
   body?: Buffer | undefined;
-  /** The body's SHA-256 (hex), when the caller has it already. */
-  bodySha256?: string | undefined;
   outcome: LogOutcome;
   errorCode?: string | undefined;
   attempt?: number | undefined;
@@ -71,7 +69,7 @@ export async function appendLogs(q: Queryable, records: readonly LogRecord[]): P
       // anonymous client chose to write into the audit log (issue 14, finding 14).
       column((r) => (r.outcome === 'refused' && r.partnerId === undefined ? undefined : r.dossierCode)),
       column((r) => r.messageId),
-      column((r) => (r.body ? (r.bodySha256 ?? sha256Hex(r.body)) : null)),
+      column((r) => (r.body ? sha256Hex(r.body) : null)),
       column((r) => r.outcome),
       column((r) => r.errorCode),
       column((r) => r.attempt),

@@ -333,7 +333,6 @@ class Group {
       dossierCode: code,
       messageId: id,
       body: req.rawBody,
-      bodySha256: req.rawBodySha256,
       outcome: 'accepted',
       signature: req.signature,
     });

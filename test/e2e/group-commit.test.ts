@@ -136,8 +136,16 @@ describe.each<Engine>(['pglite', 'postgres'])('group commit of acceptances (%s)'
     const log = await ctx.db.query<{ message_id: string }>(`SELECT message_id FROM message_log WHERE ${like} AND direction = 'in' ORDER BY message_id`, codes);
     expect(log.map((r) => r.message_id)).toEqual(accepted);
     expect(await ctx.db.query(`SELECT code FROM dossiers WHERE code LIKE 'G-NOPE-%'`)).toEqual([]);
+    // One queue job per call (src/delivery/jobs-per-call.ts): every accepted message shares its batch
+    // with a queued one, and each batch has a job for every DELIVERY_BATCH_SIZE of its messages.
     const jobs = await gw.gateway.queues.queues.live.getJobs(['waiting', 'delayed', 'prioritized']);
     const queued = new Set(jobs.map((j) => j.data.messageId));
-    expect(accepted.filter((id) => !queued.has(id))).toEqual([]);
+    const batches = await ctx.db.query<{ id: string; batch_key: string }>(`SELECT id, batch_key FROM messages WHERE id = ANY($1::uuid[])`, [accepted]);
+    const perBatch = new Map<string, { messages: number; jobs: number }>();
+    for (const m of batches) {
+      const b = perBatch.get(m.batch_key) ?? { messages: 0, jobs: 0 };
+      perBatch.set(m.batch_key, { messages: b.messages + 1, jobs: b.jobs + (queued.has(m.id) ? 1 : 0) });
+    }
+    for (const [batch, b] of perBatch) expect({ batch, enough: b.jobs >= Math.ceil(b.messages / gw.gateway.config.delivery.batchSize) }).toEqual({ batch, enough: true });
   });
 });
