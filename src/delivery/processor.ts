@@ -66,7 +66,7 @@ export class DeliveryProcessor {
     let follow: { id: string; lane: Lane; delayMs?: number }[] = [];
     // The calls were made: a database that blinks now must not make us forget their outcome, or the
     // sweeper would send them again. Retry while our lease still keeps other workers away.
-    const after = await whileUnreachable(() => lease.endsAt, () =>
+    const after = await whileUnreachable(lease.endsAt, () =>
       db.transaction(async (tx) => {
         const recorded = await this.record(tx, destination, messages, outcomes);
         follow = recorded.follow;
@@ -190,13 +190,13 @@ export class DeliveryProcessor {
 
 const UNREACHABLE_RETRY_MS = 250;
 
-/** Runs fn again while it fails for want of a database connection, until `until()` (ms since epoch). */
-async function whileUnreachable<T>(until: () => number, fn: () => Promise<T>): Promise<T> {
+/** Runs fn again while it fails for want of a database connection, until `until` (ms since epoch). */
+async function whileUnreachable<T>(until: number, fn: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       return await fn();
     } catch (error) {
-      if (!isConnectionError(error) || Date.now() + UNREACHABLE_RETRY_MS >= until()) throw error;
+      if (!isConnectionError(error) || Date.now() + UNREACHABLE_RETRY_MS >= until) throw error;
       await new Promise((resolve) => setTimeout(resolve, UNREACHABLE_RETRY_MS));
     }
   }
